@@ -1,0 +1,22 @@
+"""The JSON API: /api/v1/..., OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from northline.accounts.api import router as accounts_router
+from northline.core.api import authenticate, install_error_handlers
+
+api = NinjaAPI(
+    title="Northline API",
+    version="1",
+    description=(
+        "Authenticate with `Authorization: Bearer <token>` (create tokens under Settings → "
+        "API tokens) or a browser session with the X-CSRFToken header on writes. Every error "
+        'answers `{"ok": false, "error": "...", "errors": ["field: message"], "status": N}`.'
+    ),
+    auth=authenticate,
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/v1/", accounts_router)

@@ -1,0 +1,58 @@
+"""Background work with visible progress.
+
+A service calls `start(...)`: it records a TaskProgress row and enqueues the task (Django Tasks
+API, database queue run by `northline worker`). The task body runs inside `tracking(progress_id)`
+and reports percent and message, which the task page shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from django_tasks.base import Task
+
+from northline.core.models import TaskProgress
+
+if TYPE_CHECKING:
+    from northline.accounts.models import User, Workspace
+
+logger = logging.getLogger(__name__)
+Report = Callable[[int, str], None]
+
+
+def start(
+    workspace: Workspace, user: User, title: str, task: Task[Any, Any], **kwargs: Any
+) -> TaskProgress:
+    progress = TaskProgress.objects.create(
+        task_id=uuid.uuid4().hex, workspace=workspace, requested_by=user, title=title
+    )
+    task.enqueue(progress_id=progress.pk, **kwargs)
+    progress.refresh_from_db()
+    return progress
+
+
+def update(progress_id: int, **fields: Any) -> None:
+    TaskProgress.objects.filter(pk=progress_id).update(**fields)
+
+
+@contextmanager
+def tracking(progress_id: int) -> Iterator[tuple[Report, dict[str, Any]]]:
+    """Marks the task running, gives a `report(percent, message)` and a result dict to fill;
+    marks it succeeded (100%) or failed with the error's message."""
+    result: dict[str, Any] = {}
+
+    def report(percent: int, message: str) -> None:
+        update(progress_id, percent=max(0, min(100, percent)), message=message[:300])
+
+    update(progress_id, status="running", percent=0, message="Started")
+    try:
+        yield report, result
+    except Exception as error:
+        logger.exception("task %s failed", progress_id)
+        update(progress_id, status="failed", message=f"Failed: {error}"[:300])
+        raise
+    update(progress_id, status="succeeded", percent=100, message="Done", result=result)
