@@ -56,7 +56,13 @@ def clean_name(value: str, field: str, max_length: int) -> str:
 # --- users -----------------------------------------------------------------------------------
 
 
-def sign_up(email: str, password: str, name: str = "") -> User:
+SIGNUPS_PER_HOUR = 20
+
+
+def sign_up(email: str, password: str, name: str = "", client: str | None = None) -> User:
+    """A new user. `client` (the caller's address, from the web) limits sign-ups per hour."""
+    if client is not None:
+        ratelimit.hit(f"signup:client:{client}", SIGNUPS_PER_HOUR, 3600)
     email = clean_email(email)
     name = (name or "").strip()[:150]
     if User.objects.filter(email=email).exists():

@@ -48,7 +48,7 @@ def signup_page(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.sign_up(**form.cleaned_data)
+            user = services.sign_up(**form.cleaned_data, client=client_address(request))
         except DomainError as error:
             show_errors(form, error)
         else:

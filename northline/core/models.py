@@ -46,6 +46,26 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.actor} {self.verb} {self.object_repr}"
 
+    @property
+    def phrase(self) -> str:
+        """ "member.role_changed" → "changed the role of", for people reading the feed."""
+        return PHRASES.get(self.verb, self.verb.replace(".", " ").replace("_", " "))
+
+
+PHRASES = {
+    "workspace.created": "created the workspace",
+    "workspace.renamed": "renamed the workspace to",
+    "workspace.export_started": "started an export of",
+    "member.joined": "joined:",
+    "member.left": "left:",
+    "member.removed": "removed",
+    "member.role_changed": "changed the role of",
+    "invitation.created": "created an",
+    "invitation.revoked": "revoked an",
+    "token.created": "created the API token",
+    "token.revoked": "revoked the API token",
+}
+
 
 class TaskProgress(models.Model):
     """Progress of a background task, as a page shows it. Keyed by the task result id."""

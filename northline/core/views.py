@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from northline.accounts.models import Membership
+from northline.core import health
 from northline.core.api import error_response
 from northline.core.areas import BY_KEY
 from northline.core.models import Activity, TaskProgress
@@ -68,17 +69,12 @@ def task_page(request: HttpRequest, slug: str, task_id: int) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as error:
-        body = {
-            "ok": False,
-            "database": {"ok": False, "vendor": connection.vendor, "error": str(error)},
-        }
-        return JsonResponse(body, status=503)
-    return JsonResponse({"ok": True, "database": {"ok": True, "vendor": connection.vendor}})
+    database = health.database()
+    ok = database.level == "ok"
+    body: dict[str, object] = {"ok": ok, "vendor": connection.vendor}
+    if not ok:
+        body["error"] = database.detail
+    return JsonResponse({"ok": ok, "database": body}, status=200 if ok else 503)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

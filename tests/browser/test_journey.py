@@ -104,7 +104,7 @@ def test_sign_up_create_workspace_invite_and_token(browser: Any, live_server: An
 
     page.click("nav.sidebar >> text=Activity")
     feed = page.locator("ol.feed").inner_text()
-    assert "member.joined" in feed and "token.created" in feed
+    assert "joined: Ed Editor (editor)" in feed and "created the API token Reporting script" in feed
     shot(page, "07-activity")
     page.close()
 

@@ -73,9 +73,7 @@ def test_demo_loads_once_and_resets() -> None:
     assert "already there" in run("demo")
     workspace = Workspace.objects.get(slug=demo.DEMO_SLUG)
     assert workspace.memberships.count() == 4
-    services.rename_workspace(
-        services_access(workspace), "Changed"
-    )
+    services.rename_workspace(services_access(workspace), "Changed")
     run("demo", "--reset")
     assert Workspace.objects.get(slug=demo.DEMO_SLUG).name == "Acme Analytics"
 
@@ -108,7 +106,9 @@ def shutil_which(name: str) -> str | None:
 
 
 def snapshot() -> list[tuple[object, ...]]:
-    rows: list[tuple[object, ...]] = list(Workspace.objects.order_by("pk").values_list("pk", "name", "slug"))
+    rows: list[tuple[object, ...]] = list(
+        Workspace.objects.order_by("pk").values_list("pk", "name", "slug")
+    )
     rows += list(Membership.objects.order_by("pk").values_list("pk", "user__email", "role"))
     return rows
 

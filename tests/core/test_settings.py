@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_setting_is_documented() -> None:
-    documented = set(re.findall(r"`(NORTHLINE_[A-Z_]+)`", (ROOT / "docs/configuration.md").read_text()))
+    documented = set(
+        re.findall(r"`(NORTHLINE_[A-Z_]+)`", (ROOT / "docs/configuration.md").read_text())
+    )
     assert set(northline_settings.ENVIRONMENT) <= documented, "add them to docs/configuration.md"
 
 
@@ -76,7 +78,9 @@ def test_email_urls() -> None:
         northline_settings.email_config("pigeon://coop")
 
 
-def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_key_is_generated_once_and_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NORTHLINE_SECRET_KEY", raising=False)
     first = northline_settings.secret_key(tmp_path)
     assert len(first) > 40 and northline_settings.secret_key(tmp_path) == first
