@@ -10,6 +10,7 @@ from django.test import Client
 
 from northline.accounts import services
 from northline.accounts.models import ApiToken, Invitation, Membership, Workspace
+from northline.core.models import TaskProgress
 from tests.conftest import Team
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,9 @@ MANAGERS = {"owner", "admin"}
 def endpoints(team: Team) -> list[tuple[str, str, Any, set[str], int]]:
     slug = team.workspace.slug
     editor_membership = Membership.objects.get(workspace=team.workspace, user=team.editor).pk
+    viewer_membership = Membership.objects.get(workspace=team.workspace, user=team.viewer).pk
     invitation, _ = services.invite(team.access("owner"), "viewer")
+    task = TaskProgress.objects.create(task_id="t", workspace=team.workspace, title="Export")
     return [
         ("get", f"/api/v1/workspaces/{slug}", None, EVERYONE, 200),
         ("patch", f"/api/v1/workspaces/{slug}", {"name": "Renamed"}, MANAGERS, 200),
@@ -54,13 +57,20 @@ def endpoints(team: Team) -> list[tuple[str, str, Any, set[str], int]]:
         ("post", f"/api/v1/workspaces/{slug}/tokens", {"name": "t", "role": "viewer"}, EVERYONE, 201),
         ("get", f"/api/v1/workspaces/{slug}/activity", None, EVERYONE, 200),
         ("post", f"/api/v1/workspaces/{slug}/exports", None, MANAGERS, 202),
+        ("get", f"/api/v1/workspaces/{slug}/tasks/{task.pk}", None, EVERYONE, 200),
+        ("delete", f"/api/v1/workspaces/{slug}/members/{viewer_membership}", None, MANAGERS | {"viewer"}, 204),
     ]  # fmt: skip
 
 
+ENDPOINTS = 13
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("index", range(11))
+@pytest.mark.parametrize("index", range(ENDPOINTS))
 def test_endpoint_for_each_persona(team: Team, persona: str, index: int) -> None:
-    method, url, body, allowed, ok = endpoints(team)[index]
+    table = endpoints(team)
+    assert len(table) == ENDPOINTS
+    method, url, body, allowed, ok = table[index]
     response = call(team.client(persona), method, url, body)
     assert response.status_code == expected(persona, allowed, ok), response.content
     if response.status_code == 404:

@@ -108,11 +108,11 @@ def test_sign_up_create_workspace_invite_and_token(browser: Any, live_server: An
     shot(page, "07-activity")
     page.close()
 
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 — the local live server
         f"{base}/api/v1/workspaces/orbit-product/members",
         headers={"Authorization": f"Bearer {secret}"},
     )
-    with urllib.request.urlopen(request) as response:  # noqa: S310 — the local live server
+    with urllib.request.urlopen(request) as response:  # noqa: S310
         members = json.load(response)
     assert {m["email"]: m["role"] for m in members} == {
         "lena@example.com": "owner",
