@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI from the installed package, not a CDN
 ]
 
 MIDDLEWARE = [

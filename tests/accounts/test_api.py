@@ -240,3 +240,9 @@ def test_healthz_reports_the_database(db: None) -> None:
     body = Client().get("/healthz").json()
     assert body["ok"] is True and body["database"]["ok"] is True
     assert body["database"]["vendor"] in {"sqlite", "postgresql"}
+
+
+def test_api_docs_load_their_assets_from_this_server(db: None) -> None:
+    html = Client().get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
+    assert Client().get("/static/ninja/swagger-ui-bundle.js").status_code == 200
