@@ -37,11 +37,11 @@ class Activity(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=200, blank=True)
     changes = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "-created_at"])]
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["workspace", "-id"], name="activity_workspace_recent")]
 
     def __str__(self) -> str:
         return f"{self.actor} {self.verb} {self.object_repr}"
