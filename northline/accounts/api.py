@@ -13,7 +13,7 @@ from northline.core.api import actor, workspace_access
 from northline.core.models import Activity, TaskProgress
 from northline.core.roles import MANAGE, Role
 
-from . import services
+from . import mail, services
 from .models import ApiToken, Invitation, Membership, Workspace
 
 router = Router(tags=["accounts"])
@@ -196,7 +196,10 @@ def list_invitations(request: HttpRequest, slug: str) -> Any:
 def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> Any:
     access = workspace_access(request, slug, MANAGE)
     invitation, secret = services.invite(access, body.role, body.email)
-    return Status(201, invitation_out(invitation, request, secret))
+    out = invitation_out(invitation, request, secret)
+    if invitation.email and out.url:
+        mail.send_invitation(invitation, out.url)
+    return Status(201, out)
 
 
 @router.delete("/workspaces/{slug}/invitations/{invitation_id}", response={204: None})

@@ -14,7 +14,7 @@ from northline.core.errors import DomainError, Invalid
 from northline.core.pages import show_errors, signed_in, workspace_for
 from northline.core.roles import MANAGE, Role
 
-from . import export, services
+from . import export, mail, services
 from .forms import InviteForm, LoginForm, RoleForm, SignupForm, TokenForm, WorkspaceForm
 
 
@@ -120,11 +120,14 @@ def members_page(request: HttpRequest, slug: str) -> HttpResponse:
         access.require(MANAGE)
         if invite_form.is_valid():
             try:
-                _, secret = services.invite(access, **invite_form.cleaned_data)
+                invitation, secret = services.invite(access, **invite_form.cleaned_data)
             except DomainError as error:
                 show_errors(invite_form, error)
             else:
                 new_link = request.build_absolute_uri(reverse("accounts:accept", args=[secret]))
+                if invitation.email:
+                    mail.send_invitation(invitation, new_link)
+                    messages.success(request, f"Invitation sent to {invitation.email}.")
                 invite_form = InviteForm()
     members = access.workspace.memberships.select_related("user").order_by("created_at")
     context = {

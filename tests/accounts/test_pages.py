@@ -158,3 +158,13 @@ def test_forms_need_a_csrf_token(team: Team) -> None:
     response = client.post(f"/w/{team.workspace.slug}/settings/", {"name": "Hijacked"})
     assert response.status_code == 403
     assert not Workspace.objects.filter(name="Hijacked").exists()
+
+
+def test_invitation_with_an_email_is_mailed(team: Team, mailoutbox: list) -> None:
+    response = team.client("admin").post(
+        f"/w/{team.workspace.slug}/members/", {"role": "editor", "email": "new@example.com"}
+    )
+    assert response.status_code == 200
+    assert [m.to for m in mailoutbox] == [["new@example.com"]]
+    assert "/invite/" in mailoutbox[0].body and "as editor" in mailoutbox[0].body
+    assert mailoutbox[0].subject == "You are invited to Acme on Northline"
