@@ -24,7 +24,8 @@ def signed_in(request: HttpRequest) -> User:
 
 def workspace_for(request: HttpRequest, slug: str, needed: Role = READ) -> Access:
     access = load(Actor(user=signed_in(request)), slug, needed)
-    request.session["workspace"] = access.workspace.slug
+    if request.session.get("workspace") != access.workspace.slug:
+        request.session["workspace"] = access.workspace.slug  # only write when it changes
     request.access = access  # type: ignore[attr-defined]
     return access
 

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             sys.executable, "-m", "gunicorn", "northline.wsgi:application",
             "--bind", f"{options['host']}:{options['port']}",
             "--workers", str(options["workers"]), "--access-logfile", "-",
-            "--graceful-timeout", "10",
+            "--graceful-timeout", "10", "--no-control-socket",
         ]  # fmt: skip
         if options["no_worker"]:
             return [web]

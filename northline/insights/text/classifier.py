@@ -1,0 +1,146 @@
+"""A linear text classifier for any label set: issue type, sentiment, or a team's own categories.
+
+Word and character TF-IDF feed a linear SVM; its scores are turned into probabilities by Platt
+scaling fitted on internal cross-validation (when every class has at least 3 examples) or by a
+softmax otherwise. Chosen by 5-fold cross-validation on NLBSE'24 issues and Senti4SD: see
+bench/RESULTS_text.md.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from northline.insights.text.features import text_features
+from northline.insights.text.preprocess import clean_text
+
+_MAGIC = b"northline-text-classifier-v1\n"
+CALIBRATION_FOLDS = 3
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Hyper-parameters; the defaults are the issue-type settings chosen by cross-validation."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_min_df: int = 2
+    c: float = 0.5
+    negation: bool = False
+    lexicon_weight: float = 0.0
+    max_chars: int = 4000
+
+
+ISSUE_TYPE = ClassifierConfig()
+SENTIMENT = ClassifierConfig(c=0.2, negation=True, lexicon_weight=1.0)
+
+
+class Prediction(NamedTuple):
+    label: str
+    confidence: float
+
+
+class TextClassifier:
+    """fit(texts, labels) → predict(texts) → [Prediction(label, confidence)].
+
+    Texts are cleaned (code, URLs, markup removed) before vectorising, so callers pass raw text;
+    for issues, combine title and body first with `preprocess.issue_text`.
+    """
+
+    def __init__(self, config: ClassifierConfig = ISSUE_TYPE) -> None:
+        self.config = config
+        self._features: FeatureUnion | None = None
+        self._model: CalibratedClassifierCV | LinearSVC | None = None
+        self._labels: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The known labels, in the column order of `predict_proba`."""
+        return self._labels
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+        """Learn from `texts` and their `labels` (at least two distinct labels)."""
+        _check_training_data(texts, labels)
+        cleaned = self._clean(texts)
+        self._features = text_features(
+            self.config.word_ngrams,
+            self.config.char_ngrams,
+            n_texts=len(cleaned),
+            char_min_df=self.config.char_min_df,
+            negation=self.config.negation,
+            lexicon_weight=self.config.lexicon_weight,
+        )
+        matrix = self._features.fit_transform(cleaned)
+        self._model = _linear_model(self.config.c, labels)
+        self._model.fit(matrix, np.asarray(labels, dtype=object))
+        self._labels = tuple(str(label) for label in self._model.classes_)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """An (n_texts, n_labels) array of probabilities; columns follow `labels`."""
+        if self._features is None or self._model is None:
+            raise RuntimeError("classifier: call fit() before predicting")
+        matrix = self._features.transform(self._clean(texts))
+        if isinstance(self._model, CalibratedClassifierCV):
+            return np.asarray(self._model.predict_proba(matrix))
+        return _softmax(_scores_2d(self._model.decision_function(matrix)))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """The most probable label of each text and its probability."""
+        if len(texts) == 0:
+            return []
+        proba = self.predict_proba(texts)
+        best = proba.argmax(axis=1)
+        return [Prediction(self._labels[i], float(proba[row, i])) for row, i in enumerate(best)]
+
+    def to_bytes(self) -> bytes:
+        """Serialise the fitted classifier (pickle of scikit-learn objects, with a header)."""
+        return _MAGIC + pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TextClassifier:
+        """Load what `to_bytes` wrote. Only for bytes Northline wrote itself: pickle runs code."""
+        if not data.startswith(_MAGIC):
+            raise ValueError("classifier: data is not a serialised Northline text classifier")
+        loaded = pickle.loads(data[len(_MAGIC) :])  # noqa: S301 - our own bytes, see docstring
+        if not isinstance(loaded, cls):
+            raise ValueError(
+                f"classifier: data holds a {type(loaded).__name__}, not {cls.__name__}"
+            )
+        return loaded
+
+    def _clean(self, texts: Sequence[str]) -> list[str]:
+        return [clean_text(text, max_chars=self.config.max_chars) for text in texts]
+
+
+def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
+    if len(texts) != len(labels):
+        raise ValueError(f"classifier: {len(texts)} texts but {len(labels)} labels")
+    if len(set(labels)) < 2:
+        raise ValueError(f"classifier: need at least 2 distinct labels, got {sorted(set(labels))}")
+
+
+def _linear_model(c: float, labels: Sequence[str]) -> CalibratedClassifierCV | LinearSVC:
+    """Platt-calibrated SVM when each class has enough examples for internal folds."""
+    svm = LinearSVC(C=c)
+    if min(Counter(labels).values()) < CALIBRATION_FOLDS:
+        return svm
+    return CalibratedClassifierCV(svm, method="sigmoid", cv=CALIBRATION_FOLDS, ensemble=False)
+
+
+def _scores_2d(scores: np.ndarray) -> np.ndarray:
+    """Binary SVMs return one score column; make it two (negative class first)."""
+    return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))

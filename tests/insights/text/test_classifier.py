@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from northline.insights.text.classifier import SENTIMENT, TextClassifier
+from tests.insights.text.text_data import read_csv
+
+TOY = {
+    "bug": [
+        "the app crashes when I save",
+        "crash on startup after update",
+        "error message when saving the file",
+        "login page throws an error",
+        "the export crashes with an error",
+    ],
+    "feature": [
+        "please add a dark mode",
+        "it would be nice to add csv export",
+        "add support for single sign on",
+        "please add keyboard shortcuts",
+        "support for custom fields would be nice",
+    ],
+    "question": [
+        "how do I reset my password?",
+        "how can I invite a colleague?",
+        "where do I find the billing page?",
+        "how do I change my email address?",
+        "is there a way to archive a project?",
+    ],
+}
+
+
+def toy() -> tuple[list[str], list[str]]:
+    texts = [t for texts in TOY.values() for t in texts]
+    labels = [label for label, texts in TOY.items() for _ in texts]
+    return texts, labels
+
+
+def test_learns_a_separable_set_perfectly() -> None:
+    texts, labels = toy()
+    model = TextClassifier().fit(texts, labels)
+    assert [p.label for p in model.predict(texts)] == labels
+    unseen = ["the app crashes with an error", "please add dark mode support", "how do I archive?"]
+    assert [p.label for p in model.predict(unseen)] == ["bug", "feature", "question"]
+
+
+def test_probabilities_follow_the_labels_and_sum_to_one() -> None:
+    texts, labels = toy()
+    model = TextClassifier().fit(texts, labels)
+    proba = model.predict_proba(["crash when saving"])
+    assert model.labels == ("bug", "feature", "question")
+    assert proba.shape == (1, 3)
+    assert proba.sum() == pytest.approx(1.0)
+    assert model.predict(["crash when saving"])[0].confidence == pytest.approx(proba.max())
+
+
+def test_any_label_set_even_with_a_rare_new_category() -> None:
+    texts, labels = toy()
+    texts += ["you are wonderful, love the product", "love it, wonderful work"]
+    labels += ["praise", "praise"]
+    model = TextClassifier().fit(texts, labels)
+    assert model.labels == ("bug", "feature", "praise", "question")
+    assert model.predict(["wonderful product, love it"])[0].label == "praise"
+
+
+def test_two_labels() -> None:
+    model = TextClassifier().fit(TOY["bug"] + TOY["feature"], ["b"] * 5 + ["f"] * 5)
+    assert [p.label for p in model.predict(["crash on save", "please add export"])] == ["b", "f"]
+
+
+def test_round_trips_through_bytes() -> None:
+    texts, labels = toy()
+    model = TextClassifier().fit(texts, labels)
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    assert np.allclose(loaded.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_from_bytes_rejects_foreign_data() -> None:
+    with pytest.raises(ValueError, match="not a serialised Northline text classifier"):
+        TextClassifier.from_bytes(b"\x80\x04K\x01.")
+
+
+@pytest.mark.parametrize(
+    ("texts", "labels", "message"),
+    [
+        (["a", "b"], ["x"], "classifier: 2 texts but 1 labels"),
+        (["a", "b"], ["x", "x"], r"classifier: need at least 2 distinct labels, got \['x'\]"),
+    ],
+)
+def test_bad_training_data(texts: list[str], labels: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TextClassifier().fit(texts, labels)
+
+
+def test_predict_before_fit() -> None:
+    with pytest.raises(RuntimeError, match="call fit"):
+        TextClassifier().predict(["x"])
+
+
+def test_sentiment_on_senti4sd_sample() -> None:
+    rows = read_csv("senti4sd_train.csv", delimiter=";", fieldnames=["id", "polarity", "text"])
+    train, test = rows[:1800], rows[2400:]
+    model = TextClassifier(SENTIMENT).fit(
+        [r["text"] for r in train], [r["polarity"] for r in train]
+    )
+    predicted = [p.label for p in model.predict([r["text"] for r in test])]
+    # 5-fold CV on the whole file gives 0.84; a smaller training set still clears 0.75.
+    assert f1_score([r["polarity"] for r in test], predicted, average="macro") > 0.75

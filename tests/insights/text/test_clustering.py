@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from northline.insights.text.clustering import cluster_themes
+
+TOPICS = {
+    "export": [
+        "export to excel is broken",
+        "excel export produces an empty file",
+        "please fix the excel export",
+        "the csv and excel export fail",
+        "excel export loses columns",
+    ],
+    "mode": [
+        "please add a dark mode",
+        "dark mode for the editor",
+        "a dark theme would help at night",
+        "dark mode on mobile",
+        "support dark mode in reports",
+    ],
+    "slack": [
+        "send a slack message on release",
+        "slack integration for comments",
+        "notify our slack channel",
+        "post updates to slack",
+        "slack notifications are missing",
+    ],
+}
+TEXTS = [text for texts in TOPICS.values() for text in texts]
+
+
+def theme_of(model_members: list[list[int]], position: int) -> int:
+    return next(t for t, members in enumerate(model_members) if position in members)
+
+
+def test_finds_the_three_topics() -> None:
+    model = cluster_themes(TEXTS, k_range=(2, 6))
+    assert len(model.themes) == 3
+    groups = sorted(sorted(theme.members) for theme in model.themes)
+    assert groups == [list(range(0, 5)), list(range(5, 10)), list(range(10, 15))]
+    labels = {theme.terms[0] for theme in model.themes}
+    assert labels == {"excel", "dark", "slack"}
+    for theme in model.themes:
+        assert theme.representative in theme.members
+        assert theme.size == 5
+        assert theme.label.startswith(theme.terms[0])
+
+
+def test_assign_joins_the_nearest_theme_or_founds_a_new_one() -> None:
+    model = cluster_themes(TEXTS, k=3)
+    members = [theme.members for theme in model.themes]
+    slack = theme_of(members, 10)
+    assigned = model.assign(["slack message for every release", "gantt chart with milestones"])
+    assert assigned[0] == slack
+    assert assigned[1] == 3
+    assert model.themes[3].members == [16]
+    assert model.themes[slack].size == 6
+    assert model.n_texts == 17
+
+
+def test_needs_two_texts() -> None:
+    with pytest.raises(ValueError, match="texts: need at least 2 texts to cluster, got 1"):
+        cluster_themes(["only one"])
+
+
+def test_identical_texts_make_one_theme() -> None:
+    model = cluster_themes(["same text here"] * 4)
+    assert [theme.size for theme in model.themes] == [4]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from northline.insights.text import duplicates
+from northline.insights.text.duplicates import DuplicateIndex, StrictWordIndex, strict_word_match
+
+FEEDBACK = {
+    "f1": "Export to Excel is broken\nThe xlsx file is empty after exporting the roadmap",
+    "f2": "Dark mode please\nMy eyes hurt at night, a dark theme would help",
+    "f3": "Slack integration\nSend a Slack message when a feature ships",
+    "f4": "Login with Google fails\nAfter the redirect I land on an error page",
+    "f5": "Invite colleagues by email\nI cannot find where to invite my team",
+    "f6": "Calendar view for releases\nShow the release dates in a calendar",
+}
+
+
+def make_index(**kwargs: int | None) -> DuplicateIndex:
+    index = DuplicateIndex(**kwargs)  # type: ignore[arg-type]
+    index.add(list(FEEDBACK), list(FEEDBACK.values()))
+    return index
+
+
+def test_retrieves_the_duplicate_at_rank_one() -> None:
+    index = make_index()
+    hits = index.query("Excel export broken\nthe exported xlsx is an empty file", k=3)
+    assert hits[0][0] == "f1"
+    assert 0.0 < hits[0][1] <= 1.0
+    assert [score for _, score in hits] == sorted((score for _, score in hits), reverse=True)
+
+
+def test_an_indexed_text_is_most_similar_to_itself_and_can_be_excluded() -> None:
+    index = make_index()
+    assert index.query(FEEDBACK["f2"], k=1)[0] == ("f2", pytest.approx(1.0, abs=1e-5))
+    assert "f2" not in [doc for doc, _ in index.query(FEEDBACK["f2"], k=3, exclude="f2")]
+
+
+def test_unrelated_text_finds_nothing() -> None:
+    assert make_index().query("zzzz qqqq", k=5) == []
+    assert DuplicateIndex().query("anything") == []
+
+
+def test_adding_one_at_a_time_equals_adding_at_once() -> None:
+    at_once = make_index()
+    one_by_one = DuplicateIndex()
+    for doc, text in FEEDBACK.items():
+        one_by_one.add([doc], [text])
+    query = "dark theme at night please"
+    assert np.allclose(one_by_one.similarities(query), at_once.similarities(query), atol=1e-5)
+    assert len(one_by_one) == len(FEEDBACK)
+
+
+def test_segments_merge_log_structured() -> None:
+    index = DuplicateIndex()
+    for i in range(7):
+        index.add([str(i)], [f"text number {i}"])
+    sizes = [segment.shape[1] for segment in index._word.segments]
+    assert sizes == [5, 2]
+
+
+def test_query_pruning_keeps_the_heaviest_terms() -> None:
+    terms, weights = duplicates._top_terms(np.arange(5), np.array([0.1, 0.0, 0.5, 0.3, 0.2]), 2)
+    assert sorted(terms.tolist()) == [2, 3]
+    assert sorted(weights.tolist()) == [0.3, 0.5]
+
+
+def test_ids_and_texts_must_match() -> None:
+    with pytest.raises(ValueError, match="duplicates: 2 ids but 1 texts"):
+        DuplicateIndex().add(["a", "b"], ["x"])
+
+
+def test_strict_word_match_needs_every_title_word() -> None:
+    texts = ["dark mode for the editor", "a dark theme", "mode switch in dark places, editor"]
+    assert strict_word_match("dark mode\nfor the editor", texts) == [(0, 5), (2, 3)]
+    assert strict_word_match("the a", texts) == []
+
+
+def test_strict_word_index_excludes_an_id() -> None:
+    index = StrictWordIndex()
+    index.add(["a", "b"], ["dark mode", "dark mode please"])
+    assert index.query("dark mode", k=5, exclude="a") == [("b", 2)]
