@@ -18,7 +18,7 @@ from northline.accounts.models import Membership, User, Workspace
 from northline.core.models import TaskProgress
 from tests.conftest import Team
 
-COMMANDS = ["serve", "worker", "createuser", "demo", "backup", "restore", "check"]
+COMMANDS = ["serve", "worker", "createuser", "demo", "backup", "restore", "check", "eval"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

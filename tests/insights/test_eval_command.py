@@ -1,0 +1,75 @@
+"""`northline eval`: the evaluation commands on small labelled CSV files."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+BUGS = ["app crashes on start", "crash when saving file", "error and crash on login", "it crashes"]
+FEATURES = ["please add dark mode", "add export to pdf", "would love an api", "add a calendar view"]
+
+
+def write(path: Path, rows: list[tuple[str, str]], header: bool = True, sep: str = ",") -> Path:
+    lines = ([f"text{sep}label"] if header else []) + [f"{t}{sep}{label}" for t, label in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("eval", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_classify_prints_the_documented_json_shape(tmp_path: Path) -> None:
+    rows = [(t, "bug") for t in BUGS] + [(t, "feature") for t in FEATURES]
+    train = write(tmp_path / "train.csv", rows)
+    test = write(
+        tmp_path / "test.csv", [("the app crashes", "bug"), ("please add pdf export", "feature")]
+    )
+    result = json.loads(run("classify", "--train", str(train), "--test", str(test),
+                            "--text-col", "text", "--label-col", "label", "--json"))  # fmt: skip
+    assert set(result) == {"macro_f1", "per_class", "groups", "n_train", "n_test", "seconds"}
+    assert result["macro_f1"] == 1.0 and (result["n_train"], result["n_test"]) == (8, 2)
+    assert set(result["per_class"]["bug"]) == {"precision", "recall", "f1"}
+
+
+def test_headerless_semicolon_file_with_named_columns(tmp_path: Path) -> None:
+    rows = [(t, "negative") for t in BUGS] + [
+        (t, "positive") for t in ["great work", "love it", "thanks, works well", "awesome"]
+    ]
+    data = write(tmp_path / "s.csv", rows, header=False, sep=";")
+    result = json.loads(run("sentiment", "--train", str(data), "--test", str(data), "--columns", "text,label",
+                            "--text-col", "text", "--label-col", "label", "--json"))  # fmt: skip
+    assert result["n_train"] == 8 and 0.0 <= result["macro_f1"] <= 1.0
+
+
+def test_unknown_column_is_named(tmp_path: Path) -> None:
+    data = write(tmp_path / "d.csv", [("x", "bug")])
+    with pytest.raises(CommandError, match=r"d\.csv: no column 'body' \(columns: text, label\)"):
+        run(
+            "classify",
+            "--train",
+            str(data),
+            "--test",
+            str(data),
+            "--text-col",
+            "body",
+            "--label-col",
+            "label",
+        )
+
+
+def test_duplicates_with_baseline(tmp_path: Path) -> None:
+    path = tmp_path / "dups.csv"
+    path.write_text(
+        "text,cluster\nexport to csv is broken,1\ncsv export broken again,1\n"
+        "dark mode please,2\nplease add a dark mode,2\nlogin page is slow,3\n"
+    )
+    result = json.loads(run("duplicates", "--data", str(path), "--text-col", "text",
+                            "--cluster-col", "cluster", "--baseline", "--json"))  # fmt: skip
+    assert result["recall_at_5"] == 1.0 and "recall_at_5" in result["baseline"]
