@@ -10,6 +10,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from northline.core.api import actor, workspace_access
+from northline.core.errors import Forbidden
 from northline.core.models import Activity, TaskProgress
 from northline.core.roles import MANAGE, Role
 
@@ -146,8 +147,6 @@ def list_workspaces(request: HttpRequest) -> Any:
 def create_workspace(request: HttpRequest, body: WorkspaceIn) -> Any:
     who = actor(request)
     if who.token:
-        from northline.core.errors import Forbidden
-
         raise Forbidden("API tokens belong to one workspace and cannot create workspaces")
     workspace = services.create_workspace(who.user, body.name)
     return Status(201, workspace_out(workspace, Role.OWNER.value))

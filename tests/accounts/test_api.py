@@ -246,3 +246,14 @@ def test_api_docs_load_their_assets_from_this_server(db: None) -> None:
     html = Client().get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn." not in html
     assert Client().get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_token_cannot_create_workspaces(team: Team) -> None:
+    _, secret = services.create_token(team.access("owner"), "t", "owner")
+    response = call(
+        Client(), "post", "/api/v1/workspaces", {"name": "New"}, Authorization=f"Bearer {secret}"
+    )
+    assert response.json() == error(
+        403, "API tokens belong to one workspace and cannot create workspaces"
+    )
+    assert Workspace.objects.count() == 2
