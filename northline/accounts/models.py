@@ -75,6 +75,12 @@ class Membership(models.Model):
         return f"{self.user} ({self.role})"
 
 
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        """Not accepted, not revoked, not expired: the same rule as `Invitation.is_pending`."""
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now())
+
+
 class Invitation(models.Model):
     """A link that makes whoever opens it (signed in) a member with `role`. Only a hash is kept."""
 
@@ -90,6 +96,8 @@ class Invitation(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -16,6 +16,7 @@ from northline.core.roles import MANAGE, Role
 
 from . import export, mail, services
 from .forms import InviteForm, LoginForm, RoleForm, SignupForm, TokenForm, WorkspaceForm
+from .models import Invitation
 
 
 def client_address(request: HttpRequest) -> str:
@@ -133,7 +134,7 @@ def members_page(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "access": access,
         "members": [(m, RoleForm(initial={"role": m.role})) for m in members],
-        "invitations": [i for i in access.workspace.invitations.all() if i.is_pending],
+        "invitations": Invitation.objects.filter(workspace=access.workspace).pending(),
         "invite_form": invite_form,
         "new_link": new_link,
         "can_manage": access.can(MANAGE),

@@ -118,12 +118,14 @@ def select_portfolio(
 
     Stops at a relative optimality gap of `mip_gap` or after `time_limit` seconds.
     """
-    must, out = set(mandatory), set(excluded)
-    _validate(candidates, periods, must, out, balance, risk_budget)
+    problem = _Problem(
+        list(candidates), list(periods), set(mandatory), set(excluded), balance, risk_budget
+    )
+    _validate(problem)
     POSITIVE.check("time_limit", time_limit)
     UNIT.check("mip_gap", mip_gap)
-    _precheck(candidates, periods, must, out, risk_budget)
-    model = _Model(candidates, periods, must, out, balance, risk_budget)
+    _precheck(problem)
+    model = _Model(problem)
     solver = model.solve(model.families, time_limit, mip_gap)
     status = solver.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -133,14 +135,22 @@ def select_portfolio(
     return model.plan(solver)
 
 
-def _validate(
-    candidates: Sequence[Candidate],
-    periods: Sequence[Period],
-    mandatory: set[str],
-    excluded: set[str],
-    balance: Sequence[Balance],
-    risk_budget: float | None,
-) -> None:
+@dataclass(frozen=True)
+class _Problem:
+    """Everything `select_portfolio` was asked, as the validation and the model read it."""
+
+    candidates: list[Candidate]
+    periods: list[Period]
+    mandatory: set[str]
+    excluded: set[str]
+    balance: Sequence[Balance]
+    risk_budget: float | None
+
+
+def _validate(problem: _Problem) -> None:
+    candidates, periods = problem.candidates, problem.periods
+    mandatory, excluded = problem.mandatory, problem.excluded
+    balance, risk_budget = problem.balance, problem.risk_budget
     ids = _unique("candidates", "id", [c.id for c in candidates])
     for c in candidates:
         POSITIVE.check(f"{c.id}.effort", c.effort)
@@ -227,14 +237,10 @@ def _with_prerequisites(ids: Iterable[str], by_id: Mapping[str, Candidate]) -> s
     return closure
 
 
-def _precheck(
-    candidates: Sequence[Candidate],
-    periods: Sequence[Period],
-    mandatory: set[str],
-    excluded: set[str],
-    risk_budget: float | None,
-) -> None:
+def _precheck(problem: _Problem) -> None:
     """Raise the plain infeasibilities of the mandatory items (and what they require) early."""
+    candidates, periods = problem.candidates, problem.periods
+    mandatory, excluded, risk_budget = problem.mandatory, problem.excluded, problem.risk_budget
     by_id = {c.id: c for c in candidates}
     closure = _with_prerequisites(mandatory, by_id)
     blocked = sorted(closure & excluded)
@@ -275,18 +281,11 @@ def _team_cap(period: Period, team: str | None) -> float:
 class _Model:
     """The integer program over x[f, p] (column f * periods + p) and how to read its solution."""
 
-    def __init__(
-        self,
-        candidates: Sequence[Candidate],
-        periods: Sequence[Period],
-        mandatory: set[str],
-        excluded: set[str],
-        balance: Sequence[Balance],
-        risk_budget: float | None,
-    ) -> None:
-        self.candidates, self.periods = list(candidates), list(periods)
-        self.mandatory, self.excluded = mandatory, excluded
-        self.balance, self.risk_budget = balance, risk_budget
+    def __init__(self, problem: _Problem) -> None:
+        candidates = problem.candidates
+        self.candidates, self.periods = candidates, problem.periods
+        self.mandatory, self.excluded = problem.mandatory, problem.excluded
+        self.balance, self.risk_budget = problem.balance, problem.risk_budget
         self.index = {c.id: i for i, c in enumerate(candidates)}
         self.value = np.array([c.value for c in candidates], dtype=float)
         self.effort = np.array([c.effort for c in candidates], dtype=float)

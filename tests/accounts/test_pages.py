@@ -168,3 +168,19 @@ def test_invitation_with_an_email_is_mailed(team: Team, mailoutbox: list) -> Non
     assert [m.to for m in mailoutbox] == [["new@example.com"]]
     assert "/invite/" in mailoutbox[0].body and "as editor" in mailoutbox[0].body
     assert mailoutbox[0].subject == "You are invited to Acme on Northline"
+
+
+def test_members_page_lists_only_pending_invitations(team: Team) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    access = team.access("owner")
+    pending, _ = services.invite(access, "viewer", "pending@example.com")
+    revoked, _ = services.invite(access, "viewer", "revoked@example.com")
+    services.revoke_invitation(access, revoked.pk)
+    expired, _ = services.invite(access, "viewer", "expired@example.com")
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    html = team.client("owner").get(f"/w/{team.workspace.slug}/members/").content.decode()
+    assert "pending@example.com" in html
+    assert "revoked@example.com" not in html and "expired@example.com" not in html
