@@ -176,7 +176,7 @@ def test_members_page_lists_only_pending_invitations(team: Team) -> None:
     from django.utils import timezone
 
     access = team.access("owner")
-    pending, _ = services.invite(access, "viewer", "pending@example.com")
+    services.invite(access, "viewer", "pending@example.com")
     revoked, _ = services.invite(access, "viewer", "revoked@example.com")
     services.revoke_invitation(access, revoked.pk)
     expired, _ = services.invite(access, "viewer", "expired@example.com")
