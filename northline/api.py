@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from northline.accounts.api import router as accounts_router
 from northline.core.api import authenticate, install_error_handlers
+from northline.planning.api import router as planning_router
 
 api = NinjaAPI(
     title="Northline API",
@@ -20,3 +21,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", planning_router)

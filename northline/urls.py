@@ -9,6 +9,7 @@ from northline.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("", include("northline.accounts.urls")),
+    path("", include("northline.planning.urls")),
     path("", include("northline.core.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Pages of planning, one module per concept; each module exposes `urlpatterns`."""
