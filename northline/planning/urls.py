@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from .views import analysis, decisions, features, kano, scenarios, scores
 
 app_name = "planning"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    *features.urlpatterns,
+    *scores.urlpatterns,
+    *scenarios.urlpatterns,
+    *analysis.urlpatterns,
+    *decisions.urlpatterns,
+    *kano.urlpatterns,
+]

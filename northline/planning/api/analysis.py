@@ -1,0 +1,7 @@
+"""JSON API of planning: analysis."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["planning: analysis"])

@@ -1,0 +1,6 @@
+"""Domain verbs of planning: features."""
+
+from __future__ import annotations
+
+# Activity verbs of this module, as the feed phrases them ("feature.created" → "created").
+PHRASES: dict[str, str] = {}
