@@ -12,7 +12,7 @@ class PlanningConfig(AppConfig):
     def ready(self) -> None:
         from northline.core.models import PHRASES
 
-        from .services import analysis, decisions, features, kano, scenarios, scores
+        from .services import analysis, decisions, estimation, features, kano, scenarios, scores
 
-        for module in (features, scores, scenarios, analysis, decisions, kano):
+        for module in (features, scores, estimation, scenarios, analysis, decisions, kano):
             PHRASES.update(module.PHRASES)
