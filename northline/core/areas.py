@@ -11,6 +11,7 @@ class Area:
     title: str
     promise: str
     holds: tuple[str, ...]
+    home: str = ""  # the URL name (taking the workspace slug) of the area's page, once built
 
 
 AREAS: tuple[Area, ...] = (
@@ -25,7 +26,7 @@ AREAS: tuple[Area, ...] = (
     Area("planning", "Planning", "What to build next, and why — with the evidence attached.",
          ("Ideas and features scored with RICE, ICE, WSJF or your own formula",
           "Estimates as ranges, Monte Carlo ranks, the best plan for your capacity",
-          "Scenarios and a decision log")),
+          "Scenarios and a decision log"), "planning:home"),
     Area("roadmap", "Roadmap", "When it ships and how delivery is going.",
          ("Now / next / later board and a timeline by quarter",
           "Releases, iterations with capacity, velocity and burndown",

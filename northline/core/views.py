@@ -43,6 +43,8 @@ def area_page(request: HttpRequest, slug: str, area: str) -> HttpResponse:
     access = workspace_for(request, slug)
     if area not in BY_KEY:
         raise Http404
+    if BY_KEY[area].home:
+        return redirect(BY_KEY[area].home, slug)
     return render(request, "core/area.html", {"access": access, "area": BY_KEY[area], "nav": area})
 
 

@@ -10,11 +10,10 @@ from ninja import Router, Schema, Status
 
 from northline.core.access import Access
 from northline.core.api import workspace_access
-from northline.core.errors import Invalid
 from northline.core.roles import WRITE
 
 from .. import scoring
-from ..models import EstimationRound, Scenario, ScoreInput, ScoringModel
+from ..models import EstimationRound, ScoreInput, ScoringModel
 from ..services import estimation, scores
 from ..services.features import feature_by_ref
 
@@ -181,16 +180,6 @@ def input_out(i: ScoreInput) -> InputOut:
     return InputOut(driver=i.driver, **{k: v for k, v in i.as_dict().items()})
 
 
-def pick(
-    access: Access, model: int | None, scenario: int | None
-) -> tuple[ScoringModel, Scenario | None]:
-    """The model asked for (the default when absent) and the scenario (baseline when absent)."""
-    chosen = access.get(ScoringModel, pk=model) if model else scores.default_model(access)
-    if chosen is None:
-        raise Invalid("model: this workspace has no scoring model yet; create one first")
-    return chosen, access.get(Scenario, pk=scenario) if scenario else None
-
-
 @router.get("/workspaces/{slug}/scoring-models", response=list[ModelOut])
 def list_models(request: HttpRequest, slug: str) -> list[ModelOut]:
     access = workspace_access(request, slug)
@@ -246,7 +235,7 @@ def ranking(
     """Features by score under a model (default: the workspace's default model), with each
     score's breakdown; unscored features last, with the inputs they miss."""
     access = workspace_access(request, slug)
-    chosen, chosen_scenario = pick(access, model, scenario)
+    chosen, chosen_scenario = scores.choose(access, model, scenario)
     result = scores.ranked(
         access, chosen, chosen_scenario, status=status, query=q, page=page,
         per_page=min(max(per_page, 1), 200),
@@ -278,7 +267,7 @@ def feature_score(
     """A feature's score, breakdown, inputs and history under a model."""
     access = workspace_access(request, slug)
     feature = feature_by_ref(access, ref)
-    chosen, chosen_scenario = pick(access, model, scenario)
+    chosen, chosen_scenario = scores.choose(access, model, scenario)
     inputs = scores.inputs_of(chosen, chosen_scenario, [feature.pk]).get(feature.pk, {})
     names = scores.formula_for(chosen, chosen_scenario).domains
     history = [
@@ -316,7 +305,7 @@ def set_input(
     """Set a driver's estimate: `low` alone for a number, or low ≤ likely ≤ high for a range."""
     access = workspace_access(request, slug, WRITE)
     feature = feature_by_ref(access, ref)
-    chosen, chosen_scenario = pick(access, model, scenario)
+    chosen, chosen_scenario = scores.choose(access, model, scenario)
     row = scores.set_input(
         access, feature, chosen, driver, low=payload.low, likely=payload.likely,
         high=payload.high, distribution=payload.distribution, scenario=chosen_scenario,
@@ -335,7 +324,7 @@ def clear_input(
 ) -> Status[None]:
     access = workspace_access(request, slug, WRITE)
     feature = feature_by_ref(access, ref)
-    chosen, chosen_scenario = pick(access, model, scenario)
+    chosen, chosen_scenario = scores.choose(access, model, scenario)
     scores.clear_input(access, feature, chosen, driver, chosen_scenario)
     return Status(204, None)
 
@@ -364,7 +353,7 @@ def open_round(request: HttpRequest, slug: str, ref: str, payload: RoundIn) -> S
     """Open a team estimate of one driver: members vote privately, then reveal and settle."""
     access = workspace_access(request, slug, WRITE)
     feature = feature_by_ref(access, ref)
-    chosen, _ = pick(access, payload.model, None)
+    chosen, _ = scores.choose(access, payload.model, None)
     return Status(
         201, round_out(access, estimation.open_round(access, feature, chosen, payload.driver))
     )

@@ -120,6 +120,42 @@ def effort_driver(model: ScoringModel) -> str | None:
     return next((name for name in EFFORT_DRIVERS if name in names), None)
 
 
+@dataclass(frozen=True)
+class Part:
+    """One driver's part in a score, as a person reads it: "times 2", "÷ 4" or "+ 0.8"."""
+
+    driver: str
+    value: float
+    effect: str
+    raises: bool
+    width: float  # 0..100: this driver's share of the largest effect, for a bar
+
+
+def explain(result: scoring.Breakdown) -> list[Part]:
+    """Each driver's effect on the score, in the breakdown's own terms."""
+    effects = dict(result.contributions)
+    largest = max((abs(c) for c in effects.values() if math.isfinite(c)), default=0.0) or 1.0
+    parts = []
+    for driver, value in result.inputs.items():
+        if driver not in effects:  # WSJF's job size divides every term; it has no term of its own
+            parts.append(
+                Part(driver, value, f"÷ {scoring.format_number(value)} (every term)", False, 0)
+            )
+            continue
+        c = effects[driver]
+        shown = scoring.format_number(round(value, 4))
+        if result.mode == "sum":
+            effect = f"+ {scoring.format_number(round(c, 4))}"
+        elif not math.isfinite(c):
+            effect = "zeroes the score"
+        else:
+            divides = value > 0 and not math.isclose(c, math.log(value), abs_tol=1e-12)
+            effect = f"÷ {shown}" if divides else f"\u00d7 {shown}"
+        width = 100.0 if not math.isfinite(c) else 100.0 * abs(c) / largest
+        parts.append(Part(driver, value, effect, c > 0, round(width, 1)))
+    return parts
+
+
 def breakdown(
     model: ScoringModel, values: Mapping[str, float], scenario: Scenario | None = None
 ) -> scoring.Breakdown:
@@ -172,6 +208,17 @@ def models(access: Access) -> QuerySet[ScoringModel]:
 
 def default_model(access: Access) -> ScoringModel | None:
     return models(access).order_by("-is_default", "name").first()
+
+
+def choose(
+    access: Access, model: int | str | None, scenario: int | str | None = None
+) -> tuple[ScoringModel, Scenario | None]:
+    """The model asked for by id (the default when absent) and the scenario by id (baseline
+    when absent)."""
+    chosen = access.get(ScoringModel, pk=model) if model else default_model(access)
+    if chosen is None:
+        raise Invalid("model: this workspace has no scoring model yet; create one first")
+    return chosen, access.get(Scenario, pk=scenario) if scenario else None
 
 
 def model_by_name(access: Access, name: str, field: str = "model") -> ScoringModel:
