@@ -148,6 +148,11 @@ def features(access: Access) -> QuerySet[Feature]:
     return Feature.objects.filter(workspace=access.workspace)
 
 
+def _a(noun: str) -> str:
+    noun = noun.lower()
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
 def _check_parent(feature: Feature, parent: Feature | None) -> None:
     if parent is None:
         return
@@ -155,8 +160,8 @@ def _check_parent(feature: Feature, parent: Feature | None) -> None:
         raise Invalid(f"parent: {feature.ref} cannot be its own parent")
     if LEVEL[Feature.Kind(parent.kind)] >= LEVEL[Feature.Kind(feature.kind)]:
         raise Invalid(
-            f"parent: a {feature.get_kind_display().lower()} cannot sit under "
-            f"{parent.ref}, a {parent.get_kind_display().lower()}"
+            f"parent: {_a(feature.get_kind_display())} cannot sit under "
+            f"{parent.ref}, {_a(parent.get_kind_display())}"
         )
     node: Feature | None = parent
     while node is not None and feature.pk is not None:

@@ -273,7 +273,7 @@ def areas_page(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("planning:areas", slug)
     areas = ProductArea.objects.filter(workspace=access.workspace).select_related("parent")
     context = {"access": access, "nav": "planning", "tab": "areas", "form": form,
-               "areas": areas, "can_write": access.can(WRITE)}  # fmt: skip
+               "product_areas": areas, "can_write": access.can(WRITE)}  # fmt: skip
     return render(request, "planning/areas.html", context)
 
 
