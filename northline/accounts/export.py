@@ -18,13 +18,28 @@ from northline.core.models import WorkspaceScoped
 from .models import Workspace
 
 
-def scoped_models() -> list[type[models.Model]]:
-    """Every concrete model whose rows belong to a workspace, in dependency-safe app order."""
-    return [
-        model
-        for model in apps.get_models()
-        if issubclass(model, WorkspaceScoped) or model._meta.label_lower == "core.activity"
-    ]
+def scoped_models() -> list[tuple[type[models.Model], str]]:
+    """Every concrete model whose rows belong to a workspace, with the lookup that finds them:
+    `workspace` for workspace-scoped rows (and the activity log), `<parent>__workspace` for rows
+    that hang off a workspace-scoped parent (votes of a round, risks of a decision)."""
+    found: list[tuple[type[models.Model], str]] = []
+    for model in apps.get_models():
+        if issubclass(model, WorkspaceScoped) or model._meta.label_lower == "core.activity":
+            found.append((model, "workspace"))
+            continue
+        parent = next(
+            (
+                f
+                for f in model._meta.get_fields()
+                if f.many_to_one
+                and isinstance(f.related_model, type)
+                and issubclass(f.related_model, WorkspaceScoped)
+            ),
+            None,
+        )
+        if parent is not None:
+            found.append((model, f"{parent.name}__workspace"))
+    return found
 
 
 def sections(workspace: Workspace) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -42,8 +57,8 @@ def sections(workspace: Workspace) -> Iterator[tuple[str, list[dict[str, Any]]]]
             for m in members
         ],
     )
-    for model in scoped_models():
-        rows = model._default_manager.filter(workspace=workspace).order_by("pk")
+    for model, lookup in scoped_models():
+        rows = model._default_manager.filter(**{lookup: workspace}).order_by("pk")
         yield model._meta.label_lower, json.loads(serialize("json", rows))
 
 

@@ -18,7 +18,7 @@ from .models import Workspace
 def export_workspace(progress_id: int, workspace_id: int) -> dict[str, Any]:
     with tracking(progress_id) as (report, result):
         workspace = Workspace.objects.get(pk=workspace_id)
-        names = ["workspace", "members"] + [m._meta.label_lower for m in export.scoped_models()]
+        names = ["workspace", "members"] + [m._meta.label_lower for m, _ in export.scoped_models()]
         document: dict[str, Any] = {"format": "northline-export/1"}
         for done, (name, rows) in enumerate(export.sections(workspace), start=1):
             document[name] = rows

@@ -173,3 +173,22 @@ def test_team_estimate_round(team: Team, access: Access, rice: ScoringModel) -> 
     r.refresh_from_db()
     assert r.status == EstimationRound.Status.SETTLED
     estimation.open_round(access, f, rice, "effort")  # a new round may start after settling
+
+
+def test_export_holds_planning_rows_and_their_children(
+    team: Team, access: Access, rice: ScoringModel
+) -> None:
+    from northline.accounts import export
+
+    f = features.create_feature(access, "X")
+    scores.set_input(access, f, rice, "reach", low=3)
+    r = estimation.open_round(access, f, rice, "effort")
+    estimation.vote(access, r, low=1, likely=2, high=3)
+    other = features.create_feature(
+        access_for(team.outsider, team.outsider.memberships.get().workspace), "Theirs"
+    )
+    sections = dict(export.sections(team.workspace))
+    assert [row["fields"]["title"] for row in sections["planning.feature"]] == ["X"]
+    assert other.title not in str(sections)
+    assert len(sections["planning.scoreinput"]) == 1
+    assert [row["fields"]["likely"] for row in sections["planning.estimatevote"]] == [2.0]
