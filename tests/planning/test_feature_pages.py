@@ -41,7 +41,7 @@ def pages(team: Team, b: dict[str, Any]) -> list[str]:
     return [
         f"/w/{s}/planning/", f"/w/{s}/planning/?model={b['model'].pk}&status=idea&q=bulk&page=9",
         f"/w/{s}/planning/features/1/", f"/w/{s}/planning/features/2/",
-        f"/w/{s}/planning/models/", f"/w/{s}/planning/areas/",
+        f"/w/{s}/planning/models/", f"/w/{s}/planning/areas/", f"/w/{s}/planning/chart/",
     ]  # fmt: skip
 
 
@@ -198,3 +198,20 @@ def test_planning_area_link_goes_to_the_ranked_list(team: Team) -> None:
 def test_estimation_spread_helper_is_consistent(team: Team, backlog: dict[str, Any]) -> None:
     r = estimation.open_round(team.access("editor"), backlog["g"], backlog["model"], "reach")
     assert estimation.spread(r) is None
+
+
+def test_value_effort_chart_and_history_charts(team: Team, backlog: dict[str, Any]) -> None:
+    scores.set_input(
+        team.access("editor"), backlog["f"], backlog["model"], "effort", low=2, likely=4, high=9
+    )
+    html = team.client("viewer").get(f"/w/{team.workspace.slug}/planning/chart/").content.decode()
+    assert "<svg" in html and "F-1 Bulk export" in html and "1 item" in html
+    page = (
+        team.client("viewer").get(f"/w/{team.workspace.slug}/planning/features/1/").content.decode()
+    )
+    assert page.count("<svg") == 2 and "Rank (1 is the top)" in page
+    ice = scores.create_model(team.access("editor"), "ICE", "ice")
+    no_effort = team.client("viewer").get(
+        f"/w/{team.workspace.slug}/planning/chart/?model={ice.pk}"
+    )
+    assert "ICE has no effort driver" in no_effort.content.decode()

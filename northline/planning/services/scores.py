@@ -620,6 +620,61 @@ def ranks_of(
     return {fid: position for fid, position in ranked_scores.values_list("feature_id", "position")}
 
 
+@dataclass(frozen=True)
+class ValuePoint:
+    """A feature on the value vs effort chart: value is the score's numerator (score × effort);
+    the lows and highs come from the ends of the ranges (effort), or of the other drivers'
+    ranges with effort at its likely value (value)."""
+
+    feature: Feature
+    value: float
+    effort: float
+    value_low: float
+    value_high: float
+    effort_low: float
+    effort_high: float
+
+
+def value_effort(
+    access: Access, model: ScoringModel, scenario: Scenario | None = None, *, limit: int = 150
+) -> list[ValuePoint]:
+    """The `limit` best-scored features as value vs effort points (the model needs an effort
+    driver; every built-in model with one is numerator ÷ effort)."""
+    effort = effort_driver(model)
+    if effort is None:
+        return []
+    formula = formula_for(model, scenario)
+    top = (
+        FeatureScore.objects.filter(_scope(model, scenario), score__isnull=False)
+        .order_by("-score")
+        .select_related("feature", "feature__workspace")[:limit]
+    )
+    rows = {s.feature_id: s.feature for s in top}
+    inputs = inputs_of(model, scenario, rows)
+    points = []
+    for fid, feature in rows.items():
+        found = inputs[fid]
+        work = found[effort]
+
+        def numerator(point: str, found: dict[str, ScoreInput] = found) -> float:
+            values = {n: getattr(found[n], point) if n != effort else found[n].likely
+                      for n in formula.domains}  # fmt: skip
+            return float(formula.evaluate(values)) * found[effort].likely
+
+        points.append(
+            ValuePoint(
+                feature,
+                numerator("likely"),
+                work.likely,
+                numerator("low"),
+                numerator("high"),
+                work.low,
+                work.high,
+            )
+        )
+    return points
+
+
 def history(
     feature: Feature, model: ScoringModel, scenario: Scenario | None = None
 ) -> QuerySet[ScoreChange]:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from northline.core import charts
 from northline.core.access import Access
 from northline.core.errors import DomainError, Invalid
 from northline.core.pages import show_errors, workspace_for
@@ -106,8 +107,10 @@ def _score_context(
         "parts": scores.explain(breakdown) if breakdown else [],
         "rank": scores.ranks_of(model, scenario, [feature.pk]).get(feature.pk),
         "history": history[-20:][::-1],
-        "score_points": points,
-        "rank_points": ranks,
+        "score_chart": charts.line_chart([("Score", points)], y_label="score") if points else "",
+        "rank_chart": (
+            charts.line_chart([("Rank", ranks)], y_label="rank", invert_y=True) if ranks else ""
+        ),
     }
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from northline.core import charts
 from northline.core.errors import DomainError
 from northline.core.pages import show_errors, workspace_for
 from northline.core.roles import WRITE
@@ -52,6 +53,34 @@ def home(request: HttpRequest, slug: str) -> HttpResponse:
         context |= {"model": model, "scenario": scenario, "page": page, "rows": rows,
                     "drivers": scores.drivers_of(model, scenario)}  # fmt: skip
     return render(request, "planning/home.html", context)
+
+
+CHART_LIMIT = 150  # points on the two-by-two: beyond that labels and whiskers become noise
+
+
+@login_required
+def chart(request: HttpRequest, slug: str) -> HttpResponse:
+    """Value (the score's numerator) against effort, with whiskers over the estimate ranges."""
+    access = workspace_for(request, slug)
+    context: dict[str, Any] = {"access": access, "nav": "planning", "tab": "chart",
+                               "models": list(scores.models(access))}  # fmt: skip
+    if context["models"]:
+        model, scenario = scores.choose(
+            access, request.GET.get("model"), request.GET.get("scenario")
+        )
+        effort = scores.effort_driver(model)
+        points = scores.value_effort(access, model, scenario, limit=CHART_LIMIT) if effort else []
+        context |= {
+            "model": model, "scenario": scenario, "effort": effort, "count": len(points),
+            "limit": CHART_LIMIT,
+            "chart": charts.quadrant_chart(
+                [(p.feature.ref + " " + p.feature.title, p.effort, p.value, p.effort_low,
+                  p.effort_high, p.value_low, p.value_high, p.feature.get_absolute_url())
+                 for p in points],
+                x_label="effort (person-weeks)", y_label="value",
+            ) if points else "",
+        }  # fmt: skip
+    return render(request, "planning/chart.html", context)
 
 
 @login_required
@@ -111,6 +140,7 @@ def model_delete(request: HttpRequest, slug: str, model_id: int) -> HttpResponse
 
 urlpatterns = [
     path("w/<slug:slug>/planning/", home, name="home"),
+    path("w/<slug:slug>/planning/chart/", chart, name="chart"),
     path("w/<slug:slug>/planning/models/", models_page, name="models"),
     path("w/<slug:slug>/planning/models/<int:model_id>/", model_update, name="model_update"),
     path("w/<slug:slug>/planning/models/<int:model_id>/delete/", model_delete, name="model_delete"),
