@@ -3,10 +3,14 @@ a team estimate in progress, a scenario, a plan, a decision and a Kano survey.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from northline.core.access import Access
 
-from .models import Feature
-from .services import estimation, features, scores
+from .models import Feature, ScoringModel
+from .services import analysis, decisions, estimation, features, kano, scenarios, scores
 
 AREAS = ("Onboarding", "Analytics", "Integrations", "Platform")
 
@@ -62,4 +66,55 @@ def load(access: Access) -> dict[str, Feature]:
         features.update_feature(access, made[title], parent=initiative)
     round_ = estimation.open_round(access, made["Public API v2"], rice, "effort")
     estimation.vote(access, round_, low=8, likely=12, high=20)
+    _plans(access, rice, made)
+    _kano(access, made)
     return made
+
+
+QUARTERS = [{"name": "Q1 2027", "capacity": 24}, {"name": "Q2 2027", "capacity": 24}]
+
+
+def _plans(access: Access, rice: ScoringModel, made: dict[str, Feature]) -> None:
+    """A scenario, a Monte Carlo run, a plan for each, and the decision they led to."""
+    bigger = scenarios.create_scenario(
+        access, "Two more engineers", description="Hire two engineers in Q1: 40 weeks a quarter.",
+        periods=[{"name": "Q1 2027", "capacity": 40}, {"name": "Q2 2027", "capacity": 40}],
+    )  # fmt: skip
+    simulation = analysis.run_simulation(access, rice, samples=5000, top_n=5)
+    baseline = analysis.run_portfolio(access, rice, periods=QUARTERS, value_basis="p50")
+    analysis.run_portfolio(access, rice, bigger, value_basis="p50")
+    decision = decisions.create_decision(
+        access, "Plan H1 2027 with the current team",
+        context="Monte Carlo ranks put the setup checklist and Slack alerts on top whatever the "
+        "estimates; Salesforce sync waits on the API.",
+        options=[
+            {"name": "Current team, optimised plan", "chosen": True},
+            {"name": "Hire two engineers first", "notes": "see the scenario"},
+        ],
+        status="decided", revisit_on=timezone.localdate() + timedelta(days=45),
+        features=[made["Guided setup checklist"].ref, made["Slack alerts"].ref],
+        scenarios=[bigger.pk], simulation=simulation.pk, portfolio=baseline.pk,
+    )  # fmt: skip
+    decisions.add_risk(
+        access, decision, "Public API v2 slips and blocks Salesforce sync", 0.4, 4,
+        mitigation="Re-plan at the Q1 review",
+    )  # fmt: skip
+
+
+def _kano(access: Access, made: dict[str, Feature]) -> None:
+    titles = ("Dark mode", "Single sign-on (SAML)", "Scheduled e-mail reports")
+    survey = kano.create_survey(
+        access, "What matters in Acme Analytics?", features=[made[t].ref for t in titles],
+        intro="Two quick questions per feature.",
+    )  # fmt: skip
+    answers = {  # per respondent: (functional, dysfunctional) for each title, in order
+        "ana@example.com": (("like", "neutral"), ("expect", "dislike"), ("like", "dislike")),
+        "bo@example.com": (("like", "live_with"), ("neutral", "dislike"), ("like", "dislike")),
+        "cy@example.com": (("neutral", "neutral"), ("expect", "dislike"), ("like", "live_with")),
+    }
+    rows = [
+        {"respondent": who, "feature": made[title].ref, "functional": f, "dysfunctional": d}
+        for who, pairs in answers.items()
+        for title, (f, d) in zip(titles, pairs, strict=True)
+    ]
+    kano.import_rows(access, survey, rows)

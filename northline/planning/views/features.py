@@ -22,6 +22,7 @@ from ..forms import AreaForm, DependencyForm, EstimatesForm, FeatureForm, RoundF
 from ..models import EstimationRound, Feature, ProductArea
 from ..services import estimation, scores
 from ..services import features as service
+from ..services.decisions import decisions_for_feature
 
 
 def _feature_form(access: Access, data: Any = None, initial: Any = None) -> FeatureForm:
@@ -82,6 +83,7 @@ def feature_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "children": feature.children.all(), "requires": feature.requires.all(),
         "required_by": feature.required_by.all(),
         "rounds": _rounds(access, feature),
+        "decisions": decisions_for_feature(access, feature),
     }  # fmt: skip
     return render(request, "planning/feature.html", context)
 
