@@ -111,8 +111,10 @@ def test_estimates_are_all_or_nothing(team: Team, backlog: dict[str, Any]) -> No
         **{f"{d}__distribution": "pert" for d in ("reach", "impact", "confidence", "effort")},
     }  # fmt: skip
     client = team.client("editor")
-    response = client.post(url, data, follow=True)
+    response = client.post(url, data)
+    assert response.status_code == 422
     assert "F-2.effort: low (9) is greater than high (1)" in response.content.decode()
+    assert 'value="100"' in response.content.decode()  # the typed values are shown again
     assert not ScoreInput.objects.filter(feature=backlog["g"]).exists()
 
 

@@ -60,24 +60,35 @@ def feature_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """The feature with its score under the chosen model (and scenario), inputs, history."""
     access = workspace_for(request, slug)
     feature = access.get(Feature, number=number)
+    return _show(request, access, feature, request.GET.get("model"), request.GET.get("scenario"))
+
+
+def _show(
+    request: HttpRequest,
+    access: Access,
+    feature: Feature,
+    model_id: str | None,
+    scenario_id: str | None,
+    *,
+    posted: EstimatesForm | None = None,
+) -> HttpResponse:
+    """Render the feature page; `posted` is an estimates form that failed, shown as typed."""
     models = list(scores.models(access))
     chosen = scenario = None
     if models:
-        chosen, scenario = scores.choose(
-            access, request.GET.get("model"), request.GET.get("scenario")
-        )
-    form = _feature_form(access, initial=_initial(feature))
-    estimates = inputs_form = round_form = None
+        chosen, scenario = scores.choose(access, model_id, scenario_id)
+    inputs_form = round_form = None
     context: dict[str, Any] = {}
     if chosen is not None:
         estimates = scores.inputs_of(chosen, scenario, [feature.pk]).get(feature.pk, {})
         drivers = scores.drivers_of(chosen, scenario)
-        inputs_form = EstimatesForm(drivers=drivers, current=estimates)
+        inputs_form = posted or EstimatesForm(drivers=drivers, current=estimates)
         round_form = RoundForm(drivers=drivers)
         context = _score_context(feature, chosen, scenario, estimates)
     context |= {
         "access": access, "nav": "planning", "tab": "ranked", "feature": feature,
-        "models": models, "model": chosen, "scenario": scenario, "form": form,
+        "models": models, "model": chosen, "scenario": scenario,
+        "form": _feature_form(access, initial=_initial(feature)),
         "inputs_form": inputs_form, "round_form": round_form,
         "dependency_form": DependencyForm(), "can_write": access.can(WRITE),
         "children": feature.children.all(), "requires": feature.requires.all(),
@@ -85,7 +96,8 @@ def feature_page(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         "rounds": _rounds(access, feature),
         "decisions": decisions_for_feature(access, feature),
     }  # fmt: skip
-    return render(request, "planning/feature.html", context)
+    status = 200 if posted is None else 422
+    return render(request, "planning/feature.html", context, status=status)
 
 
 def _initial(feature: Feature) -> dict[str, Any]:
@@ -203,17 +215,17 @@ def inputs_save(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     model, scenario = scores.choose(access, request.POST.get("model"), request.POST.get("scenario"))
     current = scores.inputs_of(model, scenario, [feature.pk]).get(feature.pk, {})
     form = EstimatesForm(request.POST, drivers=scores.drivers_of(model, scenario), current=current)
-    if not form.is_valid():
-        messages.error(request, "Estimates must be numbers.")
-        return redirect(_back(feature, request))
     try:
+        if not form.is_valid():
+            raise Invalid("estimates: every value must be a number")
         with transaction.atomic():
             for driver, values in form.estimates().items():
                 scores.set_input(access, feature, model, driver, scenario=scenario, **values)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Saved the estimates of {feature.ref}.")
+    except DomainError as error:  # show the page again with what was typed, nothing saved
+        form.add_error(None, error.message)
+        scenario_id = str(scenario.pk) if scenario else None
+        return _show(request, access, feature, str(model.pk), scenario_id, posted=form)
+    messages.success(request, f"Saved the estimates of {feature.ref}.")
     return redirect(_back(feature, request))
 
 
