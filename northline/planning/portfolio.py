@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import highspy
@@ -32,6 +32,7 @@ from northline.planning.scoring import NON_NEGATIVE, POSITIVE, UNIT, format_numb
 
 Measure = Literal["effort", "value"]
 _INF = math.inf
+RESCHEDULE_SECONDS = 2.0  # at most this long spent moving valuable items into earlier periods
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,48 @@ def select_portfolio(
         raise ValueError(model.diagnose(time_limit))
     if solver.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
         raise ValueError(f"time_limit: no feasible plan found in {format_number(time_limit)} s")
-    return model.plan(solver)
+    plan = model.plan(solver)
+    return _earliest(problem, plan, time_limit) if len(problem.periods) > 1 else plan
+
+
+def _earliest(problem: _Problem, plan: Plan, time_limit: float) -> Plan:
+    """The same selection, rescheduled so that more valuable items come in earlier periods.
+
+    Total value does not depend on the period, so the first solve places items in any period
+    that fits. A second, smaller program keeps exactly the selected items (all mandatory, same
+    constraints) and maximises value weighted by how early each period is, starting from the
+    first schedule and stopping after `RESCHEDULE_SECONDS` (or what is left of the time limit)
+    with the best schedule found by then.
+    """
+    chosen = [c for c in problem.candidates if c.id in plan.selected]
+    if not chosen:
+        return plan
+    fixed = _Problem(
+        chosen, problem.periods, {c.id for c in chosen}, set(), problem.balance,
+        problem.risk_budget,
+    )  # fmt: skip
+    model = _Model(fixed)
+    n, p = model.shape
+    earliness = np.arange(p, 0, -1, dtype=float)  # the first period weighs most
+    start = np.zeros((n, p))
+    for i, c in enumerate(chosen):
+        start[i, [q.name for q in problem.periods].index(plan.selected[c.id])] = 1.0
+    budget = min(RESCHEDULE_SECONDS, max(time_limit - plan.solve_seconds, 0.1))
+    solver = model.solve(
+        model.families, budget, 0.001, cost=(model.value[:, None] * earliness).ravel(),
+        start=start.ravel(),
+    )  # fmt: skip
+    if solver.getInfo().primal_solution_status != highspy.kSolutionStatusFeasible:
+        return plan
+    x = np.asarray(solver.getSolution().col_value).reshape(n, p) > 0.5
+    selected = {c.id: problem.periods[int(x[i].argmax())].name for i, c in enumerate(chosen)}
+    used = (x * model.effort[:, None]).sum(axis=0)
+    return replace(
+        plan,
+        selected={c.id: selected[c.id] for c in problem.candidates if c.id in selected},
+        capacity_used={q.name: float(u) for q, u in zip(problem.periods, used, strict=True)},
+        solve_seconds=plan.solve_seconds + float(solver.getRunTime()),
+    )
 
 
 @dataclass(frozen=True)
@@ -295,14 +337,23 @@ class _Model:
     def shape(self) -> tuple[int, int]:
         return len(self.candidates), len(self.periods)
 
-    def solve(self, families: Sequence[_Rows], time_limit: float, mip_gap: float) -> highspy.Highs:
-        """Pass the model with the given row families to HiGHS and run it."""
+    def solve(
+        self,
+        families: Sequence[_Rows],
+        time_limit: float,
+        mip_gap: float,
+        cost: npt.NDArray[np.float64] | None = None,
+        start: npt.NDArray[np.float64] | None = None,
+    ) -> highspy.Highs:
+        """Pass the model with the given row families to HiGHS and run it; the objective is
+        each column's `cost` (default: the candidate's value, whatever the period); `start` is
+        a feasible solution to begin from."""
         rows = sparse.vstack([f.matrix for f in families], format="csc")
         n_cols = rows.shape[1]
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n_cols, rows.shape[0]
         lp.sense_ = highspy.ObjSense.kMaximize
-        lp.col_cost_ = np.repeat(self.value, len(self.periods))
+        lp.col_cost_ = np.repeat(self.value, len(self.periods)) if cost is None else cost
         lp.col_lower_ = np.zeros(n_cols)
         lp.col_upper_ = self._column_upper()
         lp.row_lower_ = np.concatenate([f.lower for f in families])
@@ -317,6 +368,10 @@ class _Model:
         solver.setOptionValue("time_limit", float(time_limit))
         solver.setOptionValue("mip_rel_gap", float(mip_gap))
         solver.passModel(lp)
+        if start is not None:
+            initial = highspy.HighsSolution()
+            initial.col_value = list(start)
+            solver.setSolution(initial)
         solver.run()
         return solver
 

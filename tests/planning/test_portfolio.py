@@ -356,3 +356,15 @@ def test_infeasible(candidates, periods, options, message) -> None:
     with pytest.raises(ValueError) as error:
         select_portfolio(candidates, periods, **options)
     assert str(error.value) == message
+
+
+def test_more_valuable_items_come_first() -> None:
+    """Total value ignores the period; the schedule still puts the most valuable items first."""
+    candidates = [Candidate("low", value=1, effort=5), Candidate("high", value=9, effort=5),
+                  Candidate("mid", value=4, effort=5), Candidate("after", value=8, effort=5,
+                                                               requires=("low",))]  # fmt: skip
+    periods = [Period("Q1", 10), Period("Q2", 10)]
+    plan = select_portfolio(candidates, periods)
+    assert plan.total_value == 22
+    assert plan.selected == {"high": "Q1", "mid": "Q1", "low": "Q2", "after": "Q2"}
+    assert plan.capacity_used == {"Q1": 10, "Q2": 10}
