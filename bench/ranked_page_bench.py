@@ -49,9 +49,11 @@ def build(n: int) -> tuple[Any, str]:
     rng = random.Random(7)
     Feature.objects.bulk_create(
         Feature(
-            workspace=workspace, number=i + 1, status=rng.choice(STATUSES),
+            workspace=workspace,
+            number=i + 1,
+            status=rng.choice(STATUSES),
             title=f"{rng.choice(WORDS).capitalize()} {rng.choice(WORDS)} {i + 1}",
-        )  # fmt: skip
+        )
         for i in range(n)
     )
     rows = []
