@@ -71,7 +71,8 @@ def test_a_new_scenario_copies_every_input_and_score(access: Access, rice: Scori
     fields = ("feature_id", "model_id", "driver", "low", "likely", "high", "distribution", "source")
     assert list(copied.values_list(*fields)) == list(original.values_list(*fields))
     assert copied.count() == 7
-    assert sorted(FeatureScore.objects.filter(scenario=s).values_list("feature_id", "score")) == [
+    copied_scores = FeatureScore.objects.filter(scenario=s).values_list("feature__number", "score")
+    assert sorted(copied_scores, key=lambda row: row[0]) == [
         (1, 100.0),
         (2, None),
     ]

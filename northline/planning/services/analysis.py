@@ -249,9 +249,10 @@ class SimulatedFeature:
         return f"F-{self.number}"
 
     def tornado(self) -> list[tuple[str, float, float, float]]:
-        """(driver, score at its low, score at its high, swing), the widest swing first."""
+        """(driver, score at its low, score at its high, swing), the widest swing first; ties by
+        driver name, so that the order does not depend on how the database keeps JSON keys."""
         bars = [(d, low, high, abs(high - low)) for d, (low, high) in self.swing.items()]
-        return sorted(bars, key=lambda bar: -bar[3])
+        return sorted(bars, key=lambda bar: (-bar[3], bar[0]))
 
 
 @dataclass(frozen=True)
