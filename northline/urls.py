@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("northline.accounts.urls")),
     path("", include("northline.planning.urls")),
+    path("", include("northline.insights.urls")),
     path("", include("northline.core.urls")),
 ]
 

@@ -22,7 +22,7 @@ AREAS: tuple[Area, ...] = (
     Area("insights", "Insights", "What customers say, from every channel, sorted for you.",
          ("Feedback from forms, the API, CSV and e-mail imports and a public portal",
           "Automatic type, sentiment, duplicates and themes, computed offline",
-          "Demand per feature: people, companies and revenue")),
+          "Demand per feature: people, companies and revenue"), "insights:inbox"),
     Area("planning", "Planning", "What to build next, and why — with the evidence attached.",
          ("Ideas and features scored with RICE, ICE, WSJF or your own formula",
           "Estimates as ranges, Monte Carlo ranks, the best plan for your capacity",

@@ -7,3 +7,10 @@ class InsightsConfig(AppConfig):
     name = "northline.insights"
     label = "insights"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from northline.core.models import PHRASES
+
+        from .services import PHRASES as INSIGHTS
+
+        PHRASES.update(INSIGHTS)

@@ -1,0 +1,379 @@
+"""Domain verbs of insights: feedback. Intake of one item or many (idempotent by source and
+external id: sending an item again updates it), changes, triage (status, assignee), archiving;
+and the inbox's queries, whose counts are aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from northline.accounts.models import User
+from northline.core import activity
+from northline.core.access import Access
+from northline.core.errors import Conflict, Invalid
+from northline.core.roles import WRITE
+from northline.planning.models import Feature
+
+from ..models import Company, Customer, Feedback, FeedbackLink, Tag
+from . import bulk
+from . import customers as people
+from . import fields as check
+from .fields import Errors
+from .links import copied_fields, feature_of, relocate, save_moved
+
+Source = Feedback.Source
+Status = Feedback.Status
+FIELDS = (
+    "text", "title", "source", "received_at", "rating", "external_url", "external_id", "tags",
+    "customer", "company", "status", "assignee",
+)  # fmt: skip
+MAX_TEXT = 50_000
+MAX_TAGS = 20
+CLOCK_SKEW = timedelta(minutes=5)
+TABS = ("open", "new", "triaged", "linked", "archived", "all")
+
+
+def tag_names(value: Any, field: str = "tags") -> list[str]:
+    """Tags from a list or comma-separated text: trimmed, lower-case, without repeats."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise Invalid(f"{field}: must be a list of names, got {value!r}")
+    names: list[str] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise Invalid(f"{field}[{index}]: must be text, got {item!r}")
+        name = " ".join(item.split()).lower()
+        if not name and not isinstance(value, str):
+            raise Invalid(f"{field}[{index}]: must not be empty")
+        if len(name) > 50:
+            raise Invalid(f"{field}[{index}]: must be at most 50 characters, got {len(name)}")
+        if name and name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise Invalid(f"{field}: at most {MAX_TAGS} tags, got {len(names)}")
+    return names
+
+
+def _received_at(value: Any) -> Any:
+    moment = check.moment(value, "received_at")
+    if moment is not None and moment > timezone.now() + CLOCK_SKEW:
+        raise Invalid(f"received_at: {moment.isoformat()} is in the future")
+    return moment
+
+
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "text": lambda v: check.text(v, "text", MAX_TEXT, required=True).replace("\r\n", "\n"),
+    "title": lambda v: check.text(v, "title", 200),
+    "source": lambda v: check.choice(v, "source", Source.values),
+    "received_at": _received_at,
+    "rating": lambda v: check.whole(v, "rating", 1, 5),
+    "external_url": lambda v: check.url(v, "external_url"),
+    "external_id": lambda v: check.text(v, "external_id", 200),
+    "tags": tag_names,
+    "status": lambda v: check.choice(v, "status", Status.values),
+}
+
+
+def _values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean values of the fields given (references pass as they are); every error at once."""
+    errors = Errors()
+    errors.check(check.unknown, fields, FIELDS, "feedback")
+    values = {
+        name: errors.check(CHECKS[name], value) if name in CHECKS else value
+        for name, value in fields.items()
+        if name in FIELDS
+    }
+    errors.check(people.customer_ref, fields.get("customer"))
+    errors.check(people.company_ref, fields.get("company"))
+    errors.raise_any()
+    return values
+
+
+def _member(access: Access, who: User | str | None) -> User | None:
+    """A workspace member given as a user or an e-mail address; None or "" for nobody."""
+    if not who:
+        return None
+    email = who if isinstance(who, str) else who.email
+    membership = access.workspace.memberships.filter(user__email__iexact=email.strip()).first()
+    if membership is None:
+        raise Invalid(f"assignee: {email!r} is not a member of this workspace")
+    return membership.user
+
+
+def _tags(access: Access, names: list[str]) -> list[Tag]:
+    rows = Tag.objects.filter(workspace=access.workspace)
+    missing = set(names) - set(rows.filter(name__in=names).values_list("name", flat=True))
+    Tag.objects.bulk_create(
+        [Tag(workspace=access.workspace, name=name) for name in sorted(missing)],
+        ignore_conflicts=True,
+    )
+    return list(rows.filter(name__in=names))
+
+
+SCALARS = ("text", "title", "source", "rating", "external_url", "external_id", "status")
+
+
+def _write(access: Access, feedback: Feedback, values: Mapping[str, Any]) -> None:
+    """Apply clean values and save the feedback with its tags, highlights and the copies its
+    links keep; runs inside the caller's transaction, so an error undoes it all."""
+    existed = feedback.pk is not None
+    if "assignee" in values:
+        feedback.assignee = _member(access, values["assignee"])
+    for name in SCALARS:
+        if name in values:
+            setattr(feedback, name, values[name])
+    if "received_at" in values:
+        feedback.received_at = values["received_at"] or timezone.now()
+    chosen_linked = "status" in values and feedback.status == Status.LINKED
+    if chosen_linked and not (existed and feedback.links.exists()):
+        raise Invalid("status: 'linked' needs a link to a feature; link one first")
+    moved = relocate(feedback, feedback.text) if existed and "text" in values else []
+    if "company" in values:
+        feedback.company = people.company_for(access, values["company"])
+    if "customer" in values:
+        given = feedback.company if "company" in values else None
+        feedback.customer = people.customer_for(access, values["customer"], given)
+        if "company" not in values and feedback.customer and feedback.customer.company_id:
+            feedback.company = feedback.customer.company
+    _check_unique(feedback)
+    feedback.save()
+    save_moved(moved)
+    if "tags" in values:
+        feedback.tags.set(_tags(access, values["tags"]))
+    if existed:
+        FeedbackLink.objects.filter(feedback=feedback).update(**copied_fields(feedback))
+
+
+def _check_unique(feedback: Feedback) -> None:
+    if not feedback.external_id:
+        return
+    clash = (
+        Feedback.objects.filter(
+            workspace_id=feedback.workspace_id,
+            source=feedback.source,
+            external_id=feedback.external_id,
+        )
+        .exclude(pk=feedback.pk)
+        .first()
+    )
+    if clash is not None:
+        raise Conflict(
+            f"external_id: {feedback.external_id!r} from {feedback.source} is already "
+            f"feedback {clash.pk}"
+        )
+
+
+def _snapshot(feedback: Feedback) -> dict[str, Any]:
+    return {
+        "title": feedback.title, "text": feedback.text, "source": feedback.source,
+        "received_at": feedback.received_at.isoformat(), "rating": feedback.rating,
+        "external_url": feedback.external_url, "external_id": feedback.external_id,
+        "customer": str(feedback.customer) if feedback.customer else None,
+        "company": str(feedback.company) if feedback.company else None,
+        "status": feedback.status,
+        "assignee": feedback.assignee.email if feedback.assignee else None,
+        "tags": sorted(t.name for t in feedback.tags.all()) if feedback.pk else [],
+    }  # fmt: skip
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """What changed, with long texts shortened for the feed."""
+    changes = activity.diff(before, after)
+    if "text" in changes:
+        changes["text"] = [t if len(t) <= 80 else t[:79] + "…" for t in changes["text"]]
+    return changes
+
+
+def _verb(changes: Mapping[str, list[Any]]) -> str:
+    if set(changes) == {"status"}:
+        archived = changes["status"][1] == Status.ARCHIVED
+        return "feedback.archived" if archived else "feedback.status_changed"
+    return "feedback.assigned" if set(changes) == {"assignee"} else "feedback.updated"
+
+
+def _upsert(
+    access: Access, fields: Mapping[str, Any], default_source: str
+) -> tuple[Feedback, bool, dict[str, list[Any]]]:
+    values = _values(fields)
+    source = values.get("source") or default_source
+    feedback = None
+    if values.get("external_id"):
+        feedback = Feedback.objects.filter(
+            workspace=access.workspace, source=source, external_id=values["external_id"]
+        ).first()
+    if feedback is None:
+        if "text" not in values:
+            raise Invalid("text: must not be empty")
+        feedback = Feedback(workspace=access.workspace, source=source, created_by=access.user)
+        _write(access, feedback, values)
+        return feedback, True, {}
+    before = _snapshot(feedback)
+    _write(access, feedback, values)
+    return feedback, False, _changes(before, _snapshot(feedback))
+
+
+def add_feedback(
+    access: Access, fields: Mapping[str, Any], *, default_source: str = Source.APP
+) -> tuple[Feedback, bool]:
+    """Intake of one item: `fields` as in FIELDS, with `customer` and `company` as records or
+    references (see `customer_for`, `company_for`); the company defaults to the customer's.
+    An item whose (source, external_id) exists updates it. Returns it and whether it is new."""
+    access.require(WRITE)
+    with transaction.atomic():
+        feedback, created, changes = _upsert(access, fields, default_source)
+        verb = "feedback.created" if created else "feedback.updated"
+        if created or changes:
+            activity.record(access.workspace, access.user, verb, feedback, changes)
+    return feedback, created
+
+
+def _feedback_key(default_source: str) -> Any:
+    def key(item: Mapping[str, Any]) -> tuple[str, str, Hashable] | None:
+        external_id = str(item.get("external_id") or "").strip()
+        source = item.get("source") or default_source
+        return ("external_id", external_id, (str(source), external_id)) if external_id else None
+
+    return key
+
+
+def import_feedback(
+    access: Access, items: Sequence[Mapping[str, Any]], *, default_source: str = Source.IMPORT
+) -> bulk.BulkResult:
+    """Intake of many items, all or nothing: errors name the item ("items[3].rating: ...").
+    Sending the same items again updates them: created once, updated afterwards."""
+    access.require(WRITE)
+    with transaction.atomic():
+        result = bulk.run(
+            items,
+            lambda item: _id(_upsert(access, item, default_source)),
+            _feedback_key(default_source),
+        )
+        changes = {"created": result.created, "updated": result.updated}
+        activity.record(
+            access.workspace, access.user, "feedback.imported", access.workspace, changes
+        )
+    return result
+
+
+def _id(upserted: tuple[Feedback, bool, Any]) -> tuple[int, bool]:
+    return upserted[0].pk, upserted[1]
+
+
+def update_feedback(access: Access, feedback: Feedback, **fields: Any) -> Feedback:
+    """Change the fields given; a new text keeps each highlight on its quote (or refuses)."""
+    access.require(WRITE)
+    values = _values(fields)
+    before = _snapshot(feedback)
+    with transaction.atomic():
+        _write(access, feedback, values)
+        changes = _changes(before, _snapshot(feedback))
+        if changes:
+            activity.record(access.workspace, access.user, _verb(changes), feedback, changes)
+    return feedback
+
+
+def set_status(access: Access, feedback: Feedback, status: str) -> Feedback:
+    return update_feedback(access, feedback, status=status)
+
+
+def assign(access: Access, feedback: Feedback, assignee: User | str | None) -> Feedback:
+    return update_feedback(access, feedback, assignee=assignee)
+
+
+def archive_feedback(access: Access, feedback: Feedback) -> Feedback:
+    """Archived feedback leaves the inbox and demand; setting another status brings it back."""
+    return set_status(access, feedback, Status.ARCHIVED)
+
+
+# --- the inbox -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the inbox (and the API's list) narrows feedback by, besides the status."""
+
+    source: str = ""
+    tag: str = ""
+    customer: Customer | None = None
+    company: Company | None = None
+    feature: Feature | None = None
+    assignee: User | None = None
+    q: str = ""
+
+
+def filters(
+    access: Access,
+    *,
+    source: str = "",
+    tag: str = "",
+    customer: str | int | None = None,
+    company: str | int | None = None,
+    feature: str = "",
+    assignee: str = "",
+    q: str = "",
+) -> Filters:
+    """Filters from query parameters: ids of a customer and company, F-12, an e-mail or "me"."""
+    errors = Errors()
+    if source:
+        errors.check(check.choice, source, "source", Source.values)
+    names = errors.check(tag_names, tag, "tag") or [""]
+    result = Filters(
+        source=source,
+        tag=names[0],
+        customer=errors.check(check.record, access, Customer, customer, "customer"),
+        company=errors.check(check.record, access, Company, company, "company"),
+        feature=errors.check(feature_of, access, feature) if feature else None,
+        assignee=errors.check(_member, access, access.user if assignee == "me" else assignee),
+        q=errors.check(check.text, q, "q", 200) or "",
+    )
+    errors.raise_any()
+    return result
+
+
+def _filtered(access: Access, chosen: Filters) -> QuerySet[Feedback]:
+    rows = Feedback.objects.filter(workspace=access.workspace)
+    if chosen.source:
+        rows = rows.filter(source=chosen.source)
+    if chosen.tag:
+        tag = Tag.objects.filter(workspace=access.workspace, name=chosen.tag).first()
+        rows = rows.filter(tags=tag) if tag else rows.none()
+    for name in ("customer", "company", "assignee"):
+        if getattr(chosen, name) is not None:
+            rows = rows.filter(**{name: getattr(chosen, name)})
+    if chosen.feature is not None:
+        rows = rows.filter(links__feature=chosen.feature)
+    if chosen.q:
+        rows = rows.filter(Q(title__icontains=chosen.q) | Q(text__icontains=chosen.q))
+    return rows
+
+
+def feedback_list(access: Access, chosen: Filters, status: str = "open") -> QuerySet[Feedback]:
+    """Newest first; status is one of TABS ("open": all but archived)."""
+    rows = _filtered(access, chosen)
+    check.choice(status, "status", TABS)
+    if status == "open":
+        rows = rows.exclude(status=Status.ARCHIVED)
+    elif status != "all":
+        rows = rows.filter(status=status)
+    return (
+        rows.select_related("customer", "company", "assignee")
+        .prefetch_related("tags")
+        .order_by("-received_at", "-id")
+    )
+
+
+def status_counts(access: Access, chosen: Filters) -> dict[str, int]:
+    """Items per tab under the filters, from one grouped query."""
+    rows = _filtered(access, chosen).order_by().values_list("status").annotate(n=Count("id"))
+    counts = {status: 0 for status in Status.values} | dict(rows)
+    open_ = sum(n for status, n in counts.items() if status != Status.ARCHIVED)
+    return counts | {"open": open_, "all": open_ + counts[Status.ARCHIVED]}

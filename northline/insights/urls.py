@@ -1,0 +1,35 @@
+"""Pages of insights under /w/<slug>/insights/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "insights"
+
+_I = "w/<slug:slug>/insights/"
+_F = _I + "feedback/<int:pk>/"
+urlpatterns = [
+    path(_I, views.inbox, name="inbox"),
+    path(_I + "feedback/new/", views.feedback_new, name="feedback_new"),
+    path(_F, views.feedback_page, name="feedback"),
+    path(_F + "edit/", views.feedback_edit, name="feedback_edit"),
+    path(_F + "triage/", views.feedback_triage, name="feedback_triage"),
+    path(_F + "highlights/", views.highlight_add, name="highlight_add"),
+    path(
+        _F + "highlights/<int:highlight_id>/remove/",
+        views.highlight_remove,
+        name="highlight_remove",
+    ),
+    path(_F + "links/", views.link_add, name="link_add"),
+    path(_F + "links/<int:number>/remove/", views.link_remove, name="link_remove"),
+    path(_I + "customers/", views.customers_page, name="customers"),
+    path(_I + "customers/<int:pk>/", views.customer_page, name="customer"),
+    path(_I + "customers/<int:pk>/delete/", views.customer_delete, name="customer_delete"),
+    path(_I + "companies/", views.companies_page, name="companies"),
+    path(_I + "companies/<int:pk>/", views.company_page, name="company"),
+    path(_I + "companies/<int:pk>/delete/", views.company_delete, name="company_delete"),
+    path(_I + "demand/", views.demand_page, name="demand"),
+    path(_I + "demand/export.csv", views.demand_export, name="demand_export"),
+]
