@@ -80,6 +80,7 @@ class EstimatesForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kw)
         self.drivers = drivers
+        self.current = current
         for d in drivers:
             row = current.get(d.name)
             for point in ("low", "likely", "high"):
@@ -95,9 +96,14 @@ class EstimatesForm(forms.Form):
                 label=f"{d.label} distribution",
             )
 
-    def rows(self) -> list[tuple[DriverInfo, list[forms.BoundField]]]:
+    def rows(self) -> list[tuple[DriverInfo, list[forms.BoundField], ScoreInput | None]]:
+        """(driver, its four fields, its stored input) per driver."""
         return [
-            (d, [self[f"{d.name}__{p}"] for p in ("low", "likely", "high", "distribution")])
+            (
+                d,
+                [self[f"{d.name}__{p}"] for p in ("low", "likely", "high", "distribution")],
+                self.current.get(d.name),
+            )
             for d in self.drivers
         ]
 

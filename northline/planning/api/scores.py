@@ -14,7 +14,7 @@ from northline.core.roles import WRITE
 
 from .. import scoring
 from ..models import EstimationRound, ScoreInput, ScoringModel
-from ..services import estimation, scores
+from ..services import estimation, evidence, scores
 from ..services.features import feature_by_ref
 
 router = Router(tags=["planning: scores"])
@@ -311,6 +311,38 @@ def set_input(
         high=payload.high, distribution=payload.distribution, scenario=chosen_scenario,
     )  # fmt: skip
     return input_out(row)
+
+
+class EvidenceIn(Schema):
+    rule: str
+
+
+@router.put("/workspaces/{slug}/features/{ref}/inputs/{driver}/evidence", response=InputOut)
+def bind_evidence(
+    request: HttpRequest,
+    slug: str,
+    ref: str,
+    driver: str,
+    payload: EvidenceIn,
+    model: int | None = None,
+) -> InputOut:
+    """Take a driver from customer evidence: `distinct_customers` or `linked_revenue` of the
+    feedback linked to the feature; `POST /evidence/refresh` recomputes every such input."""
+    access = workspace_access(request, slug, WRITE)
+    feature = feature_by_ref(access, ref)
+    chosen, _ = scores.choose(access, model)
+    return input_out(evidence.bind(access, feature, chosen, driver, payload.rule))
+
+
+class RefreshOut(Schema):
+    changed: int
+
+
+@router.post("/workspaces/{slug}/evidence/refresh", response=RefreshOut)
+def refresh_evidence(request: HttpRequest, slug: str) -> RefreshOut:
+    """Recompute every evidence-bound input from the feedback linked now."""
+    access = workspace_access(request, slug, WRITE)
+    return RefreshOut(changed=evidence.refresh(access))
 
 
 @router.delete("/workspaces/{slug}/features/{ref}/inputs/{driver}", response={204: None})

@@ -20,7 +20,7 @@ from northline.core.roles import WRITE
 
 from ..forms import AreaForm, DependencyForm, EstimatesForm, FeatureForm, RoundForm
 from ..models import EstimationRound, Feature, ProductArea
-from ..services import estimation, scores
+from ..services import estimation, evidence, scores
 from ..services import features as service
 from ..services.decisions import decisions_for_feature
 
@@ -95,6 +95,7 @@ def _show(
         "required_by": feature.required_by.all(),
         "rounds": _rounds(access, feature),
         "decisions": decisions_for_feature(access, feature),
+        "rules": [(name, text) for name, (text, _) in evidence.RULES.items()],
     }  # fmt: skip
     status = 200 if posted is None else 422
     return render(request, "planning/feature.html", context, status=status)
@@ -231,6 +232,24 @@ def inputs_save(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def evidence_bind(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Take one driver from the feedback linked to the feature, by a named rule."""
+    access = workspace_for(request, slug, WRITE)
+    feature = access.get(Feature, number=number)
+    model, _ = scores.choose(access, request.POST.get("model"))
+    try:
+        row = evidence.bind(
+            access, feature, model, request.POST.get("driver", ""), request.POST.get("rule", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{row.driver} now follows {evidence.RULES[row.rule][0]}.")
+    return redirect(_back(feature, request))
+
+
+@login_required
+@require_POST
 def round_open(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     access = workspace_for(request, slug, WRITE)
     feature = access.get(Feature, number=number)
@@ -314,6 +333,7 @@ urlpatterns = [
     path(_F + "requires/", dependency_add, name="dependency_add"),
     path(_F + "requires/<int:requires>/remove/", dependency_remove, name="dependency_remove"),
     path(_F + "inputs/", inputs_save, name="inputs"),
+    path(_F + "evidence/", evidence_bind, name="evidence"),
     path(_F + "rounds/", round_open, name="round_open"),
     path(_F + "rounds/<int:round_id>/<str:act>/", round_act, name="round_act"),
     path("w/<slug:slug>/planning/areas/", areas_page, name="areas"),
