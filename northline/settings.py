@@ -27,6 +27,7 @@ ENVIRONMENT: dict[str, str] = {
     "NORTHLINE_MAX_BODY_BYTES": "10485760",
     "NORTHLINE_LOGIN_RATE": "10/900",
     "NORTHLINE_TASKS": "database",
+    "NORTHLINE_SEMANTIC_MODEL": "",
 }
 
 
@@ -243,6 +244,9 @@ if TASKS["default"]["BACKEND"] == "invalid":
     raise ImproperlyConfigured(
         f"NORTHLINE_TASKS: expected database or immediate, got {env('NORTHLINE_TASKS')!r}"
     )
+
+# The semantic text tier's model folder (sentence-transformers format); empty: the tier is off.
+SEMANTIC_MODEL = env("NORTHLINE_SEMANTIC_MODEL").strip()
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
