@@ -165,6 +165,7 @@ INSTALLED_APPS = [
     "northline.experiments",
     "northline.metrics",
     "northline.collaboration",
+    "northline.portal",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
