@@ -1,0 +1,78 @@
+"""Similar ideas while typing: the JSON endpoint the page's script calls, ranked by the text
+engine's similarity index, cached per workspace until an idea changes."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from northline.portal.models import Idea
+from northline.portal.services import similar
+from tests.conftest import Team
+from tests.portal.helpers import make_idea, make_portal, sign_in
+
+pytestmark = pytest.mark.django_db
+
+IDEAS = ["Dark mode for the dashboard", "Export reports to Excel", "Single sign-on with Okta",
+         "Slack notifications for new comments", "Mobile app for Android"]  # fmt: skip
+
+
+@pytest.fixture
+def ideas(team: Team) -> dict[str, Idea]:
+    make_portal(team)
+    return {title: make_idea(team.workspace, title) for title in IDEAS}
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("dark theme on dashboards", "Dark mode for the dashboard"),
+     ("export to excel", "Export reports to Excel"),
+     ("SSO via okta", "Single sign-on with Okta"),
+     ("notify me in slack", "Slack notifications for new comments"),
+     ("android application", "Mobile app for Android")],
+)  # fmt: skip
+def test_the_most_similar_idea_comes_first(
+    team: Team, ideas: dict[str, Idea], typed: str, expected: str
+) -> None:
+    body = Client().get(f"/p/{team.workspace.slug}/ideas/similar.json", {"q": typed}).json()
+    assert body["ok"] is True and body["tier"] == "lexical"
+    assert body["ideas"][0]["title"] == expected
+    first = body["ideas"][0]
+    idea = ideas[expected]
+    assert first["url"] == idea.get_absolute_url() and first["votes"] == 1
+    assert first["vote_url"] == f"/p/{team.workspace.slug}/ideas/{idea.pk}/vote/"
+    assert first["status_label"] == "Under review" and first["voted"] is False
+
+
+def test_unrelated_or_short_text_suggests_nothing(team: Team, ideas: dict[str, Idea]) -> None:
+    url = f"/p/{team.workspace.slug}/ideas/similar.json"
+    assert Client().get(url, {"q": "zebra xylophone quux"}).json()["ideas"] == []
+    assert Client().get(url, {"q": "da"}).json()["ideas"] == []
+
+
+def test_marks_what_the_customer_voted_for(team: Team, ideas: dict[str, Idea]) -> None:
+    client = sign_in(team.workspace, "ann@acme.com")  # the author of every idea
+    body = client.get(f"/p/{team.workspace.slug}/ideas/similar.json", {"q": "dark mode"}).json()
+    assert body["ideas"][0]["voted"] is True
+
+
+def test_too_long_a_query_is_named(team: Team, ideas: dict[str, Idea]) -> None:
+    response = Client().get(f"/p/{team.workspace.slug}/ideas/similar.json", {"q": "x" * 501})
+    assert response.status_code == 422
+    assert response.json()["errors"] == ["q: must be at most 500 characters, got 501"]
+
+
+def test_the_index_is_reused_until_an_idea_changes(team: Team, ideas: dict[str, Idea]) -> None:
+    first = similar.index_for(team.workspace)
+    assert similar.index_for(team.workspace) is first
+    make_idea(team.workspace, "Calendar sync with Outlook")
+    rebuilt = similar.index_for(team.workspace)
+    assert rebuilt is not first
+    found = similar.similar_ideas(team.workspace, "outlook calendar")
+    assert found[0][0].title == "Calendar sync with Outlook"
+
+
+def test_only_published_ideas_are_suggested(team: Team, ideas: dict[str, Idea]) -> None:
+    make_portal(team, moderation=True)
+    make_idea(team.workspace, "Calendar sync with Outlook")
+    assert similar.similar_ideas(team.workspace, "outlook calendar") == []
