@@ -11,6 +11,7 @@ from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.roles import Role
 from northline.planning import demo as planning_demo
+from northline.portal import demo as portal_demo
 
 DEMO_SLUG = "acme"
 DEMO_PASSWORD = "northline-demo"  # noqa: S105 — the documented demo login, shown on start
@@ -60,4 +61,5 @@ def load_demo() -> DemoLogin:
             accounts.accept_invitation(person(email, name), secret)
         accounts.create_token(access, "Demo reporting script", Role.VIEWER.value)
         planning_demo.load(access)
+        portal_demo.load(access)
     return DemoLogin(owner_email, DEMO_PASSWORD, workspace)

@@ -26,7 +26,7 @@ from northline.insights.services.customers import customer_for
 from northline.insights.services.fields import Errors
 
 from ..models import Comment, Idea, Vote
-from . import notify
+from . import notify as mail
 from .ideas import MAX_COMMENT, recount
 
 Status = Idea.Status
@@ -69,9 +69,11 @@ def voters(idea: Idea) -> Voters:
     return Voters(list(rows.order_by("-id")), companies.count(), revenue)
 
 
-def set_status(access: Access, idea: Idea, status: str, *, url: str = "") -> Idea:
+def set_status(
+    access: Access, idea: Idea, status: str, *, url: str = "", notify: bool = True
+) -> Idea:
     """Change what customers see of the idea's progress; followers are e-mailed (`url`: the
-    idea's public page, for the e-mail)."""
+    idea's public page, for the e-mail) unless `notify` is off (the demo)."""
     access.require(WRITE)
     status = check.choice(status, "status", Status.values)
     if idea.status == status:
@@ -84,12 +86,14 @@ def set_status(access: Access, idea: Idea, status: str, *, url: str = "") -> Ide
             access.workspace, access.user, "idea.status_changed", idea, {"status": [before, status]}
         )
         label = idea.get_status_display()
-        notify.tell_followers(idea, f"{label}: {idea.title}", f"The idea is now {label}.", url)
+        if notify:
+            mail.tell_followers(idea, f"{label}: {idea.title}", f"The idea is now {label}.", url)
     return idea
 
 
-def reply(access: Access, idea: Idea, text: Any, *, url: str = "") -> Comment:
-    """An official reply by the team, published at once; followers are e-mailed."""
+def reply(access: Access, idea: Idea, text: Any, *, url: str = "", notify: bool = True) -> Comment:
+    """An official reply by the team, published at once; followers are e-mailed (unless
+    `notify` is off)."""
     access.require(WRITE)
     clean = check.text(text, "text", MAX_COMMENT, required=True)
     with transaction.atomic():
@@ -98,8 +102,9 @@ def reply(access: Access, idea: Idea, text: Any, *, url: str = "") -> Comment:
         )
         recount(idea)
         activity.record(access.workspace, access.user, "idea.replied", idea)
-        news = f"{access.workspace.name} replied:\n\n{clean}"
-        notify.tell_followers(idea, f"Reply on {idea.title}", news, url)
+        if notify:
+            news = f"{access.workspace.name} replied:\n\n{clean}"
+            mail.tell_followers(idea, f"Reply on {idea.title}", news, url)
     return row
 
 
