@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_portal() -> None:
     workspace = load_demo().workspace
-    rows = list(Idea.objects.filter(workspace=workspace).order_by("id").values_list("title", "state", "votes"))
+    rows = list(
+        Idea.objects.filter(workspace=workspace)
+        .order_by("id")
+        .values_list("title", "state", "votes")
+    )
     assert rows == [
         ("Dark mode for the dashboards", "published", 4), ("Single sign-on with Okta", "published", 3),
         ("Slack alert when a KPI drops", "published", 4), ("Export charts to PowerPoint", "published", 2),
