@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from northline.portal.models import Idea
-from northline.portal.services import similar
+from northline.portal.services import moderation, similar
 from tests.conftest import Team
 from tests.portal.helpers import make_idea, make_portal, sign_in
 
@@ -62,14 +62,23 @@ def test_too_long_a_query_is_named(team: Team, ideas: dict[str, Idea]) -> None:
     assert response.json()["errors"] == ["q: must be at most 500 characters, got 501"]
 
 
-def test_the_index_is_reused_until_an_idea_changes(team: Team, ideas: dict[str, Idea]) -> None:
+def test_the_index_grows_with_new_ideas_and_is_rebuilt_when_one_leaves(
+    team: Team, ideas: dict[str, Idea]
+) -> None:
     first = similar.index_for(team.workspace)
-    assert similar.index_for(team.workspace) is first
+    assert similar.index_for(team.workspace) is first and len(first) == 2 * len(IDEAS)
     make_idea(team.workspace, "Calendar sync with Outlook")
-    rebuilt = similar.index_for(team.workspace)
-    assert rebuilt is not first
+    grown = similar.index_for(team.workspace)
+    assert grown is first and len(grown) == 2 * len(IDEAS) + 2
     found = similar.similar_ideas(team.workspace, "outlook calendar")
     assert found[0][0].title == "Calendar sync with Outlook"
+    duplicate = make_idea(team.workspace, "Outlook calendar sync please")
+    assert len(similar.index_for(team.workspace)) == 2 * len(IDEAS) + 4
+    moderation.merge_idea(team.access("editor"), duplicate, found[0][0])
+    rebuilt = similar.index_for(team.workspace)
+    assert rebuilt is not first and len(rebuilt) == 2 * len(IDEAS) + 2
+    titles = [idea.title for idea, _ in similar.similar_ideas(team.workspace, "outlook calendar")]
+    assert titles == ["Calendar sync with Outlook"]
 
 
 def test_only_published_ideas_are_suggested(team: Team, ideas: dict[str, Idea]) -> None:
