@@ -12,7 +12,7 @@ PHRASES: dict[str, str] = {
     "portal.created": "set up the portal",
     "portal.updated": "changed the portal settings of",
     "portal.customer_invited": "invited a customer to the portal",
-    "idea.submitted": "received the idea",
+    "idea.submitted": "(a portal customer) posted the idea",
     "idea.approved": "approved the idea",
     "idea.rejected": "rejected the idea",
     "idea.merged": "merged the idea",
