@@ -67,11 +67,16 @@ class IdeaOut(Schema):
     url: str
 
 
+class IdeaRow(IdeaOut):
+    companies: int
+    revenue: float
+
+
 class IdeaPage(Schema):
     count: int
     offset: int
     limit: int
-    items: list[IdeaOut]
+    items: list[IdeaRow]
 
 
 class VoteOut(Schema):
@@ -204,7 +209,13 @@ def list_ideas(
     access = workspace_access(request, slug)
     rows = team.team_ideas(access, state=state, q=q)
     start, size = window(offset, limit)
-    items = [idea_out(idea, request) for idea in rows[start : start + size]]
+    page = list(rows[start : start + size])
+    reach = team.reach(page)
+    items = [
+        IdeaRow(**idea_out(idea, request).dict(), companies=reach[idea.pk][0],
+                revenue=float(reach[idea.pk][1]))
+        for idea in page
+    ]  # fmt: skip
     return IdeaPage(count=rows.count(), offset=start, limit=size, items=items)
 
 

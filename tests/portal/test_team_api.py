@@ -110,7 +110,6 @@ def test_settings_round_trip_and_bad_input(team: Team, s: dict[str, Any]) -> Non
 
 
 def test_idea_detail_shows_voters_with_companies_and_revenue(team: Team, s: dict[str, Any]) -> None:
-    editor = team.access("editor")
     acme = Company.objects.create(
         workspace=team.workspace, name="Acme", domain="acme.com", revenue=50000
     )
@@ -129,7 +128,10 @@ def test_idea_detail_shows_voters_with_companies_and_revenue(team: Team, s: dict
     assert body["votes"] == 2 and body["companies"] == 2 and body["revenue"] == 70000.0
     assert {(v["customer"]["email"], v["company"], v["on_behalf_by"]) for v in body["voters"]} == {
         ("ann@acme.com", "Acme", None), ("max@globex.com", "Globex", "editor@example.com")}  # fmt: skip
-    del editor
+    call(client, "post", f"{url}/votes", {"customer": {"email": "gil@globex.com"}})  # same company
+    listed = call(client, "get", url.rsplit("/", 1)[0] + "?state=published").json()["items"]
+    assert [(i["title"], i["votes"], i["companies"], i["revenue"]) for i in listed] == [
+        ("Published idea", 3, 2, 70000.0)]  # fmt: skip
 
 
 def test_vote_on_behalf_bad_input(team: Team, s: dict[str, Any]) -> None:

@@ -49,6 +49,9 @@ def ideas_page(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         rows, problem = team.team_ideas(access, state=state), error
     page = paginate(rows, rows.count(), request.GET.get("page"))
+    reach = team.reach(page.rows)
+    for idea in page.rows:
+        idea.companies, idea.revenue = reach[idea.pk]
     return render(request, "portal/team/ideas.html", context(
         access, "ideas", page=page, state=state, states=STATE_LABELS.items(), problem=problem,
         values=request.GET, state_query=query_without(request, "state", "page"),
