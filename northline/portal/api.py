@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from northline.core.access import Access
@@ -193,8 +194,11 @@ def get_portal(request: HttpRequest, slug: str) -> PortalOut:
 
 @router.patch(P, response=PortalOut, summary="Change the portal's settings (admins)")
 def patch_portal(request: HttpRequest, slug: str, payload: PortalPatch) -> PortalOut:
+    """Newly invited addresses of an enabled portal are e-mailed the sign-in page."""
     access = workspace_access(request, slug, MANAGE)
-    return portal_out(update_portal(access, payload.dict(exclude_unset=True)), request)
+    sign_in_url = request.build_absolute_uri(reverse("portal:sign_in", args=[slug]))
+    portal = update_portal(access, payload.dict(exclude_unset=True), sign_in_url=sign_in_url)
+    return portal_out(portal, request)
 
 
 # --- ideas -----------------------------------------------------------------------------------

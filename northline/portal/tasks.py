@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.mail import send_mass_mail
 from django_tasks import task
 
-from .models import Follow
+from .models import Follow, Portal
 
 
 @task()
@@ -20,4 +20,16 @@ def mail_followers(idea_id: int, subject: str, message: str, skip_customer_id: i
         .order_by("customer__email")
     )
     batch = [(subject, message, None, [email]) for email in emails]
+    return send_mass_mail(batch, fail_silently=False) if batch else 0
+
+
+@task()
+def mail_invitations(portal_id: int, emails: list[str], url: str) -> int:
+    """Tell newly invited customers of a private portal where to sign in; returns how many."""
+    portal = Portal.objects.get(pk=portal_id)
+    message = (
+        f"You are invited to {portal.title}, where {portal.workspace.name} collects ideas and "
+        f"plans.\n\nSign in with this address here:\n{url}\n"
+    )
+    batch = [(f"You are invited to {portal.title}", message, None, [email]) for email in emails]
     return send_mass_mail(batch, fail_silently=False) if batch else 0

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from northline.portal.models import Idea
-from northline.portal.services import moderation, similar
+from northline.portal.services import antispam, moderation, similar
 from tests.conftest import Team
 from tests.portal.helpers import make_idea, make_portal, sign_in
 
@@ -85,3 +85,13 @@ def test_only_published_ideas_are_suggested(team: Team, ideas: dict[str, Idea]) 
     make_portal(team, moderation=True)
     make_idea(team.workspace, "Calendar sync with Outlook")
     assert similar.similar_ideas(team.workspace, "outlook calendar") == []
+
+
+def test_lookups_are_rate_limited_per_client(
+    team: Team, ideas: dict[str, Idea], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(antispam.LIMITS, "similar", ((2, 3600), (2, 3600)))
+    url = f"/p/{team.workspace.slug}/ideas/similar.json"
+    codes = [Client().get(url, {"q": "dark mode"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert Client(REMOTE_ADDR="10.1.2.3").get(url, {"q": "dark mode"}).status_code == 200

@@ -183,6 +183,19 @@ def test_approve_and_reject(team: Team, s: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db(transaction=True)  # the worker runs the queued e-mail task for real
+def test_newly_invited_customers_are_told_where_to_sign_in(team: Team) -> None:
+    make_portal(team, visibility="private", invited_emails=["old@x.io"])
+    url = f"/api/v1/workspaces/{team.workspace.slug}/portal"
+    body = {"invited_emails": ["old@x.io", "New@Y.io"]}
+    assert call(team.client("admin"), "patch", url, body).status_code == 200
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (["new@y.io"], "You are invited to Acme ideas")
+    ]
+    assert f"http://testserver/p/{team.workspace.slug}/sign-in/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)  # the worker runs the queued e-mail task for real
 def test_status_and_official_reply_mail_followers(team: Team, s: dict[str, Any]) -> None:
     idea = s["published"]
     Follow.objects.create(

@@ -22,6 +22,7 @@ from northline.insights.services import fields as check
 from northline.insights.services.fields import Errors
 
 from ..models import Portal
+from ..tasks import mail_invitations
 
 Visibility = Portal.Visibility
 SETTINGS = ("enabled", "visibility", "title", "intro", "moderation", "allowed_domains",
@@ -78,8 +79,9 @@ def _snapshot(portal: Portal) -> dict[str, Any]:
     return {name: getattr(portal, name) for name in SETTINGS}
 
 
-def update_portal(access: Access, fields: Mapping[str, Any]) -> Portal:
-    """Change the settings given; every error at once, nothing saved on any."""
+def update_portal(access: Access, fields: Mapping[str, Any], *, sign_in_url: str = "") -> Portal:
+    """Change the settings given; every error at once, nothing saved on any. Newly invited
+    addresses of an enabled portal are e-mailed `sign_in_url` (when given) once it commits."""
     access.require(MANAGE)
     errors = Errors()
     errors.check(check.unknown, fields, SETTINGS, "portal")
@@ -95,6 +97,9 @@ def update_portal(access: Access, fields: Mapping[str, Any]) -> Portal:
         changes = activity.diff(before, _snapshot(portal))
         if created or changes:
             activity.record(access.workspace, access.user, verb, portal, changes)
+        invited = [e for e in portal.invited_emails if e not in before["invited_emails"]]
+        if invited and sign_in_url and portal.enabled:
+            transaction.on_commit(lambda: mail_invitations.enqueue(portal.pk, invited, sign_in_url))
     return portal
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from northline.core.access import Access
@@ -244,7 +245,8 @@ def settings_page(request: HttpRequest, slug: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            update_portal(access, form.cleaned_data)
+            sign_in_url = request.build_absolute_uri(reverse("portal:sign_in", args=[slug]))
+            update_portal(access, form.cleaned_data, sign_in_url=sign_in_url)
         except DomainError as error:
             show_errors(form, error)
             status = error.status
