@@ -102,6 +102,8 @@ def test_moderation_page_approves_and_merges(team: Team, s: dict[str, Any]) -> N
     client = team.client("editor")
     page = client.get(f"{t}/").content.decode()
     assert "Darker mode" in page and "Spam spam" in page and "wait" in page
+    preset = f'<option value="{s["idea"].pk}" selected>Dark mode</option>'
+    assert page.count(preset) == 1  # "Darker mode" looks like "Dark mode"; "Spam spam" like none
     merged = client.post(
         f"{t}/ideas/{s['pending'].pk}/merge/",
         {f"i{s['pending'].pk}-into": s["idea"].pk},

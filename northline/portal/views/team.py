@@ -22,7 +22,7 @@ from northline.insights.views import paginate, query_without
 
 from ..forms import LinkForm, MergeForm, OnBehalfForm, PortalForm, ReplyForm, StatusForm
 from ..models import Comment, Idea
-from ..services import moderation, team
+from ..services import moderation, similar, team
 from ..services.portal import portal_of, update_portal
 
 STATE_LABELS = {"all": "All", **dict(Idea.State.choices)}
@@ -175,13 +175,21 @@ def idea_link(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- moderation ------------------------------------------------------------------------------
 
 
+def _merge_form(access: Access, idea: Idea, targets: list[tuple[str, str]]) -> MergeForm:
+    """The merge choice, preset to the published idea most like this one (if any is)."""
+    best = similar.similar_ideas(access.workspace, f"{idea.title}\n{idea.details}", k=1)
+    initial = {"into": str(best[0][0].pk)} if best else {}
+    return MergeForm(ideas=targets, prefix=f"i{idea.pk}", initial=initial)
+
+
 @login_required
 def moderation_page(request: HttpRequest, slug: str) -> HttpResponse:
     access = workspace_for(request, slug)
     published = Idea.objects.filter(workspace=access.workspace, state=Idea.State.PUBLISHED)
     targets = [(str(i.pk), i.title) for i in published.order_by("-votes", "-id")[:500]]
-    pending = [(idea, MergeForm(ideas=targets, prefix=f"i{idea.pk}"))
-               for idea in moderation.pending_ideas(access)]  # fmt: skip
+    pending = [
+        (idea, _merge_form(access, idea, targets)) for idea in moderation.pending_ideas(access)
+    ]
     return render(request, "portal/team/moderation.html", context(
         access, "moderation", pending=pending, comments=moderation.pending_comments(access),
     ))  # fmt: skip
