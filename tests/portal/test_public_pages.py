@@ -4,14 +4,17 @@ moderation as customers see it, CSRF, escaped output, the honeypot and the rate 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from northline.insights.models import Feedback
 from northline.portal.models import Comment, Follow, Idea, Vote
-from northline.portal.services import antispam
+from northline.portal.services import antispam, ideas
 from tests.conftest import Team
-from tests.portal.helpers import link_in_outbox, make_idea, make_portal, sign_in
+from tests.portal.helpers import link_in_outbox, make_idea, make_portal, sign_in, visit
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +269,27 @@ def test_writes_are_rate_limited(
     assert codes == [200, 200, 200, 429]
     other = sign_in(team.workspace, "cy@acme.com", Client(REMOTE_ADDR="10.7.7.7"))
     assert send(other if per == "client" else sign_in(team.workspace, "dee@acme.com"), 5) == 200
+
+
+def test_sorting_search_and_status_filter(team: Team) -> None:
+    make_portal(team)
+    old = make_idea(team.workspace, "Old favourite: offline mode")
+    new = make_idea(team.workspace, "Fresh: calendar sync")
+    for n in range(3):
+        ideas.vote(visit(team.workspace, f"fan{n}@x.io"), old)
+    ideas.vote(visit(team.workspace, "fan9@x.io"), new)
+    Vote.objects.filter(idea=old).update(created_at=timezone.now() - timedelta(days=30))
+    Idea.objects.filter(pk=new.pk).update(status="planned")
+    base = f"/p/{team.workspace.slug}/"
+
+    def titles(**query: str) -> list[str]:
+        page = Client().get(base, query).content.decode()
+        return sorted((t for t in (old.title, new.title) if t in page), key=page.index)
+
+    assert titles(sort="top") == [old.title, new.title]
+    assert titles(sort="new") == [new.title, old.title]
+    assert titles(sort="trending") == [new.title, old.title]
+    assert titles(q="CALENDAR") == [new.title]
+    assert titles(status="planned") == [new.title]
+    bad = Client().get(base, {"status": "someday"})
+    assert "status: &#x27;someday&#x27; is not one of under_review" in bad.content.decode()

@@ -221,15 +221,17 @@ def sign_in(request: HttpRequest, slug: str) -> HttpResponse:
             )  # fmt: skip
         except DomainError as error:
             show_errors(form, error)
-            context = {"portal": portal, "form": form}
+            context = {"portal": portal, "form": form, "hide_sign_in": True}
             return render(request, "portal/sign_in.html", context, status=error.status)
         if issued is not None:
             link, secret = issued
             url = request.build_absolute_uri(reverse("portal:sign_in_link", args=[slug, secret]))
             notify.send_sign_in_link(portal, link, url)
-        context = {"portal": portal, "email": form.cleaned_data["email"].strip().lower()}
+        email = form.cleaned_data["email"].strip().lower()
+        context = {"portal": portal, "email": email, "hide_sign_in": True}
         return render(request, "portal/sign_in_sent.html", context)
-    return render(request, "portal/sign_in.html", {"portal": portal, "form": form})
+    context = {"portal": portal, "form": form, "hide_sign_in": True}
+    return render(request, "portal/sign_in.html", context)
 
 
 def sign_in_link(request: HttpRequest, slug: str, secret: str) -> HttpResponse:
@@ -238,7 +240,8 @@ def sign_in_link(request: HttpRequest, slug: str, secret: str) -> HttpResponse:
     portal = sign_in_portal(slug)
     if request.method != "POST":
         link = signin.find_link(portal, secret)
-        return render(request, "portal/sign_in_confirm.html", {"portal": portal, "link": link})
+        context = {"portal": portal, "link": link, "hide_sign_in": True}
+        return render(request, "portal/sign_in_confirm.html", context)
     _, session_secret = signin.use_link(portal, secret)
     response = redirect("portal:ideas", slug)
     response.set_cookie(
