@@ -18,7 +18,7 @@ AREAS: tuple[Area, ...] = (
     Area("vision", "Vision", "Why the product exists and where it is going.",
          ("Vision board: purpose, audiences and personas, problems, value proposition",
           "Objectives and key results tied to measured KPIs",
-          "Initiatives and the alignment map from vision to features")),
+          "Initiatives and the alignment map from vision to features"), "strategy:home"),
     Area("insights", "Insights", "What customers say, from every channel, sorted for you.",
          ("Feedback from forms, the API, CSV and e-mail imports and a public portal",
           "Automatic type, sentiment, duplicates and themes, computed offline",

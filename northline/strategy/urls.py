@@ -1,0 +1,11 @@
+"""Pages of strategy under /w/<slug>/vision/, /w/<slug>/objectives/ and /w/<slug>/alignment/."""
+
+from __future__ import annotations
+
+from .views import vision
+
+app_name = "strategy"
+
+urlpatterns = [
+    *vision.urlpatterns,
+]
