@@ -1,0 +1,197 @@
+"""Metrics records: the KPI catalogue, its dimensions, the data points, targets and chart
+annotations.
+
+DataPoint is the big table (a workspace may hold tens of millions of rows): charts read it
+through the (kpi, dimension_key, date) unique index, which is also what makes a push
+idempotent — sending the same (kpi, date, dimension value) again replaces the value.
+`dimension_key` mirrors the dimension value's id with 0 for "no dimension" (the KPI's total),
+because a NULL in a unique constraint never conflicts, on SQLite or PostgreSQL, so an upsert
+could not find the total's existing row (docs/decisions/0004-metrics-data-points.md).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from northline.core.models import WorkspaceScoped
+
+TOTAL = 0  # dimension_key of a point that belongs to no dimension value
+
+
+class Kpi(WorkspaceScoped):
+    """A measured indicator. `aggregation` says how points combine into a period: summed
+    (sign-ups), averaged (response time), the period's last value (ARR), or the ratio of two
+    other KPIs' aggregates (conversion = orders / visits)."""
+
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    class Aggregation(models.TextChoices):
+        SUM = "sum", "Sum"
+        MEAN = "mean", "Mean"
+        LAST = "last", "Last value"
+        RATIO = "ratio", "Ratio of two KPIs"
+
+    class Granularity(models.TextChoices):
+        DAY = "day", "Day"
+        WEEK = "week", "Week"
+        MONTH = "month", "Month"
+
+    name = models.CharField(max_length=200)
+    key = models.SlugField(max_length=80)
+    definition = models.TextField(blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    direction = models.CharField(max_length=6, choices=Direction.choices, default=Direction.HIGHER)
+    aggregation = models.CharField(
+        max_length=5, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    numerator = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granularity = models.CharField(
+        max_length=5, choices=Granularity.choices, default=Granularity.DAY
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    tags = models.JSONField(default=list, blank=True)
+    north_star = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-north_star", "name", "id"]
+        verbose_name = "KPI"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="kpi_key_unique"),
+            models.CheckConstraint(
+                condition=Q(aggregation="ratio", numerator__isnull=False,
+                            denominator__isnull=False)
+                | (~Q(aggregation="ratio") & Q(numerator__isnull=True, denominator__isnull=True)),
+                name="kpi_ratio_parts",
+            ),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["workspace", "name"], name="kpi_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("metrics:kpi", args=[self.workspace.slug, self.key])
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.aggregation == self.Aggregation.RATIO
+
+
+class Dimension(WorkspaceScoped):
+    """A way to break a KPI down ("platform", "country"); its values are DimensionValues."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="dimensions")
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "name"], name="dimension_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DimensionValue(WorkspaceScoped):
+    """One value of a dimension ("ios" of "platform")."""
+
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["value", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "value"], name="dimension_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension.name}={self.value}"
+
+
+class DataPoint(models.Model):
+    """One measured value of a KPI on a day, for the total (dimension_key 0) or one dimension
+    value. Not WorkspaceScoped on purpose: it is reached only through its KPI, and leaving out
+    the workspace and timestamps keeps the biggest table narrow."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="points")
+    date = models.DateField()
+    value = models.FloatField()
+    dimension_value = models.ForeignKey(
+        DimensionValue, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
+    )
+    dimension_key = models.PositiveBigIntegerField(default=TOTAL)
+
+    class Meta:
+        ordering = ["kpi", "dimension_key", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "dimension_key", "date"], name="datapoint_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(dimension_value__isnull=True, dimension_key=TOTAL)
+                | Q(dimension_value=F("dimension_key")),
+                name="datapoint_dimension_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi_id}@{self.date}: {self.value}"
+
+
+class Target(WorkspaceScoped):
+    """What the KPI should reach over a period: `value`, with an optional tolerance that the
+    chart draws as a band (value ± tolerance)."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="targets")
+    start = models.DateField()
+    end = models.DateField()
+    value = models.FloatField()
+    tolerance = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="target_period"),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="target_tolerance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.start}–{self.end}: {self.value}"
+
+
+class Annotation(WorkspaceScoped):
+    """A note on a KPI chart at a date ("pricing page redesign"); with no KPI it shows on all
+    of the workspace's charts."""
+
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations"
+    )
+    date = models.DateField()
+    text = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["workspace", "date"], name="annotation_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text}"
