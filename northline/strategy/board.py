@@ -116,7 +116,8 @@ def clean(content: Mapping[str, Any]) -> dict[str, Any]:
     _unknown(content, set(SECTIONS), "board")
     board: dict[str, Any] = {key: _text(content.get(key), key, MAX_TEXT) for key in TEXTS}
     board["audiences"] = [
-        _persona(p, f"audiences[{n}]") for n, p in enumerate(_records(content.get("audiences"), "audiences"))
+        _persona(p, f"audiences[{n}]")
+        for n, p in enumerate(_records(content.get("audiences"), "audiences"))
     ]
     board |= {key: _items(content.get(key), key) for key in LISTS}
     board["competitors"] = [

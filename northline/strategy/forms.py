@@ -69,7 +69,7 @@ PersonaFormSet = forms.formset_factory(PersonaForm, extra=1, max_num=board.MAX_I
 CompetitorFormSet = forms.formset_factory(CompetitorForm, extra=1, max_num=board.MAX_ITEMS)
 
 
-def filled(formset: forms.BaseFormSet) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+def filled(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     """The rows of a valid formset that have a name; blank rows are the 'add another' slots."""
     return [f.cleaned_data for f in formset.forms if f.cleaned_data.get("name", "").strip()]
 
@@ -87,3 +87,72 @@ class ShareForm(forms.Form):
         label="Expires on (optional)", required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
+
+
+class ObjectiveForm(forms.Form):
+    """Values go to the service as typed, so that its messages (naming field and value) show."""
+
+    title = forms.CharField(label="Objective", max_length=200)
+    period = forms.CharField(
+        label="Period",
+        max_length=20,
+        help_text="A quarter (2026-Q4), a half (2026-H2) or a year (2026).",
+    )
+    description = forms.CharField(
+        label="Why it matters", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    owner = forms.ChoiceField(label="Owner", required=False)
+    parent = forms.ChoiceField(label="Parent objective (cascades from)", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        members: list[tuple[str, str]],
+        parents: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "(nobody)"), *members]  # type: ignore[attr-defined]
+        self.fields["parent"].choices = [("", "(none)"), *parents]  # type: ignore[attr-defined]
+
+
+class KeyResultForm(forms.Form):
+    title = forms.CharField(label="Key result", max_length=200)
+    kpi = forms.ChoiceField(label="Measured by KPI", required=False)
+    start = forms.CharField(label="Start value", max_length=40)
+    target = forms.CharField(label="Target", max_length=40)
+    direction = forms.ChoiceField(
+        label="Direction", required=False,
+        choices=[("", "from start and target"), ("increase", "Increase"), ("decrease", "Decrease")],
+    )  # fmt: skip
+    due_on = forms.CharField(
+        label="Due on", required=False, help_text="Defaults to the end of the period.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, kpis: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = [("", "(no KPI yet: not measurable)"), *kpis]  # type: ignore[attr-defined]
+
+
+class CheckInForm(forms.Form):
+    confidence = forms.ChoiceField(
+        label="Confidence (0–10)",
+        choices=[("", "—")] + [(str(n), str(n)) for n in range(10, -1, -1)],
+    )
+    comment = forms.CharField(
+        label="Comment", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class LinkForm(forms.Form):
+    feature_ref = forms.CharField(
+        label="Feature or initiative", max_length=20, help_text="Its reference, like F-12."
+    )
+
+
+class InitiativeForm(forms.Form):
+    title = forms.CharField(label="New initiative", max_length=200)
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

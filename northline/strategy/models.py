@@ -79,3 +79,101 @@ class ShareLink(WorkspaceScoped):
 
     def __str__(self) -> str:
         return self.label or f"Share link {self.pk}"
+
+
+class Objective(WorkspaceScoped):
+    """A qualitative goal of a product for a period ("2026-Q4", "2026-H2", "2026"), owned by
+    a member; `parent` cascades it from a longer or higher objective."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="objectives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    period = models.CharField(max_length=8)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["starts_on", "ends_on", "title", "id"]
+        indexes = [models.Index(fields=["workspace", "starts_on"], name="objective_period")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("strategy:objective", args=[self.workspace.slug, self.pk])
+
+
+class KeyResult(WorkspaceScoped):
+    """A measurable result of an objective: the KPI moving from `start` to `target` by
+    `due_on`. Its progress is read from the KPI's data, never typed in
+    (northline.strategy.progress). A key result without a KPI is not measurable yet."""
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", "Increase"
+        DECREASE = "decrease", "Decrease"
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(max_length=200)
+    kpi = models.ForeignKey(
+        "metrics.Kpi", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    start = models.FloatField()
+    target = models.FloatField()
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CheckIn(WorkspaceScoped):
+    """How confident the owner is that the key result will be met (0-10), and why."""
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    confidence = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confidence__lte=10), name="checkin_confidence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result}: {self.confidence}/10"
+
+
+class ObjectiveLink(WorkspaceScoped):
+    """Work that serves an objective: a planning feature, usually an initiative (its child
+    features count as linked too). See docs/decisions/0006-initiatives.md."""
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="links")
+    feature = models.ForeignKey(
+        "planning.Feature", on_delete=models.CASCADE, related_name="objective_links"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["objective", "feature"], name="objective_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.objective} ← {self.feature}"

@@ -56,6 +56,11 @@ def previous(period: Period) -> Period:
     return around(period, period.start - timedelta(days=1))
 
 
+def following(period: Period) -> Period:
+    """The period of the same kind just after `period`."""
+    return around(period, period.end + timedelta(days=1))
+
+
 def around(period: Period, day: date) -> Period:
     """The period of `period`'s kind that holds `day`."""
     if period.kind == "year":

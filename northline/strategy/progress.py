@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 ON_TRACK_GAP = 0.10
 AT_RISK_GAP = 0.25
+EPSILON = 1e-9  # so that exactly on a band's edge (0.55 − 0.10) counts as inside it
 STATUSES = ("on_track", "at_risk", "off_track", "no_data")
 LABELS = {
     "on_track": "On track",
@@ -69,8 +70,8 @@ def progress(start: Floats, target: Floats, current: Floats) -> Floats:
 def status(done: Floats, expected: Floats) -> npt.NDArray[np.str_]:
     """One of STATUSES for each (progress, expected) pair."""
     return np.select(
-        [np.isnan(done), (done >= 1.0) | (done >= expected - ON_TRACK_GAP),
-         done >= expected - AT_RISK_GAP],
+        [np.isnan(done), (done >= 1.0) | (done >= expected - ON_TRACK_GAP - EPSILON),
+         done >= expected - AT_RISK_GAP - EPSILON],
         ["no_data", "on_track", "at_risk"],
         default="off_track",
     )  # fmt: skip

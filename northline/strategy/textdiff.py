@@ -40,7 +40,7 @@ def side_by_side(old: list[str], new: list[str]) -> list[Row]:
             i, j = a0 + k, b0 + k
             rows.append(
                 Row(
-                    tag,  # type: ignore[arg-type]
+                    tag,
                     i + 1 if i < a1 else None,
                     old[i] if i < a1 else None,
                     j + 1 if j < b1 else None,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from .views import vision
+from .views import alignment, objectives, vision
 
 app_name = "strategy"
 
 urlpatterns = [
     *vision.urlpatterns,
+    *objectives.urlpatterns,
+    *alignment.urlpatterns,
 ]

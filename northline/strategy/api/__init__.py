@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ninja import Router
 
-from . import vision
+from . import alignment, objectives, vision
 
 router = Router()
-for module in (vision,):
+for module in (vision, objectives, alignment):
     router.add_router("", module.router)

@@ -161,7 +161,9 @@ def share_out(link: ShareLink) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _product(request: HttpRequest, slug: str, product_id: int, write: bool = False) -> tuple[Access, Product]:
+def _product(
+    request: HttpRequest, slug: str, product_id: int, write: bool = False
+) -> tuple[Access, Product]:
     access = workspace_access(request, slug, WRITE) if write else workspace_access(request, slug)
     return access, access.get(Product, pk=product_id)
 
@@ -189,7 +191,9 @@ def update_product(
     request: HttpRequest, slug: str, product_id: int, payload: ProductPatch
 ) -> ProductOut:
     access, product = _product(request, slug, product_id, write=True)
-    return product_out(request, service.update_product(access, product, **payload.dict(exclude_unset=True)))
+    return product_out(
+        request, service.update_product(access, product, **payload.dict(exclude_unset=True))
+    )
 
 
 @router.delete(P, response={204: None}, summary="Delete a product and its strategy (admin)")

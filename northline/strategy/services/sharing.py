@@ -65,9 +65,11 @@ def open_link(secret: str, *, client: str) -> ShareLink:
     """The link behind `secret`, counted as one view: 404 unknown, 410 revoked or expired,
     429 past VIEWS_PER_MINUTE for `client`."""
     ratelimit.hit(f"vision-share:{client}", VIEWS_PER_MINUTE, 60)
-    link = ShareLink.objects.select_related("product", "workspace").filter(
-        secret_hash=digest(secret)
-    ).first()
+    link = (
+        ShareLink.objects.select_related("product", "workspace")
+        .filter(secret_hash=digest(secret))
+        .first()
+    )
     if link is None:
         raise NotFound("link not found; check the address you were sent")
     if link.revoked_at is not None:

@@ -83,9 +83,9 @@ def _north_star(access: Access, value: Any) -> dict[str, Any] | None:
 
     if value is None or value == "" or value == {}:
         return None
-    ref = value.get("kpi") if isinstance(value, Mapping) else value
+    ref = str(value.get("kpi") if isinstance(value, Mapping) else value).strip()
     rows = Kpi.objects.filter(workspace=access.workspace)
-    kpi = rows.filter(pk=ref).first() if str(ref).isdigit() else rows.filter(key=ref).first()
+    kpi = rows.filter(pk=int(ref)).first() if ref.isdigit() else rows.filter(key=ref).first()
     if kpi is None:
         raise Invalid(f"north_star: KPI {ref!r} not found")
     return {"kpi": kpi.pk, "name": kpi.name}
@@ -147,7 +147,9 @@ def restore(access: Access, product: Product, number: int) -> VisionVersion:
     old = version_of(product, number)
     if old.content == product.content:
         raise Conflict(f"version: {number} is the same as the current board")
-    return _save_version(access, product, old.content, f"Restored version {number}", "vision.restored")
+    return _save_version(
+        access, product, old.content, f"Restored version {number}", "vision.restored"
+    )
 
 
 def versions(product: Product) -> QuerySet[VisionVersion]:

@@ -53,7 +53,11 @@ def home(request: HttpRequest, slug: str) -> HttpResponse:
     if len(products) == 1 and "all" not in request.GET:
         return redirect(products[0])
     form = ProductForm()
-    return render(request, "strategy/products.html", page_context(access, "vision", products=products, form=form))
+    return render(
+        request,
+        "strategy/products.html",
+        page_context(access, "vision", products=products, form=form),
+    )
 
 
 @login_required
@@ -78,7 +82,9 @@ def board_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access, product = _load(request, slug, pk)
     latest = service.versions(product).first()
     others = service.products(access).exclude(pk=product.pk)
-    context = page_context(access, "vision", latest=latest, others=others, **_board_context(product))
+    context = page_context(
+        access, "vision", latest=latest, others=others, **_board_context(product)
+    )
     return render(request, "strategy/board.html", context)
 
 
@@ -90,7 +96,9 @@ def _forms(request: HttpRequest, access: Access, product: Product) -> tuple[Any,
         for p in content["audiences"]
     ]
     return (
-        BoardForm(data, initial=BoardForm.initial_of(content, product.version), kpis=kpi_choices(access)),
+        BoardForm(
+            data, initial=BoardForm.initial_of(content, product.version), kpis=kpi_choices(access)
+        ),
         PersonaFormSet(data, initial=personas, prefix="persona"),
         CompetitorFormSet(data, initial=content["competitors"], prefix="competitor"),
     )
@@ -131,9 +139,16 @@ def history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def version_page(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
     access, product = _load(request, slug, pk)
     version = service.version_of(product, number)
-    shown = Product(workspace=product.workspace, name=product.name, content=version.content, version=version.number)
+    shown = Product(
+        workspace=product.workspace,
+        name=product.name,
+        content=version.content,
+        version=version.number,
+    )
     shown.pk = product.pk
-    context = page_context(access, "vision", version=version, current=product, **_board_context(shown))
+    context = page_context(
+        access, "vision", version=version, current=product, **_board_context(shown)
+    )
     return render(request, "strategy/version.html", context)
 
 
@@ -168,11 +183,18 @@ def diff_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def print_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access, product = _load(request, slug, pk)
-    context = {"access": access, "shared": False, "printed": timezone.now(), **_board_context(product)}
+    context = {
+        "access": access,
+        "shared": False,
+        "printed": timezone.now(),
+        **_board_context(product),
+    }
     return render(request, "strategy/print.html", context)
 
 
-def _share_context(access: Access, product: Product, form: ShareForm, **extra: Any) -> dict[str, Any]:
+def _share_context(
+    access: Access, product: Product, form: ShareForm, **extra: Any
+) -> dict[str, Any]:
     rows = [(link, sharing.is_active(link)) for link in sharing.links(product)]
     return page_context(access, "vision", product=product, links=rows, form=form, **extra)
 
@@ -194,7 +216,9 @@ def share_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         day = form.cleaned_data["expires_on"]
         expires = timezone.make_aware(datetime.combine(day, time.max)) if day else None
         try:
-            _, secret = sharing.create_link(access, product, label=form.cleaned_data["label"], expires_at=expires)
+            _, secret = sharing.create_link(
+                access, product, label=form.cleaned_data["label"], expires_at=expires
+            )
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -223,7 +247,12 @@ def shared(request: HttpRequest, secret: str) -> HttpResponse:
     404 unknown, 410 revoked or expired, 429 past the per-address limit (the error page)."""
     client = str(request.META.get("REMOTE_ADDR", "unknown"))
     link = sharing.open_link(secret, client=client)
-    context = {"shared": True, "link": link, "printed": timezone.now(), **_board_context(link.product)}
+    context = {
+        "shared": True,
+        "link": link,
+        "printed": timezone.now(),
+        **_board_context(link.product),
+    }
     response = render(request, "strategy/print.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
