@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from northline.core.access import Access
-from northline.core.errors import DomainError
+from northline.core.errors import Conflict, DomainError
 from northline.core.pages import show_errors, workspace_for
 from northline.core.roles import WRITE
 
@@ -114,6 +114,8 @@ def board_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         fields |= {"audiences": filled(personas), "competitors": filled(competitors)}
         try:
             saved = service.edit_board(access, product, fields, note=note, base_version=base)
+        except Conflict as error:  # someone saved in between: the hidden base_version's error
+            form.add_error(None, error.message)
         except DomainError as error:
             show_errors(form, error)
         else:
