@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("northline.accounts.urls")),
     path("", include("northline.planning.urls")),
     path("", include("northline.insights.urls")),
+    path("", include("northline.metrics.urls")),
     path("", include("northline.core.urls")),
 ]
 
