@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from northline.accounts.api import router as accounts_router
 from northline.core.api import authenticate, install_error_handlers
 from northline.insights.api import router as insights_router
+from northline.metrics.api import router as metrics_router
 from northline.planning.api import router as planning_router
 from northline.strategy.api import router as strategy_router
 
@@ -25,4 +26,8 @@ install_error_handlers(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", planning_router)
 api.add_router("/v1/", insights_router)
+<<<<<<< HEAD
 api.add_router("/v1/", strategy_router)
+=======
+api.add_router("/v1/", metrics_router)
+>>>>>>> metrics

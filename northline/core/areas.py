@@ -38,7 +38,7 @@ AREAS: tuple[Area, ...] = (
     Area("metrics", "Metrics", "Whether the strategy works, measured.",
          ("KPI catalogue with targets, charts and dashboards",
           "Data from manual entry, CSV, a push API or SQL on a schedule",
-          "Anomaly alerts and the impact of shipped features")),
+          "Anomaly alerts and the impact of shipped features"), "metrics:home"),
 )  # fmt: skip
 
 BY_KEY = {area.key: area for area in AREAS}

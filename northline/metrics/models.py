@@ -195,3 +195,34 @@ class Annotation(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.text}"
+
+
+class Alert(WorkspaceScoped):
+    """A day on which a KPI's total left its expected band (northline.metrics.anomaly): what
+    was expected, the band, and what was observed. One per KPI and day; a later ingest that
+    moves the value back inside the band resolves it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="alerts")
+    date = models.DateField()
+    observed = models.FloatField()
+    expected = models.FloatField()
+    low = models.FloatField()
+    high = models.FloatField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kpi", "date"], name="alert_kpi_date")]
+        indexes = [models.Index(fields=["workspace", "status", "-date"], name="alert_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} on {self.date}: {self.observed:g} outside {self.low:g}–{self.high:g}"
+
+    @property
+    def above(self) -> bool:
+        return self.observed > self.high

@@ -117,6 +117,23 @@ def last_date(kpi: Kpi) -> date | None:
     return cast(date | None, DataPoint.objects.filter(kpi=kpi).aggregate(day=Max("date"))["day"])
 
 
+def dimension_named(kpi: Kpi, text: str, field: str = "dimension") -> DimensionValue:
+    """ "platform:ios" → that dimension value of the KPI."""
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or not value.strip():
+        raise Invalid(f"{field}: must be name:value like platform:ios, got {text!r}")
+    found = (
+        DimensionValue.objects.filter(
+            dimension__kpi=kpi, dimension__name=name.strip().lower(), value=value.strip()
+        )
+        .select_related("dimension")
+        .first()
+    )
+    if found is None:
+        raise Invalid(f"{field}: {kpi.key!r} has no dimension value {text!r}")
+    return found
+
+
 # --- internals -------------------------------------------------------------------------------
 
 
