@@ -26,8 +26,5 @@ install_error_handlers(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", planning_router)
 api.add_router("/v1/", insights_router)
-<<<<<<< HEAD
 api.add_router("/v1/", strategy_router)
-=======
 api.add_router("/v1/", metrics_router)
->>>>>>> metrics
