@@ -11,6 +11,7 @@ from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.roles import Role
 from northline.planning import demo as planning_demo
+from northline.strategy import demo as strategy_demo
 
 DEMO_SLUG = "acme"
 DEMO_PASSWORD = "northline-demo"  # noqa: S105 — the documented demo login, shown on start
@@ -59,5 +60,6 @@ def load_demo() -> DemoLogin:
             _, secret = accounts.invite(access, role.value, email)
             accounts.accept_invitation(person(email, name), secret)
         accounts.create_token(access, "Demo reporting script", Role.VIEWER.value)
-        planning_demo.load(access)
+        made = planning_demo.load(access)
+        strategy_demo.load(access, made)  # after the metrics demo: it reuses its KPIs by key
     return DemoLogin(owner_email, DEMO_PASSWORD, workspace)
