@@ -102,7 +102,9 @@ SHAPES = (
 )  # fmt: skip
 
 
-def _values(shape: Shape, days: list[date], last_q: periods.Period, this_q: periods.Period) -> np.ndarray:
+def _values(
+    shape: Shape, days: list[date], last_q: periods.Period, this_q: periods.Period
+) -> np.ndarray:
     """Daily values: flat before the last quarter, a straight line through it, then the
     current quarter's pace, with a little deterministic noise."""
     today = days[-1]
@@ -129,7 +131,9 @@ def _kpi(access: Access, shape: Shape, last_q: periods.Period, this_q: periods.P
     first = last_q.start - timedelta(days=28)
     days = [first + timedelta(days=n) for n in range((yesterday - first).days + 1)]
     values = _values(shape, days, last_q, this_q)
-    items = [{"kpi": kpi.key, "date": d, "value": float(v)} for d, v in zip(days, values, strict=True)]
+    items = [
+        {"kpi": kpi.key, "date": d, "value": float(v)} for d, v in zip(days, values, strict=True)
+    ]
     metrics_points.push(access, items, via="demo")
     return kpi
 
@@ -143,17 +147,26 @@ def _board(access: Access, kpi: Kpi) -> Product:
     product = vision.create_product(access, "Acme Analytics", "Self-serve product analytics.")
     vision.edit_board(access, product, FIRST_BOARD, note="First draft")
     priya = _as(access, "priya@northline.local")
-    vision.edit_board(priya, product, {**BOARD, "north_star": kpi.pk}, note="Personas, competitors and the north star")
+    vision.edit_board(
+        priya,
+        product,
+        {**BOARD, "north_star": kpi.pk},
+        note="Personas, competitors and the north star",
+    )
     sharing.create_link(access, product, label="Board meeting pack")
     return product
 
 
 def _key_result(access: Access, objective: Objective, title: str, kpi: Kpi | None, start: float, target: float,
                 confidence: list[tuple[int, str]]) -> KeyResult:  # fmt: skip
-    kr = objectives.create_key_result(access, objective, title, kpi=kpi.key if kpi else None, start=start, target=target)
+    kr = objectives.create_key_result(
+        access, objective, title, kpi=kpi.key if kpi else None, start=start, target=target
+    )
     for weeks_ago, (level, comment) in zip((6, 3, 0), confidence, strict=False):
         made = objectives.check_in(access, kr, level, comment)
-        CheckIn.objects.filter(pk=made.pk).update(created_at=made.created_at - timedelta(weeks=weeks_ago))
+        CheckIn.objects.filter(pk=made.pk).update(
+            created_at=made.created_at - timedelta(weeks=weeks_ago)
+        )
     return kr
 
 
@@ -173,7 +186,9 @@ def load(access: Access, made: dict[str, Feature]) -> Product:
                 [(5, "Caching lands next sprint"), (8, "Down to 2.4 s")])  # fmt: skip
     _key_result(access, past, "Activation rate from 30% to 40%", activation, 30, 40,
                 [(6, "Checklist experiment running"), (4, "Stalled at 38%")])  # fmt: skip
-    _key_result(access, past, "300 to 400 weekly active teams", teams, 300, 400, [(7, "Ahead of plan")])
+    _key_result(
+        access, past, "300 to 400 weekly active teams", teams, 300, 400, [(7, "Ahead of plan")]
+    )
     grow = objectives.create_objective(
         priya, product, "Win self-serve adoption", this_q.label, owner="priya@northline.local",
         description="Teams should get value without talking to us.",
@@ -200,5 +215,7 @@ def load(access: Access, made: dict[str, Feature]) -> Product:
     alignment.link_feature(access, grow, initiative.ref)
     alignment.link_feature(access, onboarding, made["Guided setup checklist"].ref)
     alignment.link_feature(access, onboarding, made["Sample data for new workspaces"].ref)
-    alignment.create_initiative(access, past, "Report performance sprint", "Caching and a faster query path.")
+    alignment.create_initiative(
+        access, past, "Report performance sprint", "Caching and a faster query path."
+    )
     return product

@@ -43,15 +43,25 @@ class Strategy:
 def s(team: Team) -> Strategy:
     access = team.access("editor")
     product = vision.create_product(access, "Acme Analytics")
-    vision.edit_board(access, product, {"purpose": "Answers for every team", "problems": ["Slow reports"]})
-    vision.edit_board(access, product, {"vision": "Every team decides with data", "purpose": "Answers, fast"})
+    vision.edit_board(
+        access, product, {"purpose": "Answers for every team", "problems": ["Slow reports"]}
+    )
+    vision.edit_board(
+        access, product, {"vision": "Every team decides with data", "purpose": "Answers, fast"}
+    )
     kpi = make_kpi(team.workspace)
     add_points(kpi, {TODAY - timedelta(days=2): 150.0, TODAY - timedelta(days=1): 160.0})
     period = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
     objective = objectives.create_objective(access, product, "Grow activation", period)
-    kr = objectives.create_key_result(access, objective, "More active teams", kpi=kpi.key, start=100, target=200)
+    kr = objectives.create_key_result(
+        access, objective, "More active teams", kpi=kpi.key, start=100, target=200
+    )
     objectives.check_in(access, kr, 7, "Good momentum")
-    initiative = features.create_feature(access, "Self-serve analytics", kind="initiative", status="planned")
-    feature = features.create_feature(access, "Funnel reports", parent=initiative, status="in_progress")
+    initiative = features.create_feature(
+        access, "Self-serve analytics", kind="initiative", status="planned"
+    )
+    feature = features.create_feature(
+        access, "Funnel reports", parent=initiative, status="in_progress"
+    )
     alignment.link_feature(access, objective, initiative.ref)
     return Strategy(product, kpi, objective, kr, initiative, feature)

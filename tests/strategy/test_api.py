@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from northline.strategy.models import CheckIn, KeyResult, Objective, ObjectiveLink, Product, ShareLink, VisionVersion
+from northline.strategy.models import (
+    CheckIn,
+    KeyResult,
+    Objective,
+    ObjectiveLink,
+    Product,
+    ShareLink,
+    VisionVersion,
+)
 from northline.strategy.services import sharing
 from tests.conftest import Team
 from tests.strategy.conftest import Strategy
@@ -40,12 +48,19 @@ def expected(persona: str, allowed: set[str], ok: int) -> int:
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Product, VisionVersion, ShareLink, Objective, KeyResult, CheckIn, ObjectiveLink))
+    return tuple(
+        m.objects.count()
+        for m in (Product, VisionVersion, ShareLink, Objective, KeyResult, CheckIn, ObjectiveLink)
+    )
 
 
 def endpoints(team: Team, s: Strategy) -> list[tuple[str, str, Any, set[str], int]]:
     w = f"/api/v1/workspaces/{team.workspace.slug}"
-    p, o, k = f"{w}/products/{s.product.pk}", f"{w}/objectives/{s.objective.pk}", f"{w}/key-results/{s.kr.pk}"
+    p, o, k = (
+        f"{w}/products/{s.product.pk}",
+        f"{w}/objectives/{s.objective.pk}",
+        f"{w}/key-results/{s.kr.pk}",
+    )
     link = ShareLink.objects.get()
     return [
         ("get", f"{w}/products", None, EVERYONE, 200),
@@ -99,7 +114,9 @@ def test_endpoint_for_each_persona(team: Team, s: Strategy, persona: str, index:
     if response.status_code == 403:
         # a viewer is stopped at the editor check that every write passes first
         needed, role = ("admin", "editor") if persona == "editor" else ("editor", "viewer")
-        assert response.json() == error(403, f"this needs the {needed} role or higher; your role is {role}")
+        assert response.json() == error(
+            403, f"this needs the {needed} role or higher; your role is {role}"
+        )
     if response.status_code >= 400:
         assert counts() == before
 
@@ -108,9 +125,13 @@ def test_board_edit_makes_a_version_and_a_diff(team: Team, s: Strategy) -> None:
     client = team.client("editor")
     p = f"/api/v1/workspaces/{team.workspace.slug}/products/{s.product.pk}"
     body = {
-        "audiences": [{"name": "Pat PM", "goals": ["Ship the right thing"], "pains": ["Guesswork"]}],
+        "audiences": [
+            {"name": "Pat PM", "goals": ["Ship the right thing"], "pains": ["Guesswork"]}
+        ],
         "competitors": [{"name": "Rival", "url": "https://rival.example", "notes": "Cheaper"}],
-        "north_star": s.kpi.key, "note": "personas", "base_version": 2,
+        "north_star": s.kpi.key,
+        "note": "personas",
+        "base_version": 2,
     }
     answer = call(client, "patch", f"{p}/vision", body).json()
     assert answer["version"] == 3
@@ -125,7 +146,11 @@ def test_board_edit_makes_a_version_and_a_diff(team: Team, s: Strategy) -> None:
     ]  # fmt: skip
     diff = client.get(f"{p}/diff?old=2&new=3").json()
     added = [row["new"] for row in diff["rows"] if row["tag"] != "equal" and row["new"]]
-    assert "### Pat PM" in added and "- Rival <https://rival.example>" in added and "Active teams" in added
+    assert (
+        "### Pat PM" in added
+        and "- Rival <https://rival.example>" in added
+        and "Active teams" in added
+    )
     assert diff["changed"] == len([r for r in diff["rows"] if r["tag"] != "equal"])
     again = call(client, "patch", f"{p}/vision", {"note": "nothing"}).json()
     assert again["version"] == 3  # no change, no new version
@@ -133,10 +158,13 @@ def test_board_edit_makes_a_version_and_a_diff(team: Team, s: Strategy) -> None:
 
 def test_lost_update_is_refused(team: Team, s: Strategy) -> None:
     p = f"/api/v1/workspaces/{team.workspace.slug}/products/{s.product.pk}"
-    response = call(team.client("editor"), "patch", f"{p}/vision", {"vision": "Mine", "base_version": 1})
+    response = call(
+        team.client("editor"), "patch", f"{p}/vision", {"vision": "Mine", "base_version": 1}
+    )
     assert response.status_code == 409
     assert response.json() == error(
-        409, "base_version: the board changed since version 1 (now version 2); reload and edit again"
+        409,
+        "base_version: the board changed since version 1 (now version 2); reload and edit again",
     )
     assert Product.objects.get().content["vision"] == "Every team decides with data"
 
@@ -152,7 +180,9 @@ def test_lost_update_is_refused(team: Team, s: Strategy) -> None:
         ("", {"name": "Acme Analytics"}, 409, ["name: a product named 'Acme Analytics' already exists"]),
     ],
 )  # fmt: skip
-def test_vision_bad_input(team: Team, s: Strategy, path: str, body: Any, status: int, errors: list[str]) -> None:
+def test_vision_bad_input(
+    team: Team, s: Strategy, path: str, body: Any, status: int, errors: list[str]
+) -> None:
     w = f"/api/v1/workspaces/{team.workspace.slug}"
     url = f"{w}/products/{s.product.pk}{path}" if path else f"{w}/products"
     method = "post" if path in ("/share-links", "") else "patch"
@@ -170,14 +200,16 @@ def test_vision_bad_input(team: Team, s: Strategy, path: str, body: Any, status:
         ({"title": "Up", "start": 10, "target": 5, "direction": "increase"}, ["target: an increase needs a target above the start (10), got 5"]),
         ({"title": "Down", "start": 3, "target": 5, "direction": "decrease"}, ["target: a decrease needs a target below the start (3), got 5"]),
         ({"title": "Side", "start": 1, "target": 2, "direction": "sideways"}, ["direction: 'sideways' is not one of increase, decrease"]),
-        ({"title": "X", "start": 1, "target": 2, "kpi": "missing"}, ["kpi: 'missing' not found"]),
+        ({"title": "X", "start": 1, "target": 2, "kpi": "missing"}, ["kpi: KPI 'missing' not found"]),
         ({"title": "X", "start": 1, "target": 2, "due_on": "1999-01-01"}, ["due_on: must not be before the period starts ({start}), got 1999-01-01"]),
         ({"title": " ", "start": 1, "target": 2}, ["title: must not be empty"]),
         ({"title": "X", "start": "ten", "target": 2}, ["start: Input should be a valid number, unable to parse string as a number"]),
         ({"title": "X", "target": 2}, ["start: Field required"]),
     ],
 )  # fmt: skip
-def test_key_result_bad_input(team: Team, s: Strategy, body: dict[str, Any], errors: list[str]) -> None:
+def test_key_result_bad_input(
+    team: Team, s: Strategy, body: dict[str, Any], errors: list[str]
+) -> None:
     url = f"/api/v1/workspaces/{team.workspace.slug}/objectives/{s.objective.pk}/key-results"
     errors = [e.replace("{start}", s.objective.starts_on.isoformat()) for e in errors]
     before = counts()
@@ -203,7 +235,9 @@ def test_key_result_bad_input(team: Team, s: Strategy, body: dict[str, Any], err
         ("/objectives/{o}/links", {"feature": "twelve"}, 422, ["feature_ref: 'twelve' is not a feature reference like F-12"]),
     ],
 )  # fmt: skip
-def test_okr_bad_input(team: Team, s: Strategy, path: str, body: dict[str, Any], status: int, errors: list[str]) -> None:
+def test_okr_bad_input(
+    team: Team, s: Strategy, path: str, body: dict[str, Any], status: int, errors: list[str]
+) -> None:
     w = f"/api/v1/workspaces/{team.workspace.slug}"
     url = w + path.replace("{o}", str(s.objective.pk)).replace("{k}", str(s.kr.pk))
     if body.get("product", 0) is None:
@@ -220,13 +254,22 @@ def test_okr_bad_input(team: Team, s: Strategy, path: str, body: dict[str, Any],
 
 
 def test_objective_out_reads_progress_from_the_kpi(team: Team, s: Strategy) -> None:
-    body = team.client("viewer").get(f"/api/v1/workspaces/{team.workspace.slug}/objectives/{s.objective.pk}").json()
+    body = (
+        team.client("viewer")
+        .get(f"/api/v1/workspaces/{team.workspace.slug}/objectives/{s.objective.pk}")
+        .json()
+    )
     [kr] = body["key_results"]
     assert kr["current"] == 160.0  # the latest day's value (a "last" KPI)
     assert kr["progress"] == pytest.approx(0.6)  # (160 − 100) / (200 − 100)
     assert kr["direction"] == "increase" and kr["due_on"] == s.objective.ends_on.isoformat()
     assert kr["confidence"]["confidence"] == 7 and kr["confidence"]["level"] == "high"
-    assert kr["kpi"] == {"id": s.kpi.pk, "key": "active-teams", "name": "Active teams", "unit": "teams"}
+    assert kr["kpi"] == {
+        "id": s.kpi.pk,
+        "key": "active-teams",
+        "name": "Active teams",
+        "unit": "teams",
+    }
     assert body["progress"] == pytest.approx(0.6) and body["linked_features"] == [s.initiative.ref]
     assert body["rule"].startswith("Progress = (current − start) ÷ (target − start)")
     assert body["status"] in {"on_track", "at_risk", "off_track"}

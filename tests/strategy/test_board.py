@@ -60,5 +60,9 @@ def test_lines_show_personas_and_competitors() -> None:
         "competitors": [{"name": "Rival", "url": "https://rival.example", "notes": "Cheap"}],
     })  # fmt: skip
     text = board.lines(content)
-    assert "### Pat PM" in text and "Goals: Ship" in text and "Jobs to be done: Plan the quarter" in text
+    assert (
+        "### Pat PM" in text
+        and "Goals: Ship" in text
+        and "Jobs to be done: Plan the quarter" in text
+    )
     assert "- Rival <https://rival.example>" in text and "  Cheap" in text

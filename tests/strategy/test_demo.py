@@ -22,12 +22,16 @@ def test_demo_strategy() -> None:
     assert board["north_star"]["name"] == "Weekly active teams"
     assert len({o.period for o in Objective.objects.all()}) == 2
     assert CheckIn.objects.count() >= 8
-    current = [o for o in objectives.objectives(access) if o.title == "Win self-serve adoption"][0]
-    readings = objectives.readings(KeyResult.objects.filter(objective__period=current.period).order_by("id"))
+    current = next(o for o in objectives.objectives(access) if o.title == "Win self-serve adoption")
+    readings = objectives.readings(
+        KeyResult.objects.filter(objective__period=current.period).order_by("id")
+    )
     statuses = {r.key_result.title: r.assessment.status for r in readings}
     assert all(r.current is not None for r in readings if r.key_result.kpi)
     assert statuses["Half of teams open a scheduled report each week"] == "no_data"
-    past = objectives.readings(KeyResult.objects.exclude(objective__period=current.period).order_by("id"))
+    past = objectives.readings(
+        KeyResult.objects.exclude(objective__period=current.period).order_by("id")
+    )
     assert [r.assessment.status for r in past] == ["on_track", "at_risk", "on_track"]
     gaps = alignment.gaps(access)
     assert [o.title for o in gaps.without_work] == ["Become the team's weekly habit"]

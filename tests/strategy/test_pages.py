@@ -13,7 +13,15 @@ from django.test import Client
 from django.utils import timezone
 
 from northline.core import ratelimit
-from northline.strategy.models import CheckIn, KeyResult, Objective, ObjectiveLink, Product, ShareLink, VisionVersion
+from northline.strategy.models import (
+    CheckIn,
+    KeyResult,
+    Objective,
+    ObjectiveLink,
+    Product,
+    ShareLink,
+    VisionVersion,
+)
 from northline.strategy.services import sharing, vision
 from tests.conftest import Team
 from tests.strategy.conftest import Strategy
@@ -76,7 +84,10 @@ def write_posts(team: Team, s: Strategy) -> list[tuple[str, dict[str, Any]]]:
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Product, VisionVersion, ShareLink, Objective, KeyResult, CheckIn, ObjectiveLink))
+    return tuple(
+        m.objects.count()
+        for m in (Product, VisionVersion, ShareLink, Objective, KeyResult, CheckIn, ObjectiveLink)
+    )
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -97,7 +108,10 @@ def test_write_pages(team: Team, s: Strategy, persona: str, index: int) -> None:
 def test_writes_need_csrf(team: Team, s: Strategy) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(team.editor)
-    response = client.post(f"/w/{team.workspace.slug}/objectives/{s.objective.pk}/key-results/{s.kr.pk}/check-ins/", {"confidence": "5"})
+    response = client.post(
+        f"/w/{team.workspace.slug}/objectives/{s.objective.pk}/key-results/{s.kr.pk}/check-ins/",
+        {"confidence": "5"},
+    )
     assert response.status_code == 403
     assert CheckIn.objects.count() == 1
 
@@ -137,7 +151,10 @@ def test_bad_board_input_shows_the_message_and_saves_nothing(team: Team, s: Stra
     }  # fmt: skip
     response = client.post(f"{p}/edit/", data)
     assert response.status_code == 422
-    assert "the board changed since version 1 (now version 2); reload and edit again" in response.content.decode()
+    assert (
+        "the board changed since version 1 (now version 2); reload and edit again"
+        in response.content.decode()
+    )
     assert VisionVersion.objects.count() == 2
 
 
@@ -147,7 +164,9 @@ def test_share_link_is_shown_once_and_opens_anonymously(team: Team, s: Strategy)
     assert response.status_code == 201
     url = re.search(r'id="new-link" readonly value="([^"]+)"', response.content.decode()).group(1)
     secret = url.rstrip("/").rsplit("/", 1)[1]
-    assert ShareLink.objects.get().secret_hash != secret and secret not in str(ShareLink.objects.values_list())
+    assert ShareLink.objects.get().secret_hash != secret and secret not in str(
+        ShareLink.objects.values_list()
+    )
     assert secret not in client.get(f"{p}/share/").content.decode()
     public = Client().get(f"/vision/{secret}/")
     assert public.status_code == 200 and public["X-Robots-Tag"] == "noindex, nofollow"
@@ -158,15 +177,23 @@ def test_share_link_is_shown_once_and_opens_anonymously(team: Team, s: Strategy)
     link = ShareLink.objects.get()
     client.post(f"{p}/share/{link.pk}/revoke/")
     gone = Client().get(f"/vision/{secret}/")
-    assert gone.status_code == 410 and "this link was revoked; ask for a new one" in gone.content.decode()
+    assert (
+        gone.status_code == 410
+        and "this link was revoked; ask for a new one" in gone.content.decode()
+    )
     assert Client().get("/vision/not-a-secret/").status_code == 404
 
 
 def test_expired_share_link_is_gone(team: Team, s: Strategy) -> None:
-    link, secret = sharing.create_link(team.access("editor"), s.product, expires_at=timezone.now() + timedelta(days=1))
+    link, secret = sharing.create_link(
+        team.access("editor"), s.product, expires_at=timezone.now() + timedelta(days=1)
+    )
     ShareLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     response = Client().get(f"/vision/{secret}/")
-    assert response.status_code == 410 and "this link has expired; ask for a new one" in response.content.decode()
+    assert (
+        response.status_code == 410
+        and "this link has expired; ask for a new one" in response.content.decode()
+    )
 
 
 def test_public_page_is_rate_limited(team: Team, s: Strategy) -> None:
@@ -211,7 +238,12 @@ def test_alignment_page_shows_the_tree_and_gaps(team: Team, s: Strategy) -> None
     features.create_feature(team.access("editor"), "Stray <work>", status="in_progress")
     page = team.client("viewer").get(f"/w/{team.workspace.slug}/alignment/").content.decode()
     tree = page.split('id="alignment-map"')[1].split('id="gaps"')[0]
-    assert tree.index("Acme Analytics") < tree.index("Grow activation") < tree.index("Self-serve analytics") < tree.index("Funnel reports")
+    assert (
+        tree.index("Acme Analytics")
+        < tree.index("Grow activation")
+        < tree.index("Self-serve analytics")
+        < tree.index("Funnel reports")
+    )
     gaps = page.split('id="gaps"')[1]
     assert "Stray &lt;work&gt;" in gaps
 
@@ -222,3 +254,9 @@ def test_vision_home_goes_to_the_only_board(team: Team, s: Strategy) -> None:
     vision.create_product(team.access("editor"), "Mobile")
     listing = team.client("viewer").get(f"/w/{team.workspace.slug}/vision/")
     assert listing.status_code == 200 and "Mobile" in listing.content.decode()
+
+
+def test_planning_feature_page_lists_the_objectives_it_serves(team: Team, s: Strategy) -> None:
+    page = team.client("viewer").get(s.feature.get_absolute_url()).content.decode()
+    section = page.split('id="objectives"')[1].split("</section>")[0]
+    assert "Grow activation" in section  # through its initiative

@@ -25,7 +25,9 @@ def test_progress_of_increases_and_decreases() -> None:
     target = np.array([200.0, 2.0, 200.0, 200.0])
     current = np.array([150.0, 4.0, 260.0, 80.0])
     # 50/100; (4-5)/(2-5) = 1/3; above target → 1; below start → 0
-    assert progress.progress(start, target, current).tolist() == pytest.approx([0.5, 1 / 3, 1.0, 0.0])
+    assert progress.progress(start, target, current).tolist() == pytest.approx(
+        [0.5, 1 / 3, 1.0, 0.0]
+    )
 
 
 def test_target_equal_to_start_is_refused() -> None:
@@ -59,7 +61,10 @@ def test_assess_many_at_once() -> None:
     found = progress.assess(
         np.array([120.0, 4.0]), np.array([200.0, 2.0]), np.array([160.0, 3.8]), np.array([0.5, 0.5])
     )
-    assert [(a.progress, a.status) for a in found] == [(0.5, "on_track"), (pytest.approx(0.1), "off_track")]
+    assert [(a.progress, a.status) for a in found] == [
+        (0.5, "on_track"),
+        (pytest.approx(0.1), "off_track"),
+    ]
 
 
 def test_roll_up_is_the_mean_of_measured_results() -> None:

@@ -24,6 +24,7 @@ from northline.core import activity
 from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import WRITE
+from northline.insights.services import fields as check
 from northline.metrics.models import Kpi
 from northline.metrics.services import Point, series
 
@@ -41,15 +42,6 @@ def confidence_label(value: int) -> str:
 
 
 # --- checks ----------------------------------------------------------------------------------
-
-
-def _text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise Invalid(f"{field}: must not be empty")
-    if len(text) > limit:
-        raise Invalid(f"{field}: must be at most {limit} characters, got {len(text)}")
-    return text
 
 
 def _number(value: Any, field: str) -> float:
@@ -85,7 +77,7 @@ def _member(access: Access, value: User | str | None, field: str = "owner") -> U
     return membership.user
 
 
-def _kpi(access: Access, value: Kpi | int | str | None) -> Kpi | None:
+def kpi_by_ref(access: Access, value: Kpi | int | str | None, field: str = "kpi") -> Kpi | None:
     """A KPI of the workspace by id or key; None or "" for none."""
     if value is None or value == "":
         return None
@@ -95,7 +87,7 @@ def _kpi(access: Access, value: Kpi | int | str | None) -> Kpi | None:
     text = str(value).strip()
     found = rows.filter(pk=int(text)).first() if text.isdigit() else rows.filter(key=text).first()
     if found is None:
-        raise Invalid(f"kpi: {value!r} not found")
+        raise Invalid(f"{field}: KPI {value!r} not found")
     return found
 
 
@@ -148,9 +140,9 @@ def _check_parent(objective: Objective, parent: Objective | None) -> None:
 def _apply_objective(access: Access, objective: Objective, fields: Mapping[str, Any]) -> None:
     _unknown(fields, OBJECTIVE_FIELDS, "objective")
     if "title" in fields:
-        objective.title = _text(fields["title"], "title", 200, required=True)
+        objective.title = check.text(fields["title"], "title", 200, required=True)
     if "description" in fields:
-        objective.description = _text(fields["description"], "description", 5000)
+        objective.description = check.text(fields["description"], "description", 5000)
     if "period" in fields:
         span = periods.parse(str(fields["period"] or ""))
         objective.period, objective.starts_on, objective.ends_on = span.label, span.start, span.end
@@ -235,9 +227,9 @@ def _check_key_result(kr: KeyResult) -> None:
 def _apply_key_result(access: Access, kr: KeyResult, fields: Mapping[str, Any]) -> None:
     _unknown(fields, KEY_RESULT_FIELDS, "key result")
     if "title" in fields:
-        kr.title = _text(fields["title"], "title", 200, required=True)
+        kr.title = check.text(fields["title"], "title", 200, required=True)
     if "kpi" in fields:
-        kr.kpi = _kpi(access, fields["kpi"])
+        kr.kpi = kpi_by_ref(access, fields["kpi"])
     for name in ("start", "target"):
         if name in fields:
             setattr(kr, name, _number(fields[name], name))
@@ -299,7 +291,7 @@ def check_in(access: Access, kr: KeyResult, confidence: Any, comment: str = "") 
     """Record how confident the team is now; earlier check-ins stay as the history."""
     access.require(WRITE)
     level = parse_confidence(confidence)
-    text = _text(comment, "comment", 5000)
+    text = check.text(comment, "comment", 5000)
     with transaction.atomic():
         made = CheckIn.objects.create(
             workspace=access.workspace, key_result=kr, confidence=level, comment=text,

@@ -18,6 +18,7 @@ from northline.core.roles import MANAGE, WRITE
 
 from .. import board, textdiff
 from ..models import Product, VisionVersion
+from .objectives import kpi_by_ref
 
 
 def products(access: Access) -> QuerySet[Product]:
@@ -78,17 +79,11 @@ def delete_product(access: Access, product: Product) -> None:
 
 
 def _north_star(access: Access, value: Any) -> dict[str, Any] | None:
-    """A KPI of the workspace given by id, key or {"kpi": id}; None or "" for none."""
-    from northline.metrics.models import Kpi
-
-    if value is None or value == "" or value == {}:
-        return None
-    ref = str(value.get("kpi") if isinstance(value, Mapping) else value).strip()
-    rows = Kpi.objects.filter(workspace=access.workspace)
-    kpi = rows.filter(pk=int(ref)).first() if ref.isdigit() else rows.filter(key=ref).first()
-    if kpi is None:
-        raise Invalid(f"north_star: KPI {ref!r} not found")
-    return {"kpi": kpi.pk, "name": kpi.name}
+    """The board's north star from a KPI id or key (or {"kpi": id}); None for none."""
+    kpi = kpi_by_ref(
+        access, value.get("kpi") if isinstance(value, Mapping) else value, "north_star"
+    )
+    return {"kpi": kpi.pk, "name": kpi.name} if kpi else None
 
 
 def edit_board(
