@@ -120,8 +120,8 @@ class KeyResult(WorkspaceScoped):
 
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
     title = models.CharField(max_length=200)
-    kpi = models.ForeignKey(
-        "metrics.Kpi", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    kpi = models.ForeignKey(  # a deleted KPI leaves the key result not measurable, and flagged
+        "metrics.Kpi", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     start = models.FloatField()
     target = models.FloatField()

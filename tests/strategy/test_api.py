@@ -284,3 +284,38 @@ def test_alignment_map_and_gaps(team: Team, s: Strategy) -> None:
     assert objective["work"][0]["children"][0]["ref"] == s.feature.ref
     gaps = client.get(f"{w}/alignment/gaps").json()
     assert gaps == {"unaligned": [], "without_work": [], "not_measurable": []}
+
+
+def test_deleting_the_kpi_leaves_the_key_result_not_measurable(team: Team, s: Strategy) -> None:
+    from northline.metrics.services import kpis
+    from northline.strategy.services import alignment
+
+    kpis.delete_kpi(team.access("admin"), s.kpi)
+    assert KeyResult.objects.get(pk=s.kr.pk).kpi is None
+    assert [o.title for o in alignment.gaps(team.access("viewer")).not_measurable] == [
+        "Grow activation"
+    ]
+
+
+def test_session_writes_need_the_csrf_header(team: Team, s: Strategy) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(team.editor)
+    url = f"/api/v1/workspaces/{team.workspace.slug}/key-results/{s.kr.pk}/check-ins"
+    response = call(client, "post", url, {"confidence": 5})
+    assert response.status_code == 403
+    assert response.json() == error(403, "CSRF check failed; send the X-CSRFToken header")
+    assert CheckIn.objects.count() == 1
+
+
+def test_bearer_token_reads_and_a_viewer_token_cannot_write(team: Team, s: Strategy) -> None:
+    from northline.accounts import services as accounts
+
+    _, secret = accounts.create_token(team.access("owner"), "script", "viewer")
+    client, w = Client(), f"/api/v1/workspaces/{team.workspace.slug}"
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get(f"{w}/objectives", headers=headers).status_code == 200
+    response = client.post(
+        f"{w}/objectives/{s.objective.pk}/key-results", data=json.dumps({"title": "x", "start": 1, "target": 2}),
+        content_type="application/json", headers=headers,
+    )  # fmt: skip
+    assert response.status_code == 403
