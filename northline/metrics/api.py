@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,11 +13,11 @@ from ninja import Router, Schema, Status
 from northline.core.access import Access
 from northline.core.api import workspace_access
 from northline.core.errors import Invalid
-from northline.core.roles import READ, WRITE, Role
+from northline.core.roles import MANAGE, READ, WRITE, Role
 
-from .models import Alert, Annotation, Kpi, Target
+from .models import Alert, Annotation, Kpi, SqlRefresh, SqlSource, Target
 from .services import alerts as alert_service
-from .services import csv_import, kpis, points, readings
+from .services import csv_import, kpis, points, readings, sql_sources
 from .services.annotations import annotations_for
 
 router = Router(tags=["metrics"])
@@ -367,3 +367,87 @@ def list_alerts(request: HttpRequest, slug: str, status: str = "open") -> list[A
 def acknowledge_alert(request: HttpRequest, slug: str, alert_id: int) -> AlertOut:
     access = workspace_access(request, slug, WRITE)
     return alert_out(alert_service.acknowledge(access, access.get(Alert, pk=alert_id)))
+
+
+# --- SQL sources -----------------------------------------------------------------------------
+
+
+class SqlSourceIn(Schema):
+    url: str | None = None
+    query: str | None = None
+    interval_minutes: int | None = None
+    timeout_seconds: float | None = None
+    enabled: bool | None = None
+
+
+class SqlRefreshOut(Schema):
+    started_at: datetime
+    status: str
+    rows_read: int
+    points_stored: int
+    duration_ms: int
+    error: str
+    attempt: int
+    next_run_at: datetime | None
+
+
+class SqlSourceOut(Schema):
+    kpi: str
+    url: str
+    query: str
+    interval_minutes: int
+    timeout_seconds: float
+    enabled: bool
+    failures: int
+    next_run_at: datetime | None
+    refreshes: list[SqlRefreshOut]
+
+
+def refresh_out(r: SqlRefresh) -> SqlRefreshOut:
+    return SqlRefreshOut(
+        started_at=r.started_at, status=r.status, rows_read=r.rows_read,
+        points_stored=r.points_stored, duration_ms=r.duration_ms, error=r.error,
+        attempt=r.attempt, next_run_at=r.next_run_at,
+    )  # fmt: skip
+
+
+def source_out(s: SqlSource) -> SqlSourceOut:
+    return SqlSourceOut(
+        kpi=s.kpi.key, url=sql_sources.masked(s.url), query=s.query,
+        interval_minutes=s.interval_minutes, timeout_seconds=s.timeout_seconds,
+        enabled=s.enabled, failures=s.failures, next_run_at=s.next_run_at,
+        refreshes=[refresh_out(r) for r in s.refreshes.all()[:20]],
+    )  # fmt: skip
+
+
+def one_source(request: HttpRequest, slug: str, key: str) -> tuple[Access, SqlSource]:
+    access, kpi = one_kpi(request, slug, key, MANAGE)
+    return access, access.get(SqlSource, kpi=kpi)
+
+
+@router.get(K + "/sql-source", response=SqlSourceOut, summary="The KPI's SQL source and its log")
+def get_source(request: HttpRequest, slug: str, key: str) -> SqlSourceOut:
+    """Admins only: the URL reaches another database (its password is shown masked)."""
+    return source_out(one_source(request, slug, key)[1])
+
+
+@router.put(K + "/sql-source", response=SqlSourceOut, summary="Feed the KPI from a SQL query")
+def put_source(request: HttpRequest, slug: str, key: str, payload: SqlSourceIn) -> SqlSourceOut:
+    """The query returns (time, value[, dimension]) rows, read-only; it runs next at once
+    (`northline metrics refresh`) and then every `interval_minutes`."""
+    access, kpi = one_kpi(request, slug, key, MANAGE)
+    return source_out(sql_sources.save_source(access, kpi, **sent(payload)))
+
+
+@router.delete(K + "/sql-source", response={204: None}, summary="Stop feeding the KPI from SQL")
+def delete_source(request: HttpRequest, slug: str, key: str) -> Status[None]:
+    access, source = one_source(request, slug, key)
+    sql_sources.delete_source(access, source)
+    return Status(204, None)
+
+
+@router.post(K + "/sql-source/refresh", response=SqlRefreshOut, summary="Run the query now")
+def refresh_source(request: HttpRequest, slug: str, key: str) -> SqlRefreshOut:
+    """Runs in the request (bounded by the source's timeout) and answers the logged run."""
+    _, source = one_source(request, slug, key)
+    return refresh_out(sql_sources.refresh(source))

@@ -85,3 +85,21 @@ class TargetForm(forms.Form):
 class AnnotationForm(forms.Form):
     date = forms.CharField(required=False, widget=DATE)
     text = forms.CharField(required=False, widget=forms.TextInput(attrs=REQUIRED))
+
+
+class SqlSourceForm(forms.Form):
+    url = forms.CharField(
+        required=False, label="Database URL", widget=forms.TextInput(attrs=REQUIRED),
+        help_text="A SQLAlchemy URL (postgresql://user:password@host/db, sqlite:////path/app.db) or duckdb:///path/file.duckdb. Opened read-only.",
+    )  # fmt: skip
+    query = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={**REQUIRED, "rows": 4}),
+        help_text="One SELECT returning (time, value) or (time, value, dimension), one row per date.",
+    )  # fmt: skip
+    interval_minutes = forms.IntegerField(required=False, initial=60, label="Every (minutes)")
+    timeout_seconds = forms.FloatField(required=False, initial=30, label="Timeout (seconds)")
+    enabled = forms.BooleanField(required=False, initial=True)
+
+    def fields_for_service(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        return {k: v for k, v in data.items() if v is not None}

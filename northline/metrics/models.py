@@ -226,3 +226,55 @@ class Alert(WorkspaceScoped):
     @property
     def above(self) -> bool:
         return self.observed > self.high
+
+
+class SqlSource(WorkspaceScoped):
+    """A query that feeds a KPI, run every `interval_minutes` against the database at `url`
+    (SQLAlchemy URL or duckdb:///file). A failing refresh is retried with exponential backoff
+    (`failures` in a row; `next_run_at` the next try) and each failure is reported in the
+    activity feed, so none is dropped silently. The URL may hold a password: pages and the API
+    show it masked."""
+
+    kpi = models.OneToOneField(Kpi, on_delete=models.CASCADE, related_name="sql_source")
+    url = models.CharField(max_length=1000)
+    query = models.TextField()
+    interval_minutes = models.PositiveIntegerField(default=60)
+    timeout_seconds = models.FloatField(default=30)
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kpi__name", "id"]
+        verbose_name = "SQL source"
+        indexes = [models.Index(fields=["enabled", "next_run_at"], name="sqlsource_due")]
+
+    def __str__(self) -> str:
+        return f"SQL source of {self.kpi}"
+
+
+class SqlRefresh(models.Model):
+    """One run of a SQL source: rows read, points stored, how long it took, and the error."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(SqlSource, on_delete=models.CASCADE, related_name="refreshes")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    points_stored = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.CharField(max_length=500, blank=True)
+    attempt = models.PositiveIntegerField(default=1)  # 1 + failures before this run
+    next_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.started_at}: {self.status}"

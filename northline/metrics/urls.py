@@ -22,5 +22,8 @@ urlpatterns = [
     path(_K + "targets/<int:pk>/remove/", views.target_remove, name="target_remove"),
     path(_K + "annotations/", views.annotation_add, name="annotation_add"),
     path(_K + "annotations/<int:pk>/remove/", views.annotation_remove, name="annotation_remove"),
+    path(_K + "sql-source/", views.sql_source_save, name="sql_source_save"),
+    path(_K + "sql-source/refresh/", views.sql_source_refresh, name="sql_source_refresh"),
+    path(_K + "sql-source/delete/", views.sql_source_delete, name="sql_source_delete"),
     path(_M + "alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
 ]
