@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Router, Schema, Status
 
 from northline.core.access import Access
@@ -15,9 +16,20 @@ from northline.core.api import workspace_access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE, READ, WRITE, Role
 
-from .models import Alert, Annotation, Kpi, SqlRefresh, SqlSource, Target
+from .models import (
+    Alert,
+    Annotation,
+    Dashboard,
+    DashboardShare,
+    Kpi,
+    SqlRefresh,
+    SqlSource,
+    Target,
+    Tile,
+)
 from .services import alerts as alert_service
 from .services import csv_import, kpis, points, readings, sql_sources
+from .services import dashboards as dashboard_service
 from .services.annotations import annotations_for
 
 router = Router(tags=["metrics"])
@@ -327,7 +339,7 @@ def list_annotations(
     access, kpi = one_kpi(request, slug, key)
     return [
         AnnotationOut(date=a.date, text=a.text, kind=a.kind, url=a.url)
-        for a in annotations_for(access, kpi, start, end)
+        for a in annotations_for(access.workspace, kpi, start, end)
     ]
 
 
@@ -451,3 +463,165 @@ def refresh_source(request: HttpRequest, slug: str, key: str) -> SqlRefreshOut:
     """Runs in the request (bounded by the source's timeout) and answers the logged run."""
     _, source = one_source(request, slug, key)
     return refresh_out(sql_sources.refresh(source))
+
+
+# --- dashboards ------------------------------------------------------------------------------
+
+
+class DashboardIn(Schema):
+    name: str
+    description: str = ""
+
+
+class TileIn(Schema):
+    kpi: str
+    kind: str = "chart"
+    window: str = "1y"
+    granularity: str = ""
+
+
+class TileOut(Schema):
+    id: int
+    kpi: str
+    kind: str
+    window: str
+    granularity: str
+    position: int
+
+
+class ShareIn(Schema):
+    label: str = ""
+    days: int | None = None
+
+
+class ShareOut(Schema):
+    id: int
+    label: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    views: int
+
+
+class NewShareOut(ShareOut):
+    secret: str
+    url: str
+
+
+class DashboardOut(Schema):
+    id: int
+    name: str
+    description: str
+    tiles: list[TileOut]
+    shares: list[ShareOut]
+    url: str
+
+
+def share_out(s: DashboardShare) -> ShareOut:
+    return ShareOut(
+        id=s.pk, label=s.label, expires_at=s.expires_at, revoked_at=s.revoked_at, views=s.views
+    )
+
+
+def dashboard_out(request: HttpRequest, access: Access, d: Dashboard) -> DashboardOut:
+    tiles = [
+        TileOut(
+            id=t.pk,
+            kpi=t.kpi.key,
+            kind=t.kind,
+            window=t.window,
+            granularity=t.granularity,
+            position=t.position,
+        )
+        for t in d.tiles.select_related("kpi")
+    ]
+    shares = [share_out(s) for s in d.shares.all()] if access.can(WRITE) else []
+    return DashboardOut(
+        id=d.pk, name=d.name, description=d.description, tiles=tiles, shares=shares,
+        url=request.build_absolute_uri(d.get_absolute_url()),
+    )  # fmt: skip
+
+
+def one_dashboard(
+    request: HttpRequest, slug: str, dashboard_id: int, needed: Role = READ
+) -> tuple[Access, Dashboard]:
+    access = workspace_access(request, slug, needed)
+    return access, access.get(Dashboard, pk=dashboard_id)
+
+
+D = W + "/dashboards/{dashboard_id}"
+
+
+@router.get(W + "/dashboards", response=list[DashboardOut], summary="Dashboards")
+def list_dashboards(request: HttpRequest, slug: str) -> list[DashboardOut]:
+    access = workspace_access(request, slug)
+    return [
+        dashboard_out(request, access, d)
+        for d in Dashboard.objects.filter(workspace=access.workspace)
+    ]
+
+
+@router.post(W + "/dashboards", response={201: DashboardOut}, summary="Create a dashboard")
+def create_dashboard(request: HttpRequest, slug: str, payload: DashboardIn) -> Status[DashboardOut]:
+    access = workspace_access(request, slug, WRITE)
+    dashboard = dashboard_service.create_dashboard(access, payload.name, payload.description)
+    return Status(201, dashboard_out(request, access, dashboard))
+
+
+@router.get(D, response=DashboardOut, summary="One dashboard with its tiles")
+def get_dashboard(request: HttpRequest, slug: str, dashboard_id: int) -> DashboardOut:
+    access, dashboard = one_dashboard(request, slug, dashboard_id)
+    return dashboard_out(request, access, dashboard)
+
+
+@router.delete(D, response={204: None}, summary="Delete a dashboard")
+def delete_dashboard(request: HttpRequest, slug: str, dashboard_id: int) -> Status[None]:
+    access, dashboard = one_dashboard(request, slug, dashboard_id, WRITE)
+    dashboard_service.delete_dashboard(access, dashboard)
+    return Status(204, None)
+
+
+@router.post(D + "/tiles", response={201: TileOut}, summary="Add a KPI tile")
+def add_tile(
+    request: HttpRequest, slug: str, dashboard_id: int, payload: TileIn
+) -> Status[TileOut]:
+    access, dashboard = one_dashboard(request, slug, dashboard_id, WRITE)
+    t = dashboard_service.add_tile(access, dashboard, **payload.model_dump())
+    return Status(
+        201,
+        TileOut(
+            id=t.pk,
+            kpi=t.kpi.key,
+            kind=t.kind,
+            window=t.window,
+            granularity=t.granularity,
+            position=t.position,
+        ),
+    )
+
+
+@router.delete(D + "/tiles/{tile_id}", response={204: None}, summary="Remove a tile")
+def remove_tile(request: HttpRequest, slug: str, dashboard_id: int, tile_id: int) -> Status[None]:
+    access, dashboard = one_dashboard(request, slug, dashboard_id, WRITE)
+    dashboard_service.remove_tile(access, access.get(Tile, pk=tile_id, dashboard=dashboard))
+    return Status(204, None)
+
+
+@router.post(D + "/shares", response={201: NewShareOut}, summary="Create a read-only share link")
+def create_share(
+    request: HttpRequest, slug: str, dashboard_id: int, payload: ShareIn
+) -> Status[NewShareOut]:
+    """The secret and the link are in this answer only; Northline keeps only a hash."""
+    access, dashboard = one_dashboard(request, slug, dashboard_id, WRITE)
+    share, secret = dashboard_service.create_share(access, dashboard, payload.label, payload.days)
+    url = request.build_absolute_uri(reverse("metrics:dashboard_public", args=[secret]))
+    return Status(201, NewShareOut(**share_out(share).model_dump(), secret=secret, url=url))
+
+
+@router.delete(D + "/shares/{share_id}", response=ShareOut, summary="Revoke a share link")
+def revoke_share(request: HttpRequest, slug: str, dashboard_id: int, share_id: int) -> ShareOut:
+    access, dashboard = one_dashboard(request, slug, dashboard_id, WRITE)
+    return share_out(
+        dashboard_service.revoke_share(
+            access, access.get(DashboardShare, pk=share_id, dashboard=dashboard)
+        )
+    )

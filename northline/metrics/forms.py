@@ -103,3 +103,32 @@ class SqlSourceForm(forms.Form):
     def fields_for_service(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         return {k: v for k, v in data.items() if v is not None}
+
+
+class DashboardForm(forms.Form):
+    name = forms.CharField(required=False, widget=forms.TextInput(attrs=REQUIRED))
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TileForm(forms.Form):
+    kpi = forms.ChoiceField(required=False, label="KPI")
+    kind = forms.ChoiceField(choices=[("chart", "Chart"), ("number", "Number with change")])
+    window = forms.ChoiceField(
+        choices=[(w, w) for w in ("90d", "1y", "2y", "5y", "all")], initial="1y"
+    )
+    granularity = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "The KPI's own"),
+            *((g, g) for g in ("day", "week", "month", "quarter", "year")),
+        ],
+    )
+
+    def __init__(self, *args: Any, kpis: list[tuple[str, str]] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = kpis  # type: ignore[attr-defined]
+
+
+class ShareForm(forms.Form):
+    label = forms.CharField(required=False, help_text="Who the link is for (optional).")
+    days = forms.CharField(required=False, label="Expires after (days)", help_text="Empty: never.")

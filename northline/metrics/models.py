@@ -278,3 +278,63 @@ class SqlRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} at {self.started_at}: {self.status}"
+
+
+class Dashboard(WorkspaceScoped):
+    """A page a user composes from KPI tiles: a number with its change, or a chart."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("metrics:dashboard", args=[self.workspace.slug, self.pk])
+
+
+class Tile(WorkspaceScoped):
+    class Kind(models.TextChoices):
+        NUMBER = "number", "Number with change"
+        CHART = "chart", "Chart"
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="tiles")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="tiles")
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.CHART)
+    window = models.CharField(max_length=4, default="1y")
+    granularity = models.CharField(max_length=8, blank=True)  # empty: the KPI's own
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.kpi}"
+
+
+class DashboardShare(WorkspaceScoped):
+    """A read-only link to a dashboard for people without an account. Only the SHA-256 of its
+    secret is stored (the secret is shown once); it stops working when revoked or expired."""
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="shares")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Share of {self.dashboard}" + (f" ({self.label})" if self.label else "")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.urls import path
 
+from . import dashboard_views as boards
 from . import views
 
 app_name = "metrics"
 
 _M = "w/<slug:slug>/metrics/"
 _K = _M + "kpis/<slug:key>/"
+_D = _M + "dashboards/<int:pk>/"
 urlpatterns = [
     path(_M, views.home, name="home"),
     path(_M + "kpis/new/", views.kpi_new, name="kpi_new"),
@@ -26,4 +28,14 @@ urlpatterns = [
     path(_K + "sql-source/refresh/", views.sql_source_refresh, name="sql_source_refresh"),
     path(_K + "sql-source/delete/", views.sql_source_delete, name="sql_source_delete"),
     path(_M + "alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
+    path(_M + "dashboards/", boards.dashboard_list, name="dashboards"),
+    path(_D, boards.dashboard_page, name="dashboard"),
+    path(_D + "rename/", boards.dashboard_rename, name="dashboard_rename"),
+    path(_D + "delete/", boards.dashboard_delete, name="dashboard_delete"),
+    path(_D + "tiles/", boards.tile_add, name="tile_add"),
+    path(_D + "tiles/<int:tile_id>/remove/", boards.tile_remove, name="tile_remove"),
+    path(_D + "tiles/<int:tile_id>/<str:direction>/", boards.tile_move, name="tile_move"),
+    path(_D + "shares/", boards.share_create, name="share_create"),
+    path(_D + "shares/<int:share_id>/revoke/", boards.share_revoke, name="share_revoke"),
+    path("d/<str:secret>/", boards.dashboard_public, name="dashboard_public"),
 ]

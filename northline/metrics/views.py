@@ -115,7 +115,7 @@ def detail(
 ) -> HttpResponse:
     get = request.GET
     granularity = get.get("granularity") if get.get("granularity") in GRANULARITIES else None
-    view = kpi_view(access, kpi, get.get("window", ""), granularity)
+    view = kpi_view(access.workspace, kpi, get.get("window", ""), granularity)
     source = SqlSource.objects.filter(kpi=kpi).first() if access.can(MANAGE) else None
     context = page_context(
         access, "kpis", kpi=kpi, view=view, windows=list(WINDOWS), granularities=GRANULARITIES,
