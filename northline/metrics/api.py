@@ -24,12 +24,14 @@ from .models import (
     Kpi,
     SqlRefresh,
     SqlSource,
+    Survey,
     Target,
     Tile,
 )
 from .services import alerts as alert_service
 from .services import csv_import, kpis, points, readings, sql_sources
 from .services import dashboards as dashboard_service
+from .services import surveys as survey_service
 from .services.annotations import annotations_for
 
 router = Router(tags=["metrics"])
@@ -625,3 +627,100 @@ def revoke_share(request: HttpRequest, slug: str, dashboard_id: int, share_id: i
             access, access.get(DashboardShare, pk=share_id, dashboard=dashboard)
         )
     )
+
+
+# --- surveys ---------------------------------------------------------------------------------
+
+
+class SurveyIn(Schema):
+    name: str
+    kind: str
+    question: str = ""
+
+
+class ScoreOut(Schema):
+    n: int
+    score: float | None
+    low: float | None
+    high: float | None
+
+
+class SegmentOut(ScoreOut):
+    segment: str
+
+
+class SurveyOut(Schema):
+    id: int
+    name: str
+    kind: str
+    question: str
+    kpi: str
+    score: ScoreOut
+    segments: list[SegmentOut]
+
+
+class AddedOut(Schema):
+    responses: int
+    comments: int
+    dry_run: bool
+
+
+def survey_out(s: Survey) -> SurveyOut:
+    found = survey_service.results(s)
+    o = found.overall
+    return SurveyOut(
+        id=s.pk, name=s.name, kind=s.kind, question=s.question, kpi=s.kpi.key,
+        score=ScoreOut(n=o.n, score=o.score, low=o.low, high=o.high),
+        segments=[SegmentOut(segment=name, n=x.n, score=x.score, low=x.low, high=x.high) for name, x in found.segments],
+    )  # fmt: skip
+
+
+@router.get(W + "/surveys", response=list[SurveyOut], summary="Quality surveys with their scores")
+def list_surveys(request: HttpRequest, slug: str) -> list[SurveyOut]:
+    access = workspace_access(request, slug)
+    return [
+        survey_out(s)
+        for s in Survey.objects.filter(workspace=access.workspace).select_related("kpi")
+    ]
+
+
+@router.post(W + "/surveys", response={201: SurveyOut}, summary="Create an NPS, CSAT or CES survey")
+def create_survey(request: HttpRequest, slug: str, payload: SurveyIn) -> Status[SurveyOut]:
+    access = workspace_access(request, slug, WRITE)
+    return Status(
+        201,
+        survey_out(
+            survey_service.create_survey(access, payload.name, payload.kind, payload.question)
+        ),
+    )
+
+
+@router.get(W + "/surveys/{survey_id}", response=SurveyOut, summary="Score, interval and segments")
+def get_survey(request: HttpRequest, slug: str, survey_id: int) -> SurveyOut:
+    access = workspace_access(request, slug)
+    return survey_out(access.get(Survey, pk=survey_id))
+
+
+@router.post(W + "/surveys/{survey_id}/responses", response=AddedOut, summary="Collect answers")
+def add_responses(
+    request: HttpRequest, slug: str, survey_id: int, dry_run: bool = False
+) -> AddedOut:
+    """`{"responses": [{"score": 9, "comment": "...", "segment": "pro", "email": "...",
+    "date": "2026-01-31", "external_id": "..."}]}`, or a CSV file as the multipart field
+    `file`. All or nothing; comments go to the insights inbox (source survey)."""
+    access = workspace_access(request, slug, WRITE)
+    survey = access.get(Survey, pk=survey_id)
+    if request.content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise Invalid("file: attach the CSV file as the form field 'file'")
+        added = survey_service.import_csv(
+            access, survey, upload.read(csv_import.MAX_BYTES + 1), dry_run=dry_run
+        )
+    else:
+        body = json_body(request)
+        items = body.get("responses") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise Invalid('responses: send {"responses": [...]}, a list of answers')
+        added = survey_service.add_responses(access, survey, items, dry_run=dry_run)
+    return AddedOut(responses=added.responses, comments=added.comments, dry_run=added.dry_run)

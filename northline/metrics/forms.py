@@ -132,3 +132,27 @@ class TileForm(forms.Form):
 class ShareForm(forms.Form):
     label = forms.CharField(required=False, help_text="Who the link is for (optional).")
     days = forms.CharField(required=False, label="Expires after (days)", help_text="Empty: never.")
+
+
+class SurveyForm(forms.Form):
+    name = forms.CharField(required=False, widget=forms.TextInput(attrs=REQUIRED))
+    kind = forms.ChoiceField(
+        choices=[("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)"), ("ces", "CES (1–7)")]
+    )
+    question = forms.CharField(required=False)
+
+
+class ResponseForm(forms.Form):
+    score = forms.CharField(required=False, widget=forms.NumberInput(attrs=REQUIRED))
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    segment = forms.CharField(required=False)
+    email = forms.CharField(required=False, label="E-mail")
+    date = forms.CharField(required=False, widget=DATE, help_text="Empty: today.")
+
+
+class SurveyCsvForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        help_text="Columns score and optionally comment, segment, email, date, external_id.",
+    )
+    dry_run = forms.BooleanField(required=False, label="Check only (dry run)")

@@ -338,3 +338,61 @@ class DashboardShare(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"Share of {self.dashboard}" + (f" ({self.label})" if self.label else "")
+
+
+class Survey(WorkspaceScoped):
+    """A quality survey (NPS, CSAT or CES). Its answers feed a KPI of the same name: one point
+    per day with that day's score, so the score sits in the catalogue, on charts and dashboards.
+    """
+
+    class Kind(models.TextChoices):
+        NPS = "nps", "NPS (0–10)"
+        CSAT = "csat", "CSAT (1–5)"
+        CES = "ces", "CES (1–7)"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    question = models.CharField(max_length=300, blank=True)
+    kpi = models.OneToOneField(Kpi, on_delete=models.PROTECT, related_name="survey")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("metrics:survey", args=[self.workspace.slug, self.pk])
+
+
+class SurveyResponse(WorkspaceScoped):
+    """One answer: the score, an optional comment (sent on to the insights inbox), a segment
+    for breakdowns and who answered. `external_id` makes a re-import update, not duplicate."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    segment = models.CharField(max_length=80, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    responded_on = models.DateField()
+    external_id = models.CharField(max_length=200, blank=True)
+    feedback = models.ForeignKey(
+        "insights.Feedback", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-responded_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "external_id"], condition=~Q(external_id=""),
+                name="surveyresponse_external_id",
+            ),
+            models.CheckConstraint(condition=Q(score__lte=10), name="surveyresponse_score"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["survey", "responded_on"], name="surveyresponse_day")]
+
+    def __str__(self) -> str:
+        return f"{self.survey}: {self.score}"

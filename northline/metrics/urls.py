@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import dashboard_views as boards
+from . import survey_views as surveys
 from . import views
 
 app_name = "metrics"
@@ -37,5 +38,9 @@ urlpatterns = [
     path(_D + "tiles/<int:tile_id>/<str:direction>/", boards.tile_move, name="tile_move"),
     path(_D + "shares/", boards.share_create, name="share_create"),
     path(_D + "shares/<int:share_id>/revoke/", boards.share_revoke, name="share_revoke"),
+    path(_M + "surveys/", surveys.survey_list, name="surveys"),
+    path(_M + "surveys/<int:pk>/", surveys.survey_page, name="survey"),
+    path(_M + "surveys/<int:pk>/responses/", surveys.response_add, name="response_add"),
+    path(_M + "surveys/<int:pk>/import/", surveys.survey_import, name="survey_import"),
     path("d/<str:secret>/", boards.dashboard_public, name="dashboard_public"),
 ]
