@@ -226,3 +226,173 @@ class Alert(WorkspaceScoped):
     @property
     def above(self) -> bool:
         return self.observed > self.high
+
+
+class SqlSource(WorkspaceScoped):
+    """A query that feeds a KPI, run every `interval_minutes` against the database at `url`
+    (SQLAlchemy URL or duckdb:///file). A failing refresh is retried with exponential backoff
+    (`failures` in a row; `next_run_at` the next try) and each failure is reported in the
+    activity feed, so none is dropped silently. The URL may hold a password: pages and the API
+    show it masked."""
+
+    kpi = models.OneToOneField(Kpi, on_delete=models.CASCADE, related_name="sql_source")
+    url = models.CharField(max_length=1000)
+    query = models.TextField()
+    interval_minutes = models.PositiveIntegerField(default=60)
+    timeout_seconds = models.FloatField(default=30)
+    enabled = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kpi__name", "id"]
+        verbose_name = "SQL source"
+        indexes = [models.Index(fields=["enabled", "next_run_at"], name="sqlsource_due")]
+
+    def __str__(self) -> str:
+        return f"SQL source of {self.kpi}"
+
+
+class SqlRefresh(models.Model):
+    """One run of a SQL source: rows read, points stored, how long it took, and the error."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(SqlSource, on_delete=models.CASCADE, related_name="refreshes")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    points_stored = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    error = models.CharField(max_length=500, blank=True)
+    attempt = models.PositiveIntegerField(default=1)  # 1 + failures before this run
+    next_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.started_at}: {self.status}"
+
+
+class Dashboard(WorkspaceScoped):
+    """A page a user composes from KPI tiles: a number with its change, or a chart."""
+
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("metrics:dashboard", args=[self.workspace.slug, self.pk])
+
+
+class Tile(WorkspaceScoped):
+    class Kind(models.TextChoices):
+        NUMBER = "number", "Number with change"
+        CHART = "chart", "Chart"
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="tiles")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="tiles")
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.CHART)
+    window = models.CharField(max_length=4, default="1y")
+    granularity = models.CharField(max_length=8, blank=True)  # empty: the KPI's own
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.kpi}"
+
+
+class DashboardShare(WorkspaceScoped):
+    """A read-only link to a dashboard for people without an account. Only the SHA-256 of its
+    secret is stored (the secret is shown once); it stops working when revoked or expired."""
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="shares")
+    token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Share of {self.dashboard}" + (f" ({self.label})" if self.label else "")
+
+
+class Survey(WorkspaceScoped):
+    """A quality survey (NPS, CSAT or CES). Its answers feed a KPI of the same name: one point
+    per day with that day's score, so the score sits in the catalogue, on charts and dashboards.
+    """
+
+    class Kind(models.TextChoices):
+        NPS = "nps", "NPS (0–10)"
+        CSAT = "csat", "CSAT (1–5)"
+        CES = "ces", "CES (1–7)"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    question = models.CharField(max_length=300, blank=True)
+    kpi = models.OneToOneField(Kpi, on_delete=models.PROTECT, related_name="survey")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("metrics:survey", args=[self.workspace.slug, self.pk])
+
+
+class SurveyResponse(WorkspaceScoped):
+    """One answer: the score, an optional comment (sent on to the insights inbox), a segment
+    for breakdowns and who answered. `external_id` makes a re-import update, not duplicate."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    segment = models.CharField(max_length=80, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    responded_on = models.DateField()
+    external_id = models.CharField(max_length=200, blank=True)
+    feedback = models.ForeignKey(
+        "insights.Feedback", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-responded_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "external_id"], condition=~Q(external_id=""),
+                name="surveyresponse_external_id",
+            ),
+            models.CheckConstraint(condition=Q(score__lte=10), name="surveyresponse_score"),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["survey", "responded_on"], name="surveyresponse_day")]
+
+    def __str__(self) -> str:
+        return f"{self.survey}: {self.score}"

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_POST
 from northline.core.access import Access
 from northline.core.errors import DomainError
 from northline.core.pages import show_errors, workspace_for
-from northline.core.roles import WRITE
+from northline.core.roles import MANAGE, WRITE
 
-from .forms import AnnotationForm, CsvForm, KpiForm, PointForm, TargetForm
-from .models import Alert, Annotation, Kpi, Target
+from .forms import AnnotationForm, CsvForm, KpiForm, PointForm, SqlSourceForm, TargetForm
+from .models import Alert, Annotation, Kpi, SqlSource, Target
 from .services import alerts as alert_service
-from .services import csv_import, kpis, points, readings
+from .services import csv_import, kpis, points, readings, sql_sources
 from .services.kpi_charts import WINDOWS, kpi_view
 from .timeseries import GRANULARITIES
 
@@ -115,7 +115,8 @@ def detail(
 ) -> HttpResponse:
     get = request.GET
     granularity = get.get("granularity") if get.get("granularity") in GRANULARITIES else None
-    view = kpi_view(access, kpi, get.get("window", ""), granularity)
+    view = kpi_view(access.workspace, kpi, get.get("window", ""), granularity)
+    source = SqlSource.objects.filter(kpi=kpi).first() if access.can(MANAGE) else None
     context = page_context(
         access, "kpis", kpi=kpi, view=view, windows=list(WINDOWS), granularities=GRANULARITIES,
         chart=view.chart(), breakdown_charts=view.breakdown_charts(),
@@ -126,6 +127,10 @@ def detail(
         target_form=forms.get("target_form") or TargetForm(),
         annotation_form=forms.get("annotation_form") or AnnotationForm(),
         csv_result=forms.get("csv_result"),
+        can_manage=access.can(MANAGE), source=source,
+        source_url=sql_sources.masked(source.url) if source else "",
+        refreshes=source.refreshes.all()[:10] if source else [],
+        source_form=forms.get("source_form") or SqlSourceForm(initial=source_initial(source)),
     )  # fmt: skip
     return render(request, "metrics/kpi.html", context, status=status)
 
@@ -250,3 +255,62 @@ def alert_acknowledge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.POST.get("back") == "kpi":
         return redirect(alert.kpi)
     return redirect("metrics:home", slug)
+
+
+# --- SQL source ------------------------------------------------------------------------------
+
+
+def source_initial(source: SqlSource | None) -> dict[str, Any]:
+    if source is None:
+        return {}
+    return {
+        "url": sql_sources.masked(source.url), "query": source.query,
+        "interval_minutes": source.interval_minutes, "timeout_seconds": source.timeout_seconds,
+        "enabled": source.enabled,
+    }  # fmt: skip
+
+
+@login_required
+@require_POST
+def sql_source_save(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    access = workspace_for(request, slug, MANAGE)
+    kpi = access.get(Kpi, key=key)
+    form = SqlSourceForm(request.POST)
+    if form.is_valid():
+        fields = form.fields_for_service()
+        existing = SqlSource.objects.filter(kpi=kpi).first()
+        if existing and fields.get("url") == sql_sources.masked(existing.url):
+            fields.pop("url")  # the masked URL came back unchanged: keep the stored one
+        try:
+            sql_sources.save_source(access, kpi, **fields)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "SQL source saved; it runs at the next refresh.")
+            return redirect(kpi)
+    return detail(request, access, kpi, 422, source_form=form)
+
+
+@login_required
+@require_POST
+def sql_source_refresh(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    access = workspace_for(request, slug, MANAGE)
+    source = access.get(SqlSource, kpi=access.get(Kpi, key=key))
+    run = sql_sources.refresh(source)
+    if run.error:
+        messages.error(request, f"Refresh failed: {run.error}")
+    else:
+        messages.success(
+            request, f"Refreshed: {run.rows_read} rows read, {run.points_stored} values stored."
+        )
+    return redirect(source.kpi)
+
+
+@login_required
+@require_POST
+def sql_source_delete(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    access = workspace_for(request, slug, MANAGE)
+    source = access.get(SqlSource, kpi=access.get(Kpi, key=key))
+    sql_sources.delete_source(access, source)
+    messages.success(request, "SQL source removed; the data stays.")
+    return redirect(source.kpi)

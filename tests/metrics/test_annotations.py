@@ -32,12 +32,12 @@ def test_notes_decisions_and_releases(team: Team) -> None:
     features.update_feature(access, sso, status="shipped")
     features.create_feature(access, "Dark mode")
     today = timezone.localdate()
-    found = [(n.date, n.kind, n.text) for n in annotations_for(access, kpi)]
+    found = [(n.date, n.kind, n.text) for n in annotations_for(team.workspace, kpi)]
     assert found == [
         (date(2026, 1, 10), "note", "Campaign"),
         (date(2026, 1, 12), "note", "Outage, every chart"),
         (date(2026, 1, 15), "decision", "Decision: Drop the free plan"),
         (today, "release", "Shipped: F-1 SSO"),
     ]
-    window = annotations_for(access, kpi, date(2026, 1, 11), date(2026, 1, 14))
+    window = annotations_for(team.workspace, kpi, date(2026, 1, 11), date(2026, 1, 14))
     assert [n.text for n in window] == ["Outage, every chart"]

@@ -12,7 +12,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from northline.core.access import Access
+from northline.accounts.models import Workspace
 from northline.core.models import Activity
 from northline.planning.models import Decision, Feature
 
@@ -29,7 +29,7 @@ class Note:
 
 
 def annotations_for(
-    access: Access, kpi: Kpi, start: date | None = None, end: date | None = None
+    workspace: Workspace, kpi: Kpi, start: date | None = None, end: date | None = None
 ) -> list[Note]:
     """Every mark for the chart of `kpi` between `start` and `end`, by date."""
     within = Q()
@@ -38,12 +38,12 @@ def annotations_for(
     if end:
         within &= Q(date__lte=end)
     manual = Annotation.objects.filter(
-        Q(kpi=kpi) | Q(kpi__isnull=True), within, workspace=access.workspace
+        Q(kpi=kpi) | Q(kpi__isnull=True), within, workspace=workspace
     )
     notes = [Note(a.date, a.text, "note", None, a.pk) for a in manual]
-    decisions = Decision.objects.filter(
-        workspace=access.workspace, decided_on__isnull=False
-    ).exclude(status=Decision.Status.PROPOSED)
+    decisions = Decision.objects.filter(workspace=workspace, decided_on__isnull=False).exclude(
+        status=Decision.Status.PROPOSED
+    )
     if start:
         decisions = decisions.filter(decided_on__gte=start)
     if end:
@@ -54,21 +54,22 @@ def annotations_for(
         if d.decided_on is not None
     ]
     notes += [
-        n for n in shipped(access) if (not start or n.date >= start) and (not end or n.date <= end)
+        n
+        for n in shipped(workspace)
+        if (not start or n.date >= start) and (not end or n.date <= end)
     ]
     return sorted(notes, key=lambda n: (n.date, n.kind, n.text))
 
 
-def shipped(access: Access) -> list[Note]:
+def shipped(workspace: Workspace) -> list[Note]:
     """Each shipped feature on the day its status became shipped."""
     features = {
-        f.pk: f
-        for f in Feature.objects.filter(workspace=access.workspace, status=Feature.Status.SHIPPED)
+        f.pk: f for f in Feature.objects.filter(workspace=workspace, status=Feature.Status.SHIPPED)
     }
     if not features:
         return []
     changes = Activity.objects.filter(
-        workspace=access.workspace, object_type="planning.feature", verb="feature.updated",
+        workspace=workspace, object_type="planning.feature", verb="feature.updated",
         object_id__in=[str(pk) for pk in features], changes__status__1=Feature.Status.SHIPPED,
     ).values_list("object_id", "created_at")  # fmt: skip
     days: dict[int, date] = {}

@@ -12,8 +12,8 @@ from datetime import date, timedelta
 import numpy as np
 from django.utils.safestring import SafeString
 
+from northline.accounts.models import Workspace
 from northline.core import charts
-from northline.core.access import Access
 
 from .. import timeseries
 from ..models import TOTAL, DataPoint, DimensionValue, Kpi
@@ -99,13 +99,13 @@ def window_bounds(kpi: Kpi, window: str) -> tuple[str, date | None, date | None]
 
 
 def kpi_view(
-    access: Access, kpi: Kpi, window: str = DEFAULT_WINDOW, granularity: str | None = None,
+    workspace: Workspace, kpi: Kpi, window: str = DEFAULT_WINDOW, granularity: str | None = None,
     *, with_breakdowns: bool = True,
 ) -> KpiView:  # fmt: skip
     chosen, start, end = window_bounds(kpi, window)
     found = series(kpi, start, end, granularity)
     view = KpiView(kpi, chosen, start, end, found)
-    view.notes = annotations_for(access, kpi, start, end) if found.points else []
+    view.notes = annotations_for(workspace, kpi, start, end) if found.points else []
     view.change = change_of(kpi, found)
     if with_breakdowns and not kpi.is_ratio:
         view.breakdowns = breakdowns(kpi, start, end, found.granularity)

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from northline.accounts.models import User, Workspace
 from northline.core import activity
 from northline.core.access import Access
 from northline.core.errors import Invalid
@@ -197,15 +198,24 @@ def store(
 ) -> Stored:
     """Write checked points in one transaction (upsert by KPI, dimension value and date)."""
     access.require(WRITE)
+    return write(access.workspace, access.user, points, dry_run=dry_run, via=via)
+
+
+def write(
+    workspace: Workspace, user: User | None, points: Sequence[Clean], *, dry_run: bool = False,
+    via: str = "api",
+) -> Stored:  # fmt: skip
+    """`store` for a caller already allowed to write: a person, or a scheduled SQL refresh
+    (`user` None). Queues the anomaly check of the KPIs once the data is committed."""
     kpis = {p.kpi.pk: p.kpi for p in points}
     for kpi in kpis.values():
         writable(kpi, "kpi")
     dates = (min(p.date for p in points), max(p.date for p in points)) if points else None
     names = sorted(k.key for k in kpis.values())
-    if dry_run:
-        return Stored(len(points), names, True, dates)
+    if dry_run or not points:
+        return Stored(len(points), names, dry_run, dates)
     with transaction.atomic():
-        values = _dimension_values(access, points)
+        values = _dimension_values(workspace, points)
         rows = [
             DataPoint(
                 kpi_id=p.kpi.pk, date=p.date, value=p.value,
@@ -221,21 +231,21 @@ def store(
         counts = Counter(p.kpi.pk for p in points)
         for kpi in kpis.values():
             activity.record(
-                access.workspace, access.user, "kpi.points_stored", kpi,
-                {"points": counts[kpi.pk], "via": via},
-            )  # fmt: skip
+                workspace, user, "kpi.points_stored", kpi, {"points": counts[kpi.pk], "via": via}
+            )
     from ..tasks import after_ingest
 
     transaction.on_commit(lambda: after_ingest(list(kpis)))
     return Stored(len(points), names, False, dates)
 
 
-def _dimension_values(access: Access, points: Iterable[Clean]) -> dict[tuple[int, str, str], int]:
+def _dimension_values(
+    workspace: Workspace, points: Iterable[Clean]
+) -> dict[tuple[int, str, str], int]:
     """The ids of the (KPI, name, value) dimension values the points use, made when new."""
     wanted = {(p.kpi.pk, *p.dimension) for p in points if p.dimension}
     if not wanted:
         return {}
-    workspace = access.workspace
     kpi_ids = {kpi_id for kpi_id, _, _ in wanted}
     names = {(kpi_id, name) for kpi_id, name, _ in wanted}
     Dimension.objects.bulk_create(
