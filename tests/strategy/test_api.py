@@ -319,3 +319,30 @@ def test_bearer_token_reads_and_a_viewer_token_cannot_write(team: Team, s: Strat
         content_type="application/json", headers=headers,
     )  # fmt: skip
     assert response.status_code == 403
+
+
+def test_versions_that_do_not_exist_and_a_restore_that_changes_nothing(
+    team: Team, s: Strategy
+) -> None:
+    client, p = (
+        team.client("editor"),
+        f"/api/v1/workspaces/{team.workspace.slug}/products/{s.product.pk}",
+    )
+    assert client.get(f"{p}/diff?old=9&new=2").json() == error(
+        404, "old: Acme Analytics has no version 9"
+    )
+    assert client.get(f"{p}/versions/7").json() == error(
+        404, "version: Acme Analytics has no version 7"
+    )
+    same = call(client, "post", f"{p}/versions/2/restore")
+    assert same.json() == error(409, "version: 2 is the same as the current board")
+    restored = call(client, "post", f"{p}/versions/1/restore").json()
+    assert restored["version"] == 3 and restored["board"]["purpose"] == "Answers for every team"
+    assert VisionVersion.objects.get(number=3).note == "Restored version 1"
+
+
+def test_a_share_link_expiry_without_a_zone_is_the_servers(team: Team, s: Strategy) -> None:
+    url = f"/api/v1/workspaces/{team.workspace.slug}/products/{s.product.pk}/share-links"
+    response = call(team.client("editor"), "post", url, {"expires_at": "2999-01-01T12:00:00"})
+    assert response.status_code == 201 and response.json()["active"] is True
+    assert "/vision/" in response.json()["url"]

@@ -45,6 +45,25 @@ def read_pages(team: Team, s: Strategy) -> list[str]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
+def test_product_settings(team: Team, s: Strategy, persona: str) -> None:
+    url = f"/w/{team.workspace.slug}/vision/{s.product.pk}/settings/"
+    response = team.client(persona).get(url)
+    expected = {"viewer": 403, "outsider": 404, "anonymous": 302}.get(persona, 200)
+    assert response.status_code == expected
+    deleting = team.client(persona).post(f"/w/{team.workspace.slug}/vision/{s.product.pk}/delete/")
+    allowed = {
+        "owner": 302,
+        "admin": 302,
+        "editor": 403,
+        "viewer": 403,
+        "outsider": 404,
+        "anonymous": 302,
+    }
+    assert deleting.status_code == allowed[persona]
+    assert Product.objects.exists() == (persona not in ("owner", "admin"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("index", range(13))
 def test_read_pages(team: Team, s: Strategy, persona: str, index: int) -> None:
     page = read_pages(team, s)[index]

@@ -33,6 +33,8 @@ def create_link(
     label = (label or "").strip()
     if len(label) > 120:
         raise Invalid(f"label: must be at most 120 characters, got {len(label)}")
+    if expires_at is not None and timezone.is_naive(expires_at):
+        expires_at = timezone.make_aware(expires_at)  # a time without a zone is the server's
     if expires_at is not None and expires_at <= timezone.now():
         raise Invalid(f"expires_at: must be in the future, got {expires_at.isoformat()}")
     secret = secrets.token_urlsafe(24)

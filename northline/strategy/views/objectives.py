@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
@@ -187,7 +187,7 @@ def objective_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     period = objective.period
     service.delete_objective(access, objective)
     messages.success(request, f"Deleted the objective {objective.title!r}.")
-    return redirect(f"/w/{slug}/objectives/?period={period}")
+    return redirect(reverse("strategy:objectives", args=[slug]) + f"?period={period}")
 
 
 @login_required

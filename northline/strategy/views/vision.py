@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from northline.core.access import Access
 from northline.core.errors import Conflict, DomainError
 from northline.core.pages import show_errors, workspace_for
-from northline.core.roles import WRITE
+from northline.core.roles import MANAGE, WRITE
 
 from .. import board as board_content
 from ..forms import BoardForm, CompetitorFormSet, PersonaFormSet, ProductForm, ShareForm, filled
@@ -75,6 +75,36 @@ def product_new(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("strategy:board_edit", slug, product.pk)
     context = page_context(access, "vision", products=list(service.products(access)), form=form)
     return render(request, "strategy/products.html", context, status=422)
+
+
+@login_required
+def product_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Rename or describe the product; admins may delete it (with its board and objectives)."""
+    access, product = _load(request, slug, pk, write=True)
+    initial = {"name": product.name, "description": product.description}
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service.update_product(access, product, **form.cleaned_data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, "Product saved.")
+            return redirect(product)
+    context = page_context(
+        access, "vision", product=product, form=form, can_delete=access.can(MANAGE)
+    )
+    status = 422 if request.method == "POST" else 200
+    return render(request, "strategy/product_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def product_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, product = _load(request, slug, pk, write=True)
+    service.delete_product(access, product)
+    messages.success(request, f"Deleted {product.name} with its vision, objectives and links.")
+    return redirect(reverse("strategy:home", args=[slug]) + "?all")
 
 
 @login_required
@@ -267,6 +297,8 @@ urlpatterns = [
     path("w/<slug:slug>/vision/new/", product_new, name="product_new"),
     path(_P, board_page, name="board"),
     path(_P + "edit/", board_edit, name="board_edit"),
+    path(_P + "settings/", product_edit, name="product_edit"),
+    path(_P + "delete/", product_delete, name="product_delete"),
     path(_P + "history/", history, name="history"),
     path(_P + "history/<int:number>/", version_page, name="version"),
     path(_P + "history/<int:number>/restore/", version_restore, name="version_restore"),
