@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from northline.core.models import Activity
 from northline.strategy.models import (
     CheckIn,
     KeyResult,
@@ -154,6 +155,9 @@ def test_board_edit_makes_a_version_and_a_diff(team: Team, s: Strategy) -> None:
     assert diff["changed"] == len([r for r in diff["rows"] if r["tag"] != "equal"])
     again = call(client, "patch", f"{p}/vision", {"note": "nothing"}).json()
     assert again["version"] == 3  # no change, no new version
+    edit = Activity.objects.filter(verb="vision.edited").first()
+    assert edit is not None and edit.phrase == "edited the vision of"
+    assert edit.changes == {"version": 3, "sections": ["audiences", "competitors", "north_star"]}
 
 
 def test_lost_update_is_refused(team: Team, s: Strategy) -> None:
