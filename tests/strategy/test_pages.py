@@ -279,3 +279,10 @@ def test_planning_feature_page_lists_the_objectives_it_serves(team: Team, s: Str
     page = team.client("viewer").get(s.feature.get_absolute_url()).content.decode()
     section = page.split('id="objectives"')[1].split("</section>")[0]
     assert "Grow activation" in section  # through its initiative
+
+
+def test_a_version_page_shows_that_version(team: Team, s: Strategy) -> None:
+    page = team.client("viewer").get(f"/w/{team.workspace.slug}/vision/{s.product.pk}/history/1/")
+    text = page.content.decode()
+    assert "Answers for every team" in text and "Answers, fast" not in text
+    assert "the current version is 2" in text

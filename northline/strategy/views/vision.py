@@ -32,8 +32,9 @@ def _load(request: HttpRequest, slug: str, pk: int, write: bool = False) -> tupl
     return access, access.get(Product, pk=pk)
 
 
-def _board_context(product: Product) -> dict[str, Any]:
-    content = board_content.clean(product.content or {})
+def _board_context(product: Product, content: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What _board.html shows: the product's current board, or `content` (an old version)."""
+    content = board_content.clean(product.content if content is None else content)
     return {
         "product": product, "board": content, "blank": board_content.is_blank(content),
         "texts": [(board_content.TEXTS[k], content[k]) for k in board_content.TEXTS],
@@ -171,16 +172,10 @@ def history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def version_page(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
     access, product = _load(request, slug, pk)
     version = service.version_of(product, number)
-    shown = Product(
-        workspace=product.workspace,
-        name=product.name,
-        content=version.content,
-        version=version.number,
-    )
-    shown.pk = product.pk
     context = page_context(
-        access, "vision", version=version, current=product, **_board_context(shown)
-    )
+        access, "vision", version=version, current=product,
+        **_board_context(product, version.content),
+    )  # fmt: skip
     return render(request, "strategy/version.html", context)
 
 
