@@ -10,6 +10,7 @@ from northline.accounts import services as accounts
 from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.roles import Role
+from northline.metrics import demo as metrics_demo
 from northline.planning import demo as planning_demo
 
 DEMO_SLUG = "acme"
@@ -60,4 +61,5 @@ def load_demo() -> DemoLogin:
             accounts.accept_invitation(person(email, name), secret)
         accounts.create_token(access, "Demo reporting script", Role.VIEWER.value)
         planning_demo.load(access)
+        metrics_demo.load(access)
     return DemoLogin(owner_email, DEMO_PASSWORD, workspace)
