@@ -10,6 +10,7 @@ from northline.accounts import services as accounts
 from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.roles import Role
+from northline.metrics import demo as metrics_demo
 from northline.planning import demo as planning_demo
 from northline.strategy import demo as strategy_demo
 
@@ -61,5 +62,6 @@ def load_demo() -> DemoLogin:
             accounts.accept_invitation(person(email, name), secret)
         accounts.create_token(access, "Demo reporting script", Role.VIEWER.value)
         made = planning_demo.load(access)
-        strategy_demo.load(access, made)  # after the metrics demo: it reuses its KPIs by key
+        metrics_demo.load(access)
+        strategy_demo.load(access, made)  # after the metrics demo: it binds to its KPIs
     return DemoLogin(owner_email, DEMO_PASSWORD, workspace)

@@ -50,10 +50,10 @@ class Kpi(WorkspaceScoped):
         max_length=5, choices=Aggregation.choices, default=Aggregation.SUM
     )
     numerator = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     denominator = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     granularity = models.CharField(
         max_length=5, choices=Granularity.choices, default=Granularity.DAY
@@ -353,7 +353,7 @@ class Survey(WorkspaceScoped):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     question = models.CharField(max_length=300, blank=True)
-    kpi = models.OneToOneField(Kpi, on_delete=models.PROTECT, related_name="survey")
+    kpi = models.OneToOneField(Kpi, on_delete=models.RESTRICT, related_name="survey")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

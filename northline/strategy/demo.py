@@ -1,10 +1,10 @@
 """The strategy part of the demo workspace: a complete vision board (two versions, personas,
-competitors), two quarters of OKRs (the last one and the current one) whose key results read
-the demo KPIs, check-ins, initiatives linked to the planning demo's features, a share link.
+competitors, the north star), two quarters of OKRs (the last one and the current one) whose key
+results read the metrics demo's KPIs, check-ins, initiatives linked to the planning demo's
+features, a share link.
 
-The KPIs are the metrics demo's when it made them (same keys); otherwise they are created
-here with daily data, shaped so that the current quarter shows one key result on track, one
-at risk and one off track whatever the date the demo is loaded.
+Targets are set from the KPIs' data so that the current quarter shows a key result on track,
+one at risk and one off track, and one not measurable, whatever the day the demo is loaded.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
+from django.utils import timezone
 
 from northline.accounts.models import User
 from northline.core.access import Access, Actor
 from northline.core.access import load as load_access
+from northline.metrics import demo as metrics_demo
 from northline.metrics.models import Kpi
-from northline.metrics.services import kpis as metrics_kpis
-from northline.metrics.services import points as metrics_points
+from northline.metrics.services import series
 from northline.planning.models import Feature
 
 from . import periods, progress
@@ -76,66 +76,54 @@ BOARD = {
 
 
 @dataclass(frozen=True)
-class Shape:
-    """A demo KPI and the path of its daily values: the value at the start of the last
-    quarter, at its end, and the progress it makes in the current quarter relative to time
-    (1 = exactly on pace)."""
+class Goal:
+    """A demo key result on a metrics demo KPI. Its target is set from the KPI's data so that
+    the key result shows `status` whatever day the demo is loaded: progress is put at
+    `pace` × expected − `lag` (the past quarter is over: expected is 1)."""
 
     key: str
-    name: str
-    unit: str
-    direction: str
-    aggregation: str
-    before: float
-    after: float
-    pace: float  # progress in the current quarter = pace × elapsed − lag
-    lag: float
-    current_target: float
+    title: str  # formatted with the start and target
+    pace: float
+    lag: float = 0.0
 
 
-SHAPES = (
-    Shape("weekly-active-teams", "Weekly active teams", "teams", "higher", "last",
-          300, 420, 1.05, 0.0, 600),
-    Shape("activation-rate", "Activation rate", "%", "higher", "mean", 30, 38, 1.0, 0.18, 45),
-    Shape("report-load-time", "Report load time (p95)", "s", "lower", "mean",
-          4.0, 2.1, 0.3, 0.0, 1.5),
+PAST = (
+    Goal("weekly-active-accounts", "Weekly active accounts from {start:,.0f} to {target:,.0f}", 1.0),
+    Goal("dashboard-load-p95", "Dashboard load time (p95) from {start:,.0f} ms to {target:,.0f} ms", 0.95),
+    Goal("trial-conversion-rate", "Trial conversion from {start:.1%} to {target:.1%}", 0.8),
 )  # fmt: skip
+CURRENT = (
+    Goal("weekly-active-accounts", "Weekly active accounts from {start:,.0f} to {target:,.0f}", 1.05),
+    Goal("dashboard-load-p95", "Dashboards load in {target:,.0f} ms (p95), from {start:,.0f}", 0.3),
+)  # fmt: skip
+ONBOARDING = Goal(
+    "trial-conversion-rate", "Trial conversion from {start:.1%} to {target:.1%}", 1.0, 0.18
+)
 
 
-def _values(
-    shape: Shape, days: list[date], last_q: periods.Period, this_q: periods.Period
-) -> np.ndarray:
-    """Daily values: flat before the last quarter, a straight line through it, then the
-    current quarter's pace, with a little deterministic noise."""
-    today = days[-1]
-    elapsed = progress.elapsed(this_q.start, this_q.end, today)
-    done = max(shape.pace * elapsed - shape.lag, 0.0)
-    now = shape.after + (shape.current_target - shape.after) * done
-    anchors = [last_q.start, last_q.end, this_q.start, today]
-    x = np.array([(d - days[0]).days for d in days], dtype=np.float64)
-    xp = np.array([(d - days[0]).days for d in anchors], dtype=np.float64)
-    line = np.interp(x, xp, [shape.before, shape.after, shape.after, now])
-    noise = np.random.default_rng(len(shape.key)).normal(0, 0.003, len(days))
-    return np.round(line * (1 + noise), 2)
+def _bounds(kpi: Kpi, period: periods.Period, today: date) -> tuple[float, float]:
+    """The KPI's first and latest value in the period (up to yesterday)."""
+    window = series(kpi, period.start, min(period.end, today - timedelta(days=1)))
+    values = [p.value for p in window.points if p.value is not None]
+    if not values:
+        raise ValueError(f"the demo KPI {kpi.key!r} has no data in {period.label}")
+    return values[0], values[-1]
 
 
-def _kpi(access: Access, shape: Shape, last_q: periods.Period, this_q: periods.Period) -> Kpi:
-    found = Kpi.objects.filter(workspace=access.workspace, key=shape.key).first()
-    if found is not None:
-        return found
-    kpi = metrics_kpis.create_kpi(
-        access, name=shape.name, key=shape.key, unit=shape.unit, direction=shape.direction,
-        aggregation=shape.aggregation, granularity="week",
-    )  # fmt: skip
-    yesterday = date.today() - timedelta(days=1)
-    first = last_q.start - timedelta(days=28)
-    days = [first + timedelta(days=n) for n in range((yesterday - first).days + 1)]
-    values = _values(shape, days, last_q, this_q)
-    items = [
-        {"kpi": kpi.key, "date": d, "value": float(v)} for d, v in zip(days, values, strict=True)
-    ]
-    metrics_points.push(access, items, via="demo")
-    return kpi
+def _target(kpi: Kpi, goal: Goal, period: periods.Period, today: date) -> tuple[float, float]:
+    """(start, target) that put the key result at the goal's progress. The start is the
+    period's first value, or 2% worse than the latest where noise left it no worse, so that
+    the KPI has moved the right way."""
+    first, current = _bounds(kpi, period, today)
+    better = -1.0 if kpi.direction == Kpi.Direction.LOWER else 1.0
+    start = (
+        first
+        if (current - first) * better >= 0.01 * abs(current)
+        else current * (1 - 0.02 * better)
+    )
+    start = float(f"{start:.3g}")
+    wanted = max(goal.pace * progress.elapsed(period.start, period.end, today) - goal.lag, 0.05)
+    return start, float(f"{start + (current - start) / wanted:.3g}")
 
 
 def _as(access: Access, email: str) -> Access:
@@ -157,65 +145,78 @@ def _board(access: Access, kpi: Kpi) -> Product:
     return product
 
 
-def _key_result(access: Access, objective: Objective, title: str, kpi: Kpi | None, start: float, target: float,
-                confidence: list[tuple[int, str]]) -> KeyResult:  # fmt: skip
-    kr = objectives.create_key_result(
-        access, objective, title, kpi=kpi.key if kpi else None, start=start, target=target
-    )
+def _check_ins(access: Access, kr: KeyResult, confidence: list[tuple[int, str]]) -> None:
+    """Check-ins six, three and zero weeks ago (oldest first)."""
     for weeks_ago, (level, comment) in zip((6, 3, 0), confidence, strict=False):
         made = objectives.check_in(access, kr, level, comment)
-        CheckIn.objects.filter(pk=made.pk).update(
-            created_at=made.created_at - timedelta(weeks=weeks_ago)
-        )
+        earlier = made.created_at - timedelta(weeks=weeks_ago)
+        CheckIn.objects.filter(pk=made.pk).update(created_at=earlier)
+
+
+def _key_result(
+    access: Access, objective: Objective, goal: Goal, kpis: dict[str, Kpi], today: date,
+    confidence: list[tuple[int, str]],
+) -> KeyResult:  # fmt: skip
+    kpi = kpis[goal.key]
+    span = periods.parse(objective.period)
+    start, target = _target(kpi, goal, span, today)
+    title = goal.title.format(start=start, target=target)
+    kr = objectives.create_key_result(
+        access, objective, title, kpi=kpi.key, start=start, target=target
+    )
+    _check_ins(access, kr, confidence)
     return kr
 
 
 def load(access: Access, made: dict[str, Feature]) -> Product:
-    """Build the strategy demo on the planning demo's features (`made`, by title)."""
-    today = date.today()
+    """Build the strategy demo on the planning demo's features (`made`, by title) and the
+    metrics demo's KPIs (load that first)."""
+    today = timezone.localdate()
     this_q = periods.quarter_of(today)
     last_q = periods.previous(this_q)
-    teams, activation, speed = (_kpi(access, s, last_q, this_q) for s in SHAPES)
-    product = _board(access, teams)
+    kpis = metrics_demo.demo_kpis(access.workspace)
+    product = _board(access, kpis[metrics_demo.NORTH_STAR])
     priya = _as(access, "priya@northline.local")
     past = objectives.create_objective(
-        access, product, "Make reports fast enough to use in a meeting", last_q.label,
-        owner="eli@northline.local", description="Slow reports were the first reason for churn.",
+        access, product, "Make dashboards fast enough to use in a meeting", last_q.label,
+        owner="eli@northline.local", description="Slow dashboards were the first reason for churn.",
     )  # fmt: skip
-    _key_result(access, past, "Report load time (p95) down to 2 s", speed, 4.0, 2.0,
-                [(5, "Caching lands next sprint"), (8, "Down to 2.4 s")])  # fmt: skip
-    _key_result(access, past, "Activation rate from 30% to 40%", activation, 30, 40,
-                [(6, "Checklist experiment running"), (4, "Stalled at 38%")])  # fmt: skip
-    _key_result(
-        access, past, "300 to 400 weekly active teams", teams, 300, 400, [(7, "Ahead of plan")]
-    )
+    notes = ([(5, "Caching lands next sprint"), (8, "The query cache shipped")],
+             [(6, "Checklist experiment running"), (4, "Stalled below target")],
+             [(7, "Ahead of plan")])  # fmt: skip
+    speed_notes, conversion_notes, growth_notes = notes
+    _key_result(access, past, PAST[0], kpis, today, growth_notes)
+    _key_result(access, past, PAST[1], kpis, today, speed_notes)
+    _key_result(access, past, PAST[2], kpis, today, conversion_notes)
     grow = objectives.create_objective(
         priya, product, "Win self-serve adoption", this_q.label, owner="priya@northline.local",
         description="Teams should get value without talking to us.",
     )  # fmt: skip
-    _key_result(priya, grow, "Weekly active teams from 420 to 600", teams, 420, 600,
+    _key_result(priya, grow, CURRENT[0], kpis, today,
                 [(6, "Good start"), (7, "Self-serve launch helped"), (8, "On pace")])  # fmt: skip
-    _key_result(priya, grow, "Reports load in under 1.5 s (p95)", speed, 2.1, 1.5,
+    _key_result(priya, grow, CURRENT[1], kpis, today,
                 [(6, "Needs the new query engine"), (3, "Engine slipped a month")])  # fmt: skip
     onboarding = objectives.create_objective(
         access, product, "Make onboarding convert", this_q.label, owner="eli@northline.local",
         parent=grow,
     )  # fmt: skip
-    _key_result(access, onboarding, "Activation rate from 38% to 45%", activation, 38, 45,
+    _key_result(access, onboarding, ONBOARDING, kpis, today,
                 [(6, "Checklist in review"), (5, "Behind: the checklist shipped late")])  # fmt: skip
     habit = objectives.create_objective(  # left without work: the alignment report flags it
         access, product, "Become the team's weekly habit", this_q.label, parent=grow,
         description="Key results to be agreed at the next review.",
     )  # fmt: skip
-    _key_result(access, habit, "Half of teams open a scheduled report each week", None, 10, 50, [])
-    alignment.link_feature(priya, grow, made["Public API v2"].ref)
+    objectives.create_key_result(
+        access, habit, "Half of accounts open a scheduled report each week", start=10, target=50
+    )
     initiative = Feature.objects.get(
         workspace=access.workspace, kind=Feature.Kind.INITIATIVE, title="Self-serve analytics"
     )
     alignment.link_feature(access, grow, initiative.ref)
+    alignment.link_feature(priya, grow, made["Public API v2"].ref)
     alignment.link_feature(access, onboarding, made["Guided setup checklist"].ref)
     alignment.link_feature(access, onboarding, made["Sample data for new workspaces"].ref)
     alignment.create_initiative(
-        access, past, "Report performance sprint", "Caching and a faster query path."
+        access, past, "Dashboard performance sprint", "Caching and a faster query path."
     )
     return product

@@ -31,7 +31,7 @@ def test_vision_history_share_objectives_alignment(browser: Any, live_server: An
     page.click("nav.sidebar >> text=Vision")
     assert "Acme Analytics vision" in page.locator("h1").inner_text()
     assert page.locator(".persona").count() == 3
-    assert "Weekly active teams" in page.locator(".north-star").inner_text()
+    assert "Weekly active accounts" in page.locator(".north-star").inner_text()
     shot(page, "strategy-01-board")
 
     page.click("text=Edit")

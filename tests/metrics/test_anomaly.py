@@ -24,12 +24,14 @@ def weekly(history: list[float], last: float) -> tuple[np.ndarray, np.ndarray]:
     return np.array(days, dtype="datetime64[D]"), np.array([*history, last], dtype=float)
 
 
-def test_band_is_weekday_median_plus_minus_k_mad() -> None:
+def test_band_is_weekday_median_plus_minus_k_pooled_mad() -> None:
     dates, values = weekly([10, 12, 14, 10, 11, 13, 10, 12], 30)
     found = anomaly.band(dates, values, weeks=8, k=4)
-    # sorted history 10 10 10 11 12 12 13 14: median 11.5; |deviations| median 1.5
-    width = 4 * 1.4826 * 1.5
+    # the last Monday's 8 predecessors sorted: 10 10 10 11 12 12 13 14, median 11.5
     assert found.expected[-1] == 11.5
+    # spread pooled over the 8 weeks before it: Mondays 5-8 have a median of their own
+    # (11, 11, 11.5, 11) and lie 0, 2, 1.5, 1 from it: MAD = 1.4826 * 1.25
+    width = 4 * 1.4826 * 1.25
     assert found.low[-1] == pytest.approx(11.5 - width) and found.high[-1] == pytest.approx(
         11.5 + width
     )

@@ -151,3 +151,12 @@ def test_page_forms(team: Team, nps: Any) -> None:
         ).status_code
         == 302
     )
+
+
+def test_the_survey_kpi_cannot_be_deleted_alone(team: Team, nps: Any) -> None:
+    response = team.client("editor").delete("/api/v1/workspaces/acme/kpis/quarterly-nps")
+    assert response.json()["errors"] == [
+        "kpi: 'quarterly-nps' holds the scores of the survey 'Quarterly NPS'"
+    ]
+    team.workspace.delete()  # the workspace goes with all of it
+    assert Kpi.objects.count() == 0

@@ -15,7 +15,7 @@ from northline.core.access import Access
 from northline.core.roles import WRITE
 
 from .. import anomaly
-from ..models import Alert, Kpi
+from ..models import Alert, Kpi, Survey
 from .readings import daily, last_date, series
 
 HISTORY_WEEKS = 8
@@ -35,8 +35,8 @@ def detect(kpi: Kpi, end: date | None = None, days: int = RECENT_DAYS) -> list[A
     """Alerts for the days of the last `days` up to `end` (the KPI's last date by default)
     that fall outside their band; days back inside their band resolve their open alert."""
     end = end or last_date(kpi)
-    if end is None:
-        return []
+    if end is None or Survey.objects.filter(kpi=kpi).exists():
+        return []  # a survey's daily score rests on a handful of answers: too noisy to alert on
     start = end - timedelta(days=days - 1)
     dates, values = _daily_total(kpi, start - timedelta(weeks=HISTORY_WEEKS), end)
     found = anomaly.band(dates, values, weeks=HISTORY_WEEKS)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ProtectedError, Q, QuerySet
+from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
 from django.utils.text import slugify
 
 from northline.accounts.models import User
@@ -21,7 +21,7 @@ from northline.insights.services import fields as check
 from northline.insights.services.feedback import tag_names
 from northline.insights.services.fields import Errors
 
-from ..models import Annotation, Kpi, Target
+from ..models import Annotation, Kpi, Survey, Target
 
 FIELDS = (
     "name", "key", "definition", "unit", "direction", "aggregation", "numerator", "denominator",
@@ -211,12 +211,16 @@ def delete_kpi(access: Access, kpi: Kpi) -> None:
         raise Conflict(
             f"kpi: {kpi.key!r} is part of the ratio {', '.join(map(repr, users))}; delete that first"
         )
-    with transaction.atomic():
-        activity.record(access.workspace, access.user, "kpi.deleted", kpi, {"key": kpi.key})
-        try:
+    survey = Survey.objects.filter(kpi=kpi).first()
+    if survey is not None:
+        raise Conflict(f"kpi: {kpi.key!r} holds the scores of the survey {survey.name!r}")
+    try:
+        with transaction.atomic():
+            activity.record(access.workspace, access.user, "kpi.deleted", kpi, {"key": kpi.key})
             kpi.delete()
-        except ProtectedError as error:
-            raise Conflict(f"kpi: {kpi.key!r} is still used elsewhere ({error.args[0]})") from None
+    except (ProtectedError, RestrictedError) as error:
+        used = sorted({f"{o._meta.verbose_name} {o}" for o in error.args[1]})
+        raise Conflict(f"kpi: {kpi.key!r} is still used by {', '.join(used)}") from None
 
 
 # --- targets ---------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from northline.accounts.models import User, Workspace
@@ -32,9 +32,9 @@ CHUNK = 2_000  # rows per INSERT statement (SQLite allows 32,766 parameters)
 ITEM_FIELDS = {"kpi", "date", "value", "dimension"}
 
 
-@dataclass(frozen=True)
-class Clean:
-    """A checked point, its dimension still by name: (KPI, date, value, (name, value) or None)."""
+class Clean(NamedTuple):
+    """A checked point, its dimension still by name: (KPI, date, value, (name, value) or None).
+    A NamedTuple, not a dataclass: a batch makes 100,000 of them."""
 
     kpi: Kpi
     date: date
@@ -150,37 +150,87 @@ def check_points(
     problems = Problems()
     clean: list[Clean] = []
     seen: dict[tuple[int, tuple[str, str] | None, date], int] = {}
+    # A batch repeats the same few dates and dimension values many times: each distinct text
+    # is checked once (the cache keeps only good values, so every bad item is still named).
+    dates: dict[str, date] = {}
+    dimensions: dict[tuple[Any, Any], tuple[str, str]] = {}
     for index, item in enumerate(items):
-        where = f"{prefix}[{index}]"
-        if not isinstance(item, Mapping):
-            problems.add(f"{where}: must be an object with date and value, got {item!r}")
+        # The fast path takes good items whose KPI, date and dimension were seen before;
+        # anything else goes through the full checks, which name the item and field.
+        if type(item) is dict and len(item.keys() - ITEM_FIELDS) == 0:
+            target = kpi or by_key.get(item.get("kpi"))  # type: ignore[arg-type]
+            when = dates.get(item.get("date"))  # type: ignore[arg-type]
+            raw = item.get("value")
+            dim = item.get("dimension")
+            dim_key = None if dim is None else _dim_key(dim)
+            dimension = None if dim_key is None else dimensions.get(dim_key)
+            if (
+                target is not None and not target.is_ratio and when is not None
+                and type(raw) in (int, float) and math.isfinite(raw)  # type: ignore[arg-type]
+                and (dim is None or dimension is not None)
+            ):  # fmt: skip
+                key = (target.pk, dimension, when)
+                if key not in seen:
+                    seen[key] = index
+                    clean.append(Clean(target, when, float(raw), dimension))  # type: ignore[arg-type]
+                    continue
+        found = _checked(
+            item, f"{prefix}[{index}]", kpi, by_key, today, problems, dates, dimensions
+        )
+        if found is None:
             continue
-        extra = set(item) - ITEM_FIELDS
-        if extra:
-            problems.add(f"{where}: unknown field {', '.join(sorted(map(str, extra)))}")
-            continue
-        try:
-            target = kpi or _kpi_of(by_key, item.get("kpi"), f"{where}.kpi")
-            when = day(item.get("date"), f"{where}.date", today)
-            value = number(item.get("value"), f"{where}.value")
-            if value is None:
-                raise Invalid(f"{where}.value: is required")
-            dimension = dimension_of(item.get("dimension"), f"{where}.dimension")
-        except Invalid as error:
-            for message in error.errors:
-                problems.add(message)
-            continue
-        key = (target.pk, dimension, when)
+        key = (found.kpi.pk, found.dimension, found.date)
         if key in seen:
             problems.add(
-                f"{where}.date: {when.isoformat()} is already in {prefix}[{seen[key]}] for the "
-                f"same KPI{' and dimension' if dimension else ''}; send each date once"
+                f"{prefix}[{index}].date: {found.date.isoformat()} is already in {prefix}[{seen[key]}] "
+                f"for the same KPI{' and dimension' if found.dimension else ''}; send each date once"
             )
             continue
         seen[key] = index
-        clean.append(Clean(target, when, value, dimension))
+        clean.append(found)
     problems.raise_any()
     return clean
+
+
+def _dim_key(value: Any) -> tuple[Any, Any] | None:
+    """{"platform": "ios"} → ("platform", "ios"), the cache key of a dimension as sent."""
+    if type(value) is dict and len(value) == 1:
+        ((name, item),) = value.items()
+        if type(name) is str and type(item) in (str, int):
+            return name, item
+    return None
+
+
+def _checked(
+    item: Any, where: str, kpi: Kpi | None, by_key: dict[str, Kpi], today: date,
+    problems: Problems, dates: dict[str, date], dimensions: dict[tuple[Any, Any], tuple[str, str]],
+) -> Clean | None:  # fmt: skip
+    """One item through every check (its problems added), remembering good dates and
+    dimensions for the fast path."""
+    if not isinstance(item, Mapping):
+        problems.add(f"{where}: must be an object with date and value, got {item!r}")
+        return None
+    extra = set(item) - ITEM_FIELDS
+    if extra:
+        problems.add(f"{where}: unknown field {', '.join(sorted(map(str, extra)))}")
+        return None
+    try:
+        target = kpi or _kpi_of(by_key, item.get("kpi"), f"{where}.kpi")
+        when = day(item.get("date"), f"{where}.date", today)
+        value = number(item.get("value"), f"{where}.value")
+        if value is None:
+            raise Invalid(f"{where}.value: is required")
+        dimension = dimension_of(item.get("dimension"), f"{where}.dimension")
+    except Invalid as error:
+        for message in error.errors:
+            problems.add(message)
+        return None
+    if isinstance(item.get("date"), str):
+        dates[item["date"]] = when
+    cache_key = _dim_key(item.get("dimension"))
+    if cache_key is not None and dimension is not None:
+        dimensions[cache_key] = dimension
+    return Clean(target, when, value, dimension)
 
 
 def _kpi_of(by_key: dict[str, Kpi], key: Any, field: str) -> Kpi:
@@ -216,18 +266,7 @@ def write(
         return Stored(len(points), names, dry_run, dates)
     with transaction.atomic():
         values = _dimension_values(workspace, points)
-        rows = [
-            DataPoint(
-                kpi_id=p.kpi.pk, date=p.date, value=p.value,
-                dimension_value_id=(dim := values[(p.kpi.pk, *p.dimension)] if p.dimension else None),
-                dimension_key=dim or TOTAL,
-            )
-            for p in points
-        ]  # fmt: skip
-        DataPoint.objects.bulk_create(
-            rows, batch_size=CHUNK, update_conflicts=True,
-            unique_fields=["kpi", "dimension_key", "date"], update_fields=["value"],
-        )  # fmt: skip
+        upsert(points, values)
         counts = Counter(p.kpi.pk for p in points)
         for kpi in kpis.values():
             activity.record(
@@ -237,6 +276,29 @@ def write(
 
     transaction.on_commit(lambda: after_ingest(list(kpis)))
     return Stored(len(points), names, False, dates)
+
+
+UPSERT = (
+    "INSERT INTO {table} (kpi_id, date, value, dimension_value_id, dimension_key) "
+    "VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (kpi_id, dimension_key, date) DO UPDATE SET value = excluded.value"
+)
+
+
+def upsert(points: Sequence[Clean], values: Mapping[tuple[int, str, str], int]) -> None:
+    """The rows written with one prepared INSERT … ON CONFLICT (SQLite ≥ 3.24 and PostgreSQL
+    both speak it) run over all rows: the ORM's bulk_create spends ~100 µs per row building
+    model objects and SQL, which kept the push API under 10,000 points/s."""
+    adapt = connection.ops.adapt_datefield_value
+    days = {d: adapt(d) for d in {p.date for p in points}}
+    rows = []
+    for p in points:
+        dim = values[(p.kpi.pk, *p.dimension)] if p.dimension else None
+        rows.append((p.kpi.pk, days[p.date], p.value, dim, dim or TOTAL))
+    sql = UPSERT.format(table=connection.ops.quote_name(DataPoint._meta.db_table))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[start : start + CHUNK])
 
 
 def _dimension_values(
