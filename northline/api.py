@@ -7,8 +7,10 @@ from ninja import NinjaAPI
 from northline.accounts.api import router as accounts_router
 from northline.core.api import authenticate, install_error_handlers
 from northline.insights.api import router as insights_router
+from northline.metrics.api import router as metrics_router
 from northline.planning.api import router as planning_router
 from northline.portal.api import router as portal_router
+from northline.strategy.api import router as strategy_router
 
 api = NinjaAPI(
     title="Northline API",
@@ -26,3 +28,5 @@ api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", planning_router)
 api.add_router("/v1/", insights_router)
 api.add_router("/v1/", portal_router)
+api.add_router("/v1/", strategy_router)
+api.add_router("/v1/", metrics_router)

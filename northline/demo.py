@@ -10,8 +10,10 @@ from northline.accounts import services as accounts
 from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.roles import Role
+from northline.metrics import demo as metrics_demo
 from northline.planning import demo as planning_demo
 from northline.portal import demo as portal_demo
+from northline.strategy import demo as strategy_demo
 
 DEMO_SLUG = "acme"
 DEMO_PASSWORD = "northline-demo"  # noqa: S105 — the documented demo login, shown on start
@@ -60,6 +62,8 @@ def load_demo() -> DemoLogin:
             _, secret = accounts.invite(access, role.value, email)
             accounts.accept_invitation(person(email, name), secret)
         accounts.create_token(access, "Demo reporting script", Role.VIEWER.value)
-        planning_demo.load(access)
+        made = planning_demo.load(access)
+        metrics_demo.load(access)
+        strategy_demo.load(access, made)  # after the metrics demo: it binds to its KPIs
         portal_demo.load(access)
     return DemoLogin(owner_email, DEMO_PASSWORD, workspace)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("northline.planning.urls")),
     path("", include("northline.insights.urls")),
     path("", include("northline.portal.urls")),
+    path("", include("northline.strategy.urls")),
+    path("", include("northline.metrics.urls")),
     path("", include("northline.core.urls")),
 ]
 

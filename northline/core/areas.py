@@ -18,7 +18,7 @@ AREAS: tuple[Area, ...] = (
     Area("vision", "Vision", "Why the product exists and where it is going.",
          ("Vision board: purpose, audiences and personas, problems, value proposition",
           "Objectives and key results tied to measured KPIs",
-          "Initiatives and the alignment map from vision to features")),
+          "Initiatives and the alignment map from vision to features"), "strategy:home"),
     Area("insights", "Insights", "What customers say, from every channel, sorted for you.",
          ("Feedback from forms, the API, CSV and e-mail imports and a public portal",
           "Automatic type, sentiment, duplicates and themes, computed offline",
@@ -38,7 +38,7 @@ AREAS: tuple[Area, ...] = (
     Area("metrics", "Metrics", "Whether the strategy works, measured.",
          ("KPI catalogue with targets, charts and dashboards",
           "Data from manual entry, CSV, a push API or SQL on a schedule",
-          "Anomaly alerts and the impact of shipped features")),
+          "Anomaly alerts and the impact of shipped features"), "metrics:home"),
 )  # fmt: skip
 
 BY_KEY = {area.key: area for area in AREAS}

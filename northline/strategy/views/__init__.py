@@ -1,0 +1,1 @@
+"""Pages of strategy, one module per concept; each module exposes `urlpatterns`."""
