@@ -1,0 +1,714 @@
+"""Importing a file as feedback: upload → preview → map columns → dry run → import.
+
+Every row goes through `feedback.clean_fields`, the check that the form and the API use, so a
+file says no more and no less than the API would; messages name the row and the column
+("row 5: rating: must be between 1 and 5, got 7 (column 'Star Rating')").
+
+An import is resumable (decisions/0008): it first checks the whole file and writes nothing if
+any row is wrong; then it writes in batches, each one transaction that also moves the
+checkpoint `rows_done`, and queues the batch for processing once committed. An interrupted
+import resumes after its checkpoint. Rows are identified by (source, external id), else by a
+hash of their content, so importing a file again creates nothing twice.
+
+New rows are written in bulk (one INSERT per batch, customers and companies looked up once per
+distinct reference, tags in bulk, one activity per import); a row that changes an existing item
+goes through the per-item update, which keeps its highlights and feature links right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from northline.core import activity, tasks
+from northline.core.access import Access
+from northline.core.errors import DomainError, Invalid
+from northline.core.models import TaskProgress
+from northline.core.roles import WRITE
+
+from ..models import Feedback, FeedbackImport
+from . import feedback as service
+from . import fields as check
+from . import processing
+from .fields import Errors
+from .presets import PRESETS, fitted, preset
+from .tables import ENCODINGS, Cell, Table, kind_of, open_table
+
+Status = FeedbackImport.Status
+TARGETS: dict[str, str] = {
+    "text": "Text", "title": "Title", "source": "Source", "customer_email": "Customer e-mail",
+    "customer_name": "Customer name", "customer_external_id": "Customer external id",
+    "company_name": "Company name", "company_domain": "Company domain",
+    "received_at": "Created time", "rating": "Rating", "external_url": "External URL",
+    "external_id": "External id", "tags": "Tags", "status": "Status",
+}  # fmt: skip
+PEOPLE = {
+    "customer_email": ("customer", "email"), "customer_name": ("customer", "name"),
+    "customer_external_id": ("customer", "external_id"), "company_name": ("company", "name"),
+    "company_domain": ("company", "domain"),
+}  # fmt: skip
+DATE_FORMATS: dict[str, str] = {
+    "auto": "ISO 8601 (2024-05-01 14:30), or the file's own dates",
+    "%d/%m/%Y": "31/12/2024", "%m/%d/%Y": "12/31/2024", "%d.%m.%Y": "31.12.2024",
+    "%d/%m/%Y %H:%M": "31/12/2024 14:30", "%m/%d/%Y %I:%M %p": "12/31/2024 2:30 PM",
+    "%d/%b/%y %I:%M %p": "31/Dec/24 2:30 PM (Jira)",
+}  # fmt: skip
+COMPARED = ("text", "title", "rating", "external_url", "status", "received_at")
+BATCH_ROWS = 20_000
+BATCH_TEXT = 32 << 20  # characters of text per batch at most, so 1 MB texts stay bounded
+MAX_ERRORS = 100
+MAX_FILE = 1 << 30
+PREVIEW_ROWS = 5
+STALE_AFTER = 600  # seconds without a checkpoint after which a running import counts as stopped
+GUESSES = {
+    "text": ("text", "body", "description", "comment", "review text", "review", "feedback",
+             "message", "content"),
+    "title": ("title", "summary", "subject", "review title"),
+    "customer_email": ("email", "e-mail", "customer email", "requester email", "from e-mail"),
+    "customer_name": ("name", "customer", "customer name", "requester", "reporter", "from name"),
+    "company_name": ("company", "organization", "organisation", "account"),
+    "company_domain": ("domain", "company domain", "website"),
+    "received_at": ("date", "created", "created at", "created_at", "submitted", "timestamp"),
+    "rating": ("rating", "stars", "star rating", "score"),
+    "external_url": ("url", "link", "review link"),
+    "external_id": ("id", "external id", "issue key", "key", "message-id", "review id"),
+    "tags": ("tags", "labels", "label"),
+    "status": ("status",),
+}  # fmt: skip
+
+
+# --- storing the file ------------------------------------------------------------------------
+
+
+def import_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stored_path(job: FeedbackImport) -> Path:
+    return import_dir() / job.stored_name
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, which tells an upload of the same file again."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def create_import(
+    access: Access, file_name: str, content: IO[bytes], *, preset_name: str = ""
+) -> FeedbackImport:
+    """Store an uploaded file and guess its mapping (or take the preset's); refuses a file
+    that cannot be read as a table. Nothing is imported yet."""
+    access.require(WRITE)
+    name = Path(file_name or "").name[:200]
+    if not name:
+        raise Invalid("file: choose a file to import")
+    kind = kind_of(name)
+    if preset_name:
+        preset(preset_name)
+    stored = f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    path = import_dir() / stored
+    with path.open("wb") as out:
+        for chunk in iter(lambda: content.read(1 << 20), b""):
+            out.write(chunk)
+    size = path.stat().st_size
+    if size == 0 or size > MAX_FILE:
+        path.unlink()
+        why = "is empty" if size == 0 else f"is larger than {MAX_FILE >> 20} MB"
+        raise Invalid(f"file: {name!r} {why}")
+    job = FeedbackImport(
+        workspace=access.workspace, file_name=name, stored_name=stored, kind=kind, size=size,
+        sha256=file_digest(path), created_by=access.user,
+    )  # fmt: skip
+    if kind in ("eml", "mbox") and not preset_name:
+        preset_name = "email"
+    try:
+        header = _open(job).header
+    except DomainError:
+        path.unlink()
+        raise
+    _choose(job, header, preset_name)
+    job.save()
+    return job
+
+
+def _choose(job: FeedbackImport, header: list[str], preset_name: str) -> None:
+    """A preset's mapping and options, or a mapping guessed from the column names."""
+    job.preset = preset_name
+    if preset_name:
+        chosen = PRESETS[preset_name]
+        job.mapping, job.notes = fitted(chosen, header)
+        job.source, job.date_format = chosen.source, chosen.date_format
+        job.tag_separator, job.skip_empty = chosen.tag_separator, chosen.skip_empty
+        return
+    lower = {name.lower(): name for name in reversed(header)}
+    job.mapping = {
+        target: lower[next(n for n in names if n in lower)]
+        for target, names in GUESSES.items()
+        if any(n in lower for n in names)
+    }
+    job.notes = []
+
+
+def _open(job: FeedbackImport) -> Table:
+    return open_table(stored_path(job), job.kind, job.encoding)
+
+
+def preview(job: FeedbackImport, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
+    """The header, the first rows (as text) and the columns the mapping leaves out."""
+    table = _open(job)
+    first: list[tuple[int, list[str]]] = []
+    problem = ""
+    try:
+        for number, cells in table.rows:
+            first.append((number, [_shown(c) for c in cells]))
+            if len(first) >= rows:
+                break
+    except DomainError as error:
+        problem = error.message
+    finally:
+        close = getattr(table.rows, "close", None)
+        if close:
+            close()
+    used = {name for spec in job.mapping.values() for name in spec.split("|")}
+    return {
+        "header": table.header, "rows": first, "encoding": table.encoding, "unit": table.unit,
+        "unmapped": [name for name in dict.fromkeys(table.header) if name not in used],
+        "problem": problem,
+    }  # fmt: skip
+
+
+def _shown(cell: Cell) -> str:
+    text = cell.isoformat(sep=" ") if isinstance(cell, datetime) else cell
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+# --- the mapping -----------------------------------------------------------------------------
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """ "text=Body,title=Summary" → {"text": "Body", "title": "Summary"}; a column name may
+    hold commas, since only ",name=" starts the next pair."""
+    mapping: dict[str, str] = {}
+    for pair in re.split(r",(?=\s*\w+\s*=)", text.strip()):
+        if not pair.strip():
+            continue
+        target, sep, column = pair.partition("=")
+        if not sep:
+            raise Invalid(f"map: {pair.strip()!r} is not field=column")
+        mapping[target.strip()] = column.strip()
+    return mapping
+
+
+def configure(access: Access, job: FeedbackImport, **options: Any) -> FeedbackImport:
+    """Change the mapping and options (mapping, preset, date_format, source, encoding,
+    tag_separator, skip_empty) of an import that has not started; the dry run is then due
+    again. Every error at once."""
+    access.require(WRITE)
+    if job.status in (Status.QUEUED, Status.RUNNING) or job.rows_done:
+        raise Invalid("import: has started; upload the file again to change its mapping")
+    errors = Errors()
+    if options.get("encoding") is not None:
+        job.encoding = errors.check(_choice, options["encoding"], "encoding", ENCODINGS) or "auto"
+    header = errors.check(lambda: _open(job).header) or []
+    if options.get("preset") and errors.check(preset, options["preset"]) is not None:
+        _choose(job, header, options["preset"])
+    if options.get("mapping") is not None:
+        job.mapping = {k: v for k, v in options["mapping"].items() if v}
+    if options.get("date_format"):
+        job.date_format = errors.check(_date_format, options["date_format"]) or job.date_format
+    if options.get("source"):
+        job.source = (
+            errors.check(_choice, options["source"], "source", Feedback.Source.values) or job.source
+        )
+    if options.get("tag_separator"):
+        job.tag_separator = errors.check(check.text, options["tag_separator"], "tag_separator", 3) or ","  # fmt: skip
+    if options.get("skip_empty") is not None:
+        job.skip_empty = bool(options["skip_empty"])
+    if header:
+        errors.check(Plan, job, header)
+    errors.raise_any()
+    job.status, job.checked, job.errors = Status.UPLOADED, False, []
+    job.save()
+    return job
+
+
+def _choice(value: Any, field_name: str, options: Mapping[str, Any] | list[str]) -> str:
+    return check.choice(value, field_name, list(options))
+
+
+def _date_format(value: str) -> str:
+    if value in DATE_FORMATS or "%" in value:
+        return value
+    raise Invalid(f"date_format: {value!r} is not auto or a format like %d/%m/%Y")
+
+
+@dataclass
+class Plan:
+    """The mapping compiled against a header: the column indices of each field."""
+
+    job: FeedbackImport
+    header: list[str]
+    columns: dict[str, list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        errors = Errors()
+        mapping = self.job.mapping
+        for target in mapping:
+            if target not in TARGETS:
+                errors.messages.append(
+                    f"{target}: not a field to map to (one of {', '.join(TARGETS)})"
+                )
+        if not mapping.get("text"):
+            errors.messages.append("text: map a column to the text of the feedback")
+        found = ", ".join(dict.fromkeys(self.header))
+        for target, spec in mapping.items():
+            if target not in TARGETS:
+                continue
+            indices = []
+            for name in spec.split("|"):
+                hits = [i for i, column in enumerate(self.header) if column == name.strip()]
+                if not hits:
+                    errors.messages.append(
+                        f"{target}: the file has no column {name.strip()!r} (columns: {found})"
+                    )
+                indices.extend(hits)
+            self.columns[target] = indices
+        errors.raise_any()
+
+    def column(self, target: str) -> str:
+        return self.job.mapping.get(target, "")
+
+
+# --- reading rows ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int
+    fields: dict[str, Any]
+    values: dict[str, Any]
+    source: str
+    external_id: str
+    digest: str
+
+
+def _raw(plan: Plan, cells: list[Cell]) -> dict[str, Any]:
+    """The feedback fields of one row, as the API would receive them."""
+    job = plan.job
+    fields: dict[str, Any] = {}
+    people: dict[str, dict[str, str]] = {}
+    for target, indices in plan.columns.items():
+        if target == "tags":
+            names: list[str] = []
+            for i in indices:
+                value = cells[i]
+                if isinstance(value, str) and value.strip():
+                    parts = (
+                        value.split()
+                        if job.tag_separator == " "
+                        else value.split(job.tag_separator)
+                    )
+                    names.extend(p for p in parts if p.strip())
+            fields["tags"] = names
+            continue
+        value = next((cells[i] for i in indices if _filled(cells[i])), "")
+        if target in PEOPLE:
+            record, name = PEOPLE[target]
+            if value:
+                people.setdefault(record, {})[name] = str(value)
+        elif target == "received_at":
+            fields[target] = _moment(value, job.date_format)
+        elif value != "":
+            fields[target] = value
+    return fields | people
+
+
+def _filled(cell: Cell) -> bool:
+    return isinstance(cell, datetime) or bool(cell.strip())
+
+
+def _moment(value: Cell, date_format: str) -> Any:
+    if isinstance(value, datetime) or date_format == "auto" or not value:
+        return value or None
+    try:
+        return datetime.strptime(value.strip(), date_format)
+    except ValueError:
+        raise Invalid(
+            f"received_at: {value!r} does not match the date format {date_format}"
+        ) from None
+
+
+def _message(plan: Plan, unit: str, number: int, message: str) -> str:
+    """ "rating: must be ..." → "row 5: rating: must be ... (column 'Stars')"."""
+    name = message.partition(": ")[0]
+    target = "_".join(name.split(".")[:2]) if "." in name else name.partition("[")[0]
+    column = plan.column(target)
+    return f"{unit} {number}: {message}" + (f" (column {column!r})" if column else "")
+
+
+def _digest(values: Mapping[str, Any]) -> str:
+    material = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha1(material.encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class Scan:
+    """What a pass over the file found so far."""
+
+    rows: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seen: dict[bytes, int] = field(default_factory=dict)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+
+def _rows(plan: Plan, table: Table, scan: Scan) -> Iterator[Row]:
+    """The clean rows of the file; errors and notes collect in `scan`, which stops at
+    MAX_ERRORS errors. A row that repeats an earlier one's identity is left out."""
+    try:
+        for number, cells in table.rows:
+            scan.rows += 1
+            try:
+                row = _row(plan, number, cells)
+            except DomainError as error:
+                for message in error.errors or [error.message]:
+                    scan.errors.append(_message(plan, table.unit, number, message))
+            else:
+                if row is None:
+                    scan.skipped += 1
+                    continue
+                key = hashlib.sha1(
+                    f"{row.source}\0{row.external_id or row.digest}".encode(),
+                    usedforsecurity=False,
+                ).digest()
+                first = scan.seen.setdefault(key, number)
+                if first != number and row.external_id:
+                    scan.errors.append(_message(
+                        plan, table.unit, number,
+                        f"external_id: {row.external_id!r} repeats {table.unit} {first}",
+                    ))  # fmt: skip
+                elif first != number:
+                    scan.skipped += 1
+                    if len(scan.notes) < MAX_ERRORS:
+                        scan.notes.append(
+                            f"{table.unit} {number}: the same as {table.unit} {first}; "
+                            "imported once"
+                        )
+                elif not scan.errors:
+                    yield row
+            if len(scan.errors) >= MAX_ERRORS:
+                scan.errors.append(
+                    f"file: stopped after {MAX_ERRORS} errors at {table.unit} {number}"
+                )
+                return
+    except DomainError as error:
+        scan.errors.extend(error.errors or [error.message])
+
+
+def _row(plan: Plan, number: int, cells: list[Cell]) -> Row | None:
+    fields = _raw(plan, cells)
+    if plan.job.skip_empty and not str(fields.get("text") or "").strip():
+        return None
+    values = service.clean_fields(fields)
+    if values.get("status") == Feedback.Status.LINKED:
+        raise Invalid(service.NEEDS_LINK)
+    source = values.get("source") or plan.job.source
+    external_id = values.get("external_id") or ""
+    return Row(number, fields, values, source, external_id, "" if external_id else _digest(values))
+
+
+def _batches(rows: Iterator[Row], after: int = 0) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    size = 0
+    for row in rows:
+        if row.number <= after:
+            continue
+        batch.append(row)
+        size += len(row.values["text"])
+        if len(batch) >= BATCH_ROWS or size >= BATCH_TEXT:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+# --- comparing with what is there ------------------------------------------------------------
+
+
+@dataclass
+class Sorted:
+    """A batch split into rows to create, rows that change an item (with its id), and the
+    number of rows whose item is already as the file says."""
+
+    new: list[Row] = field(default_factory=list)
+    changed: list[tuple[Row, int]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _sort(job: FeedbackImport, batch: list[Row]) -> Sorted:
+    result = Sorted()
+    items = Feedback.objects.filter(workspace_id=job.workspace_id)
+    by_id: dict[tuple[str, str], dict[str, Any]] = {}
+    ids = [row.external_id for row in batch if row.external_id]
+    if ids:
+        for item in items.filter(external_id__in=ids).values(
+            "id", "source", "external_id", *COMPARED
+        ):
+            by_id[(item["source"], item["external_id"])] = item
+    digests = [row.digest for row in batch if row.digest]
+    hashed = set(
+        items.filter(content_hash__in=digests).values_list("source", "content_hash")
+        if digests
+        else []
+    )
+    tags = _tag_names([item["id"] for item in by_id.values()])
+    for row in batch:
+        if row.digest:
+            if (row.source, row.digest) in hashed:
+                result.unchanged += 1
+            else:
+                result.new.append(row)
+            continue
+        item = by_id.get((row.source, row.external_id))
+        if item is None:
+            result.new.append(row)
+        elif _same(row.values, item, tags.get(item["id"], set())):
+            result.unchanged += 1
+        else:
+            result.changed.append((row, item["id"]))
+    return result
+
+
+def _tag_names(ids: list[int]) -> dict[int, set[str]]:
+    names: dict[int, set[str]] = {}
+    through = Feedback.tags.through.objects.filter(feedback_id__in=ids)
+    for feedback_id, name in through.values_list("feedback_id", "tag__name"):
+        names.setdefault(feedback_id, set()).add(name)
+    return names
+
+
+def _same(values: Mapping[str, Any], item: Mapping[str, Any], tags: set[str]) -> bool:
+    scalars = all(values[name] == item[name] for name in COMPARED if name in values)
+    return scalars and ("tags" not in values or set(values["tags"]) == tags)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+Report = Callable[[int, str], None]
+
+
+def _quiet(percent: int, message: str) -> None:
+    """No progress to show (a caller without a progress bar)."""
+
+
+def execute(
+    access: Access, job: FeedbackImport, *, write: bool, report: Report = _quiet
+) -> FeedbackImport:
+    """Check the whole file (the dry run) and, with `write` and no errors, import it after
+    its checkpoint. Row errors are kept on the import, not raised: nothing is written then."""
+    access.require(WRITE)
+    resume = job.rows_done if write and job.status != Status.DONE else 0
+    if write and not resume:
+        job.created_count = job.updated_count = job.unchanged_count = job.skipped_count = 0
+    job.status, job.errors = Status.RUNNING, []
+    job.save()
+    try:
+        checked = _check(job, report, 30 if write else 100)
+        if checked.errors or not write:
+            _finish(job, checked)
+            return job
+        job.rows_total = checked.rows
+        _write(access, job, report, resume)
+    except DomainError as error:
+        job.status, job.errors = Status.FAILED, error.errors or [error.message]
+        job.save()
+        return job
+    except BaseException as error:
+        job.status, job.errors = (
+            Status.FAILED,
+            [f"import: stopped ({error or type(error).__name__})"],
+        )
+        job.save()
+        raise
+    job.skipped_count, job.notes = checked.skipped, checked.notes
+    job.status, job.checked = Status.DONE, True
+    job.save()
+    changes = {
+        "file": job.file_name, "created": job.created_count, "updated": job.updated_count,
+        "unchanged": job.unchanged_count,
+    }  # fmt: skip
+    activity.record(job.workspace, access.user, "feedback.imported", job.workspace, changes)
+    return job
+
+
+def _check(job: FeedbackImport, report: Report, share: int) -> Scan:
+    """The dry run: every row checked, and sorted into new, changed and unchanged."""
+    table = _open(job)
+    plan = Plan(job, table.header)
+    scan = Scan()
+    for batch in _batches(_rows(plan, table, scan)):
+        sorted_ = _sort(job, batch)
+        scan.new += len(sorted_.new)
+        scan.changed += len(sorted_.changed)
+        scan.unchanged += sorted_.unchanged
+        report(min(share - 1, share * scan.rows // max(job.rows_total or scan.rows * 2, 1)),
+               f"Checked {scan.rows:,} {table.unit}s")  # fmt: skip
+    job.rows_total = scan.rows
+    return scan
+
+
+def _finish(job: FeedbackImport, scan: Scan) -> None:
+    """Keep what the dry run found: the errors, or what the import would do."""
+    job.status, job.checked = Status.CHECKED, True
+    job.errors, job.notes = scan.errors, scan.notes
+    job.created_count, job.updated_count = scan.new, scan.changed
+    job.unchanged_count, job.skipped_count = scan.unchanged, scan.skipped
+    job.save()
+
+
+def _write(access: Access, job: FeedbackImport, report: Report, resume: int) -> None:
+    table = _open(job)
+    plan = Plan(job, table.header)
+    scan = Scan()
+    known: service.People = {}
+    tag_ids: dict[str, int] = {}
+    for batch in _batches(_rows(plan, table, scan), after=resume):
+        with transaction.atomic():
+            sorted_ = _sort(job, batch)
+            created = _create(access, job, sorted_.new, known, tag_ids)
+            updated = [
+                service.upsert(access, row.fields | {"source": row.source}, job.source)[0].pk
+                for row, _ in sorted_.changed
+            ]
+            job.rows_done = batch[-1].number
+            job.created_count += len(created)
+            job.updated_count += len(updated)
+            job.unchanged_count += sorted_.unchanged
+            job.save(update_fields=[
+                "rows_done", "created_count", "updated_count", "unchanged_count", "updated_at",
+            ])  # fmt: skip
+            fresh = created + updated
+            if fresh:
+                transaction.on_commit(partial(processing.queue, job.workspace, fresh))
+        report(30 + 70 * scan.rows // max(job.rows_total, 1),
+               f"Imported {scan.rows:,} of {job.rows_total:,} {table.unit}s")  # fmt: skip
+    if scan.errors:  # the file changed between the check and the write
+        raise Invalid(*scan.errors)
+
+
+def _create(
+    access: Access, job: FeedbackImport, rows: list[Row], known: service.People,
+    tag_ids: dict[str, int],
+) -> list[int]:  # fmt: skip
+    """Insert new feedback in bulk, with its customers, companies and tags."""
+    now = timezone.now()
+    items = []
+    for row in rows:
+        values = row.values
+        item = Feedback(
+            workspace_id=job.workspace_id, source=row.source, created_by=access.user,
+            text=values["text"], title=values.get("title") or "",
+            rating=values.get("rating"), external_url=values.get("external_url") or "",
+            external_id=row.external_id, content_hash=row.digest,
+            status=values.get("status") or Feedback.Status.NEW,
+            received_at=values.get("received_at") or now,
+        )  # fmt: skip
+        try:
+            service.attach_people(access, item, values, known)
+        except DomainError as error:
+            raise Invalid(*(f"{_unit(job)} {row.number}: {m}" for m in error.errors or [error.message])) from None  # fmt: skip
+        items.append(item)
+    Feedback.objects.bulk_create(items, batch_size=2000)
+    names = {name for row in rows for name in row.values.get("tags", [])}
+    missing = sorted(names - set(tag_ids))
+    if missing:
+        tag_ids.update((t.name, t.pk) for t in service.tags_named(access, missing))
+    through = Feedback.tags.through
+    Feedback.tags.through.objects.bulk_create(
+        [
+            through(feedback_id=item.pk, tag_id=tag_ids[name])
+            for item, row in zip(items, rows, strict=True)
+            for name in row.values.get("tags", [])
+        ],
+        batch_size=5000,
+    )
+    return [item.pk for item in items]
+
+
+def _unit(job: FeedbackImport) -> str:
+    return "message" if job.kind in ("eml", "mbox") else "row"
+
+
+# --- starting and following ------------------------------------------------------------------
+
+
+def resumable(job: FeedbackImport) -> bool:
+    """Stopped part-way: failed after a checkpoint, or running with no checkpoint for a while
+    (its worker died)."""
+    stale = (timezone.now() - job.updated_at).total_seconds() > STALE_AFTER
+    return job.rows_done > 0 and (
+        job.status == Status.FAILED or (job.status == Status.RUNNING and stale)
+    )
+
+
+def start(access: Access, job: FeedbackImport, *, write: bool) -> TaskProgress:
+    """Queue the dry run (write=False) or the import as a background task."""
+    from ..tasks import run_import
+
+    access.require(WRITE)
+    busy = job.status == Status.QUEUED or (job.status == Status.RUNNING and not resumable(job))
+    if busy:
+        raise Invalid("import: is already running; wait for it to finish")
+    if not write and job.rows_done and job.status != Status.DONE:
+        raise Invalid("import: has started; resume it instead of a dry run")
+    if write and job.status == Status.DONE:
+        job.rows_done = 0  # importing the file again: every row is looked at anew
+    Plan(job, _open(job).header)
+    verb = "Import" if write else "Dry run of"
+    progress = tasks.start(
+        access.workspace, access.user, f"{verb} {job.file_name}", run_import,
+        import_id=job.pk, write=write, user_id=access.user.pk,
+    )  # fmt: skip
+    if not resumable(job):
+        job.status = Status.QUEUED
+    job.progress = progress
+    job.save(update_fields=["status", "progress", "rows_done", "updated_at"])
+    return progress
+
+
+def imports(access: Access) -> list[FeedbackImport]:
+    rows = FeedbackImport.objects.filter(workspace=access.workspace)
+    return list(rows.select_related("progress", "created_by")[:20])
+
+
+def summary(job: FeedbackImport) -> dict[str, Any]:
+    """Where an import stands, as the API and the task result give it."""
+    return {
+        "id": job.pk, "file": job.file_name, "status": str(job.status), "checked": job.checked,
+        "rows": job.rows_total, "checkpoint_row": job.rows_done, "created": job.created_count,
+        "updated": job.updated_count, "unchanged": job.unchanged_count,
+        "skipped": job.skipped_count, "errors": job.errors, "notes": job.notes,
+        "resumable": resumable(job),
+    }  # fmt: skip
