@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -89,6 +89,12 @@ GUESSES = {
 }  # fmt: skip
 
 
+class Readable(Protocol):
+    """An uploaded file or an open one."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 # --- storing the file ------------------------------------------------------------------------
 
 
@@ -112,7 +118,7 @@ def file_digest(path: Path) -> str:
 
 
 def create_import(
-    access: Access, file_name: str, content: IO[bytes], *, preset_name: str = ""
+    access: Access, file_name: str, content: Readable, *, preset_name: str = ""
 ) -> FeedbackImport:
     """Store an uploaded file and guess its mapping (or take the preset's); refuses a file
     that cannot be read as a table. Nothing is imported yet."""
@@ -238,8 +244,12 @@ def configure(access: Access, job: FeedbackImport, **options: Any) -> FeedbackIm
         job.source = (
             errors.check(_choice, options["source"], "source", Feedback.Source.values) or job.source
         )
-    if options.get("tag_separator"):
-        job.tag_separator = errors.check(check.text, options["tag_separator"], "tag_separator", 3) or ","  # fmt: skip
+    separator = options.get("tag_separator")
+    if separator:
+        if len(separator) > 3:
+            errors.messages.append(f"tag_separator: at most 3 characters, got {separator!r}")
+        else:
+            job.tag_separator = separator
     if options.get("skip_empty") is not None:
         job.skip_empty = bool(options["skip_empty"])
     if header:
@@ -336,7 +346,7 @@ def _raw(plan: Plan, cells: list[Cell]) -> dict[str, Any]:
                 people.setdefault(record, {})[name] = str(value)
         elif target == "received_at":
             fields[target] = _moment(value, job.date_format)
-        elif value != "":
+        elif value != "" or target == "text":
             fields[target] = value
     return fields | people
 
