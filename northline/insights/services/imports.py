@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from northline.core import activity, tasks
@@ -313,7 +315,6 @@ class Plan:
 @dataclass
 class Row:
     number: int
-    fields: dict[str, Any]
     values: dict[str, Any]
     source: str
     external_id: str
@@ -445,15 +446,13 @@ def _row(plan: Plan, number: int, cells: list[Cell]) -> Row | None:
         raise Invalid(service.NEEDS_LINK)
     source = values.get("source") or plan.job.source
     external_id = values.get("external_id") or ""
-    return Row(number, fields, values, source, external_id, "" if external_id else _digest(values))
+    return Row(number, values, source, external_id, "" if external_id else _digest(values))
 
 
-def _batches(rows: Iterator[Row], after: int = 0) -> Iterator[list[Row]]:
+def _batches(rows: Iterator[Row]) -> Iterator[list[Row]]:
     batch: list[Row] = []
     size = 0
     for row in rows:
-        if row.number <= after:
-            continue
         batch.append(row)
         size += len(row.values["text"])
         if len(batch) >= BATCH_ROWS or size >= BATCH_TEXT:
@@ -545,12 +544,13 @@ def execute(
     job.status, job.errors = Status.RUNNING, []
     job.save()
     try:
-        checked = _check(job, report, 30 if write else 100)
-        if checked.errors or not write:
-            _finish(job, checked)
-            return job
-        job.rows_total = checked.rows
-        _write(access, job, report, resume)
+        with tempfile.TemporaryFile(dir=import_dir()) as spool:
+            checked = _check(job, report, 30 if write else 100, spool if write else None)
+            if checked.errors or not write:
+                _finish(job, checked)
+                return job
+            job.rows_total = checked.rows
+            _write(access, job, report, spool, resume)
     except DomainError as error:
         job.status, job.errors = Status.FAILED, error.errors or [error.message]
         job.save()
@@ -573,12 +573,15 @@ def execute(
     return job
 
 
-def _check(job: FeedbackImport, report: Report, share: int) -> Scan:
-    """The dry run: every row checked, and sorted into new, changed and unchanged."""
+def _check(job: FeedbackImport, report: Report, share: int, spool: IO[bytes] | None) -> Scan:
+    """The dry run: every row checked, and sorted into new, changed and unchanged. The clean
+    rows go to `spool`, from which the import writes them without reading the file again."""
     table = _open(job)
     plan = Plan(job, table.header)
     scan = Scan()
     for batch in _batches(_rows(plan, table, scan)):
+        if spool is not None:
+            pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
         sorted_ = _sort(job, batch)
         scan.new += len(sorted_.new)
         scan.changed += len(sorted_.changed)
@@ -598,18 +601,32 @@ def _finish(job: FeedbackImport, scan: Scan) -> None:
     job.save()
 
 
-def _write(access: Access, job: FeedbackImport, report: Report, resume: int) -> None:
-    table = _open(job)
-    plan = Plan(job, table.header)
-    scan = Scan()
+def _spooled(spool: IO[bytes], after: int) -> Iterator[list[Row]]:
+    """The batches `_check` spooled, without the rows up to the checkpoint `after`."""
+    spool.seek(0)
+    while True:
+        try:
+            batch: list[Row] = pickle.load(spool)  # noqa: S301 - our own file, written just now
+        except EOFError:
+            return
+        batch = [row for row in batch if row.number > after]
+        if batch:
+            yield batch
+
+
+def _write(
+    access: Access, job: FeedbackImport, report: Report, spool: IO[bytes], resume: int
+) -> None:
     known: service.People = {}
     tag_ids: dict[str, int] = {}
-    for batch in _batches(_rows(plan, table, scan), after=resume):
+    done = 0
+    unit = _unit(job)
+    for batch in _spooled(spool, resume):
         with transaction.atomic():
             sorted_ = _sort(job, batch)
             created = _create(access, job, sorted_.new, known, tag_ids)
             updated = [
-                service.upsert(access, row.fields | {"source": row.source}, job.source)[0].pk
+                service.upsert(access, row.values | {"source": row.source}, job.source)[0].pk
                 for row, _ in sorted_.changed
             ]
             job.rows_done = batch[-1].number
@@ -622,10 +639,9 @@ def _write(access: Access, job: FeedbackImport, report: Report, resume: int) -> 
             fresh = created + updated
             if fresh:
                 transaction.on_commit(partial(processing.queue, job.workspace, fresh))
-        report(30 + 70 * scan.rows // max(job.rows_total, 1),
-               f"Imported {scan.rows:,} of {job.rows_total:,} {table.unit}s")  # fmt: skip
-    if scan.errors:  # the file changed between the check and the write
-        raise Invalid(*scan.errors)
+        done = batch[-1].number - 1
+        report(30 + 70 * done // max(job.rows_total, 1),
+               f"Imported {done:,} of {job.rows_total:,} {unit}s")  # fmt: skip
 
 
 def _create(
@@ -634,6 +650,7 @@ def _create(
 ) -> list[int]:  # fmt: skip
     """Insert new feedback in bulk, with its customers, companies and tags."""
     now = timezone.now()
+    service.prefetch_people(access, [row.values for row in rows], known)
     items = []
     for row in rows:
         values = row.values
@@ -650,21 +667,73 @@ def _create(
         except DomainError as error:
             raise Invalid(*(f"{_unit(job)} {row.number}: {m}" for m in error.errors or [error.message])) from None  # fmt: skip
         items.append(item)
-    Feedback.objects.bulk_create(items, batch_size=2000)
+    ids = _insert(job, items)
     names = {name for row in rows for name in row.values.get("tags", [])}
     missing = sorted(names - set(tag_ids))
     if missing:
         tag_ids.update((t.name, t.pk) for t in service.tags_named(access, missing))
     through = Feedback.tags.through
-    Feedback.tags.through.objects.bulk_create(
+    _insert_rows(
+        through, ["feedback_id", "tag_id"],
         [
-            through(feedback_id=item.pk, tag_id=tag_ids[name])
-            for item, row in zip(items, rows, strict=True)
+            (pk, tag_ids[name])
+            for pk, row in zip(ids, rows, strict=True)
             for name in row.values.get("tags", [])
         ],
-        batch_size=5000,
-    )
-    return [item.pk for item in items]
+    )  # fmt: skip
+    return ids
+
+
+INSERTED = (
+    "workspace_id", "created_at", "updated_at", "title", "text", "source", "customer_id",
+    "company_id", "received_at", "rating", "external_url", "external_id", "content_hash",
+    "status", "assignee_id", "created_by_id",
+)  # fmt: skip
+
+
+def _insert(job: FeedbackImport, items: list[Feedback]) -> list[int]:
+    """Insert new feedback with one parameterised INSERT run over the batch, then read the ids
+    back by their identities (source and external id, or content hash: every new row has one).
+    A third of the time of `bulk_create`, which compiles the SQL of each value; the same SQL
+    on SQLite and PostgreSQL."""
+    now = timezone.now()
+    for item in items:
+        item.created_at = item.updated_at = now
+    _insert_rows(Feedback, list(INSERTED), [tuple(getattr(i, n) for n in INSERTED) for i in items])
+    rows = Feedback.objects.filter(workspace_id=job.workspace_id)
+    known: dict[tuple[str, str, str], int] = {}
+    for field_name in ("external_id", "content_hash"):
+        values = [getattr(i, field_name) for i in items if getattr(i, field_name)]
+        if values:
+            found = rows.filter(**{f"{field_name}__in": values})
+            for source, value, pk in found.values_list("source", field_name, "id"):
+                known[(field_name, source, value)] = pk
+    return [
+        known[("external_id", i.source, i.external_id)] if i.external_id
+        else known[("content_hash", i.source, i.content_hash)]
+        for i in items
+    ]  # fmt: skip
+
+
+def _insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """`executemany` of an INSERT into the model's table, values made ready as Django would
+    (times as the database stores them)."""
+    if not rows:
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[n] for n in names]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Names come from the model's metadata, values go as parameters.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
+    if times:
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = [tuple(adapt(v) if i in times else v for i, v in enumerate(row)) for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def _unit(job: FeedbackImport) -> str:
