@@ -151,7 +151,7 @@ def _write(access: Access, feedback: Feedback, values: Mapping[str, Any]) -> Non
 
 
 NEEDS_LINK = "status: 'linked' needs a link to a feature; link one first"
-People = dict[tuple[str, str, int | None], Any]
+People = dict[tuple[str, Any, int | None], Any]
 
 
 def attach_people(
@@ -183,28 +183,37 @@ def attach_people(
             feedback.company = feedback.customer.company
 
 
-def _ref_key(kind: str, ref: Any, given: Company | None) -> tuple[str, str, int | None]:
-    return kind, json.dumps(ref, sort_keys=True, default=str), given.pk if given else None
+def _ref_key(kind: str, ref: Any, given: Company | None) -> tuple[str, Any, int | None]:
+    """What tells two references apart: their fields (text, as imports send them)."""
+    items: Any = tuple(sorted(ref.items()))
+    try:
+        hash(items)
+    except TypeError:
+        items = json.dumps(ref, sort_keys=True, default=str)
+    return kind, items, given.pk if given else None
 
 
 def prefetch_people(access: Access, items: Sequence[Mapping[str, Any]], known: People) -> None:
     """Find or create, in bulk, the customers and companies that these clean values name, into
     `known`: `attach_people` then finds them there (a file import: a few queries per batch
     instead of several per customer)."""
-    companies: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+    companies: dict[tuple[str, Any, int | None], dict[str, Any]] = {}
     for values in items:
         ref = values.get("company")
-        if _plain(ref) and _ref_key("company", ref, None) not in known:
-            companies[_ref_key("company", ref, None)] = people.company_ref(ref)
-    known.update(
-        zip(companies, people.companies_for(access, list(companies.values())), strict=True)
-    )
-    customers: dict[tuple[str, str, int | None], tuple[dict[str, Any], Company | None]] = {}
+        if _plain(ref):
+            key = _ref_key("company", ref, None)
+            if key not in known and key not in companies:
+                companies[key] = people.company_ref(ref)
+    found = people.companies_for(access, list(companies.values()))
+    known.update(zip(companies, found, strict=True))
+    customers: dict[tuple[str, Any, int | None], tuple[dict[str, Any], Company | None]] = {}
     for values in items:
         ref, company = values.get("customer"), values.get("company")
         given = known.get(_ref_key("company", company, None)) if _plain(company) else None
-        if _plain(ref) and _ref_key("customer", ref, given) not in known:
-            customers[_ref_key("customer", ref, given)] = (people.customer_ref(ref), given)
+        if _plain(ref):
+            key = _ref_key("customer", ref, given)
+            if key not in known and key not in customers:
+                customers[key] = (people.customer_ref(ref), given)
     known.update(
         zip(customers, people.customers_for(access, list(customers.values())), strict=True)
     )

@@ -41,6 +41,7 @@ from northline.core.models import TaskProgress
 from northline.core.roles import WRITE
 
 from ..models import Feedback, FeedbackImport
+from . import customers as people
 from . import feedback as service
 from . import fields as check
 from . import processing
@@ -279,6 +280,7 @@ class Plan:
     job: FeedbackImport
     header: list[str]
     columns: dict[str, list[int]] = field(default_factory=dict)
+    refs: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         errors = Errors()
@@ -304,6 +306,22 @@ class Plan:
                 indices.extend(hits)
             self.columns[target] = indices
         errors.raise_any()
+
+    def check_ref(self, name: str, ref: dict[str, str]) -> None:
+        """The check `clean_fields` makes of a customer or company reference, done once per
+        distinct reference: a file names the same few thousand customers over and over."""
+        key = (name, tuple(sorted(ref.items())))
+        if key not in self.refs:
+            if len(self.refs) > 100_000:
+                self.refs.clear()
+            check_one = people.customer_ref if name == "customer" else people.company_ref
+            try:
+                check_one(ref)
+                self.refs[key] = []
+            except Invalid as error:
+                self.refs[key] = error.errors or [error.message]
+        if self.refs[key]:
+            raise Invalid(*self.refs[key])
 
     def column(self, target: str) -> str:
         return self.job.mapping.get(target, "")
@@ -441,7 +459,13 @@ def _row(plan: Plan, number: int, cells: list[Cell]) -> Row | None:
     fields = _raw(plan, cells)
     if plan.job.skip_empty and not str(fields.get("text") or "").strip():
         return None
-    values = service.clean_fields(fields)
+    refs = {name: fields.pop(name) for name in ("customer", "company") if name in fields}
+    errors = Errors()
+    values = errors.check(service.clean_fields, fields) or {}
+    for name, ref in refs.items():
+        errors.check(plan.check_ref, name, ref)
+    errors.raise_any()
+    values |= refs
     if values.get("status") == Feedback.Status.LINKED:
         raise Invalid(service.NEEDS_LINK)
     source = values.get("source") or plan.job.source
@@ -729,7 +753,13 @@ def _insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[A
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
     if times:
-        adapt = connection.ops.adapt_datetimefield_value
+        adapted: dict[Any, Any] = {}
+
+        def adapt(value: Any) -> Any:
+            if value not in adapted:
+                adapted[value] = connection.ops.adapt_datetimefield_value(value)
+            return adapted[value]
+
         rows = [tuple(adapt(v) if i in times else v for i, v in enumerate(row)) for row in rows]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
