@@ -429,3 +429,43 @@ def test_processing_is_queued_once_per_batch_with_new_and_changed_items(
     assert len(queued) == 1 and len(queued[0]) == 2
     run(team, "a.csv", SIMPLE.encode(), mapping=MAPPING)
     assert len(queued) == 1  # nothing new, nothing queued
+
+
+# --- customers and companies, found or created in bulk ---------------------------------------
+
+
+def test_customers_and_companies_are_found_or_created_once(team: Team) -> None:
+    from northline.insights.services import customers as people
+
+    access = team.access("editor")
+    known = people.create_customer(access, email="ann@acme.com")  # no name yet
+    acme = people.create_company(access, "Acme", domain="acme.com")
+    data = (
+        "Body,Email,Name,Company\n"
+        "One,ann@acme.com,Ann,\n"  # found: gets the name she lacked
+        "Two,bo@globex.com,Bo,Globex\n"  # new, in a new company
+        "Three,bo@globex.com,Bo,Globex\n"  # the same customer and company again
+        "Four,cy@acme.com,Cy,\n"  # new, joins the company of their e-mail domain
+        "Five,dee@x.example,Dee,\n"
+    ).encode()
+    mapping = {"text": "Body", "customer_email": "Email", "customer_name": "Name",
+               "company_name": "Company"}  # fmt: skip
+    job = run(team, "people.csv", data, mapping=mapping)
+    assert job.created_count == 5, job.errors
+    known.refresh_from_db()
+    assert known.name == "Ann" and Customer.objects.count() == 4
+    bo = Customer.objects.get(email="bo@globex.com")
+    assert bo.company is not None and bo.company.name == "Globex"
+    assert Customer.objects.get(email="cy@acme.com").company == acme
+    assert Feedback.objects.get(text="Four").company == acme  # the customer's company
+    assert Feedback.objects.get(text="Three").customer == bo
+    assert Feedback.objects.get(text="Five").company is None
+
+
+def test_a_bad_customer_reference_names_the_row_and_column(team: Team) -> None:
+    data = b"Body,Email\nOne,ann@acme.com\nTwo,bo@x\nThree,bo@x\n"
+    job = run(team, "p.csv", data, mapping={"text": "Body", "customer_email": "Email"})
+    assert job.errors == [
+        "row 3: customer.email: 'bo@x' is not a valid e-mail address (column 'Email')",
+        "row 4: customer.email: 'bo@x' is not a valid e-mail address (column 'Email')",
+    ]

@@ -154,12 +154,12 @@ NEEDS_LINK = "status: 'linked' needs a link to a feature; link one first"
 People = dict[tuple[str, Any, int | None], Any]
 
 
-def attach_people(
-    access: Access, feedback: Feedback, values: Mapping[str, Any], known: People | None = None
-) -> None:
-    """Set the customer and company that `values` name; the company defaults to the
-    customer's. `known` remembers the record found for each reference, so that a file import
-    looks up (or creates) each customer and company once, not once per row."""
+def named_people(
+    access: Access, values: Mapping[str, Any], known: People | None = None
+) -> tuple[Customer | None, Company | None]:
+    """The customer and company that `values` name (either may be absent); without a named
+    company, the customer's. `known` remembers the record found for each reference, so that a
+    file import looks up (or creates) each customer and company once, not once per row."""
 
     def found(kind: str, ref: Any, given: Company | None = None) -> Any:
         if known is None or not isinstance(ref, Mapping):
@@ -174,13 +174,23 @@ def attach_people(
             return people.company_for(access, ref)
         return people.customer_for(access, ref, given)
 
-    if "company" in values:
-        feedback.company = found("company", values["company"])
+    company = found("company", values["company"]) if "company" in values else None
+    customer = None
     if "customer" in values:
-        given = feedback.company if "company" in values else None
-        feedback.customer = found("customer", values["customer"], given)
-        if "company" not in values and feedback.customer and feedback.customer.company_id:
-            feedback.company = feedback.customer.company
+        customer = found("customer", values["customer"], company)
+        if "company" not in values and customer and customer.company_id:
+            company = customer.company
+    return customer, company
+
+
+def attach_people(access: Access, feedback: Feedback, values: Mapping[str, Any]) -> None:
+    """Set the customer and company that `values` name; a customer named without a company
+    brings theirs."""
+    customer, company = named_people(access, values)
+    if "customer" in values:
+        feedback.customer = customer
+    if "company" in values or company is not None:
+        feedback.company = company
 
 
 def _ref_key(kind: str, ref: Any, given: Company | None) -> tuple[str, Any, int | None]:
@@ -195,7 +205,7 @@ def _ref_key(kind: str, ref: Any, given: Company | None) -> tuple[str, Any, int 
 
 def prefetch_people(access: Access, items: Sequence[Mapping[str, Any]], known: People) -> None:
     """Find or create, in bulk, the customers and companies that these clean values name, into
-    `known`: `attach_people` then finds them there (a file import: a few queries per batch
+    `known`: `named_people` then finds them there (a file import: a few queries per batch
     instead of several per customer)."""
     companies: dict[tuple[str, Any, int | None], dict[str, Any]] = {}
     for values in items:

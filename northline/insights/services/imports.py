@@ -32,6 +32,7 @@ from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from northline.core import activity, tasks
@@ -604,8 +605,9 @@ def _check(job: FeedbackImport, report: Report, share: int, spool: IO[bytes] | N
     plan = Plan(job, table.header)
     scan = Scan()
     for batch in _batches(_rows(plan, table, scan)):
-        if spool is not None:
+        if spool is not None:  # importing: the write sorts each batch as the database is then
             pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            continue
         sorted_ = _sort(job, batch)
         scan.new += len(sorted_.new)
         scan.changed += len(sorted_.changed)
@@ -678,19 +680,18 @@ def _create(
     items = []
     for row in rows:
         values = row.values
-        item = Feedback(
-            workspace_id=job.workspace_id, source=row.source, created_by=access.user,
-            text=values["text"], title=values.get("title") or "",
-            rating=values.get("rating"), external_url=values.get("external_url") or "",
-            external_id=row.external_id, content_hash=row.digest,
-            status=values.get("status") or Feedback.Status.NEW,
-            received_at=values.get("received_at") or now,
-        )  # fmt: skip
         try:
-            service.attach_people(access, item, values, known)
+            customer, company = service.named_people(access, values, known)
         except DomainError as error:
-            raise Invalid(*(f"{_unit(job)} {row.number}: {m}" for m in error.errors or [error.message])) from None  # fmt: skip
-        items.append(item)
+            unit = _unit(job)
+            raise Invalid(*(f"{unit} {row.number}: {m}" for m in error.errors or [error.message])) from None  # fmt: skip
+        items.append((
+            job.workspace_id, now, now, values.get("title") or "", values["text"], row.source,
+            customer.pk if customer else None, company.pk if company else None,
+            values.get("received_at") or now, values.get("rating"),
+            values.get("external_url") or "", row.external_id, row.digest,
+            values.get("status") or Feedback.Status.NEW, None, access.user.pk,
+        ))  # fmt: skip
     ids = _insert(job, items)
     names = {name for row in rows for name in row.values.get("tags", [])}
     missing = sorted(names - set(tag_ids))
@@ -715,28 +716,21 @@ INSERTED = (
 )  # fmt: skip
 
 
-def _insert(job: FeedbackImport, items: list[Feedback]) -> list[int]:
-    """Insert new feedback with one parameterised INSERT run over the batch, then read the ids
-    back by their identities (source and external id, or content hash: every new row has one).
-    A third of the time of `bulk_create`, which compiles the SQL of each value; the same SQL
-    on SQLite and PostgreSQL."""
-    now = timezone.now()
-    for item in items:
-        item.created_at = item.updated_at = now
-    _insert_rows(Feedback, list(INSERTED), [tuple(getattr(i, n) for n in INSERTED) for i in items])
+def _insert(job: FeedbackImport, items: list[tuple[Any, ...]]) -> list[int]:
+    """Insert new feedback (tuples of INSERTED) with one parameterised INSERT run over the
+    batch, then read the ids back by their identities (source and external id, or content
+    hash: every new row has one) among the rows added after the last id before. A third of
+    the time of `bulk_create`, which compiles the SQL of each value; the same SQL on SQLite
+    and PostgreSQL."""
     rows = Feedback.objects.filter(workspace_id=job.workspace_id)
-    known: dict[tuple[str, str, str], int] = {}
-    for field_name in ("external_id", "content_hash"):
-        values = [getattr(i, field_name) for i in items if getattr(i, field_name)]
-        if values:
-            found = rows.filter(**{f"{field_name}__in": values})
-            for source, value, pk in found.values_list("source", field_name, "id"):
-                known[(field_name, source, value)] = pk
-    return [
-        known[("external_id", i.source, i.external_id)] if i.external_id
-        else known[("content_hash", i.source, i.content_hash)]
-        for i in items
-    ]  # fmt: skip
+    before = rows.aggregate(last=Max("id"))["last"] or 0
+    _insert_rows(Feedback, list(INSERTED), items)
+    added: dict[tuple[str, str, str], int] = {}
+    fresh = rows.filter(id__gt=before).values_list("source", "external_id", "content_hash", "id")
+    for source, external_id, digest, pk in fresh.iterator(chunk_size=5000):
+        added[(source, external_id, digest)] = pk
+    at = [INSERTED.index(n) for n in ("source", "external_id", "content_hash")]
+    return [added[(i[at[0]], i[at[1]], i[at[2]])] for i in items]
 
 
 def _insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:

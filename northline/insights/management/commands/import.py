@@ -37,7 +37,13 @@ class Command(BaseCommand):
 Feedback imports check the whole file first and write nothing if a row is wrong; then they
 write in batches and can be resumed (run the same command again). Importing a file again
 creates nothing twice. Customers and companies are imported all or nothing. The command acts
-as the workspace's first owner."""
+as the workspace's first owner.
+
+  northline import feedback FILE --workspace SLUG [--map text=Body,title=Summary,...]
+      [--preset jira|zendesk|google-play|app-store|github|email] [--date-format FORMAT]
+      [--encoding auto|utf-8|utf-16|cp1252] [--source SOURCE] [--skip-empty] [--dry-run]
+
+See `northline import feedback --help` for each option."""
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> Any:
         return super().create_parser(prog_name, subcommand, formatter_class=_HelpFormatter)
