@@ -150,7 +150,7 @@ def create_import(
     if kind in ("eml", "mbox") and not preset_name:
         preset_name = "email"
     try:
-        header = _open(job).header
+        header = _header(job)
     except DomainError:
         path.unlink()
         raise
@@ -181,6 +181,12 @@ def _open(job: FeedbackImport) -> Table:
     return open_table(stored_path(job), job.kind, job.encoding)
 
 
+def _header(job: FeedbackImport) -> list[str]:
+    table = _open(job)
+    table.close()
+    return table.header
+
+
 def preview(job: FeedbackImport, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
     """The header, the first rows (as text) and the columns the mapping leaves out."""
     table = _open(job)
@@ -194,9 +200,7 @@ def preview(job: FeedbackImport, rows: int = PREVIEW_ROWS) -> dict[str, Any]:
     except DomainError as error:
         problem = error.message
     finally:
-        close = getattr(table.rows, "close", None)
-        if close:
-            close()
+        table.close()
     used = {name for spec in job.mapping.values() for name in spec.split("|")}
     return {
         "header": table.header, "rows": first, "encoding": table.encoding, "unit": table.unit,
@@ -237,7 +241,7 @@ def configure(access: Access, job: FeedbackImport, **options: Any) -> FeedbackIm
     errors = Errors()
     if options.get("encoding") is not None:
         job.encoding = errors.check(_choice, options["encoding"], "encoding", ENCODINGS) or "auto"
-    header = errors.check(lambda: _open(job).header) or []
+    header = errors.check(_header, job) or []
     if options.get("preset") and errors.check(preset, options["preset"]) is not None:
         _choose(job, header, options["preset"])
     if options.get("mapping") is not None:
@@ -602,18 +606,21 @@ def _check(job: FeedbackImport, report: Report, share: int, spool: IO[bytes] | N
     """The dry run: every row checked, and sorted into new, changed and unchanged. The clean
     rows go to `spool`, from which the import writes them without reading the file again."""
     table = _open(job)
-    plan = Plan(job, table.header)
-    scan = Scan()
-    for batch in _batches(_rows(plan, table, scan)):
-        if spool is not None:  # importing: the write sorts each batch as the database is then
-            pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-            continue
-        sorted_ = _sort(job, batch)
-        scan.new += len(sorted_.new)
-        scan.changed += len(sorted_.changed)
-        scan.unchanged += sorted_.unchanged
-        report(min(share - 1, share * scan.rows // max(job.rows_total or scan.rows * 2, 1)),
-               f"Checked {scan.rows:,} {table.unit}s")  # fmt: skip
+    try:
+        plan = Plan(job, table.header)
+        scan = Scan()
+        for batch in _batches(_rows(plan, table, scan)):
+            if spool is not None:  # importing: the write sorts each batch as the database is then
+                pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                sorted_ = _sort(job, batch)
+                scan.new += len(sorted_.new)
+                scan.changed += len(sorted_.changed)
+                scan.unchanged += sorted_.unchanged
+            report(min(share - 1, share * scan.rows // max(job.rows_total or scan.rows * 2, 1)),
+                   f"Checked {scan.rows:,} {table.unit}s")  # fmt: skip
+    finally:
+        table.close()
     job.rows_total = scan.rows
     return scan
 
@@ -788,7 +795,7 @@ def start(access: Access, job: FeedbackImport, *, write: bool) -> TaskProgress:
         raise Invalid("import: has started; resume it instead of a dry run")
     if write and job.status == Status.DONE:
         job.rows_done = 0  # importing the file again: every row is looked at anew
-    Plan(job, _open(job).header)
+    Plan(job, _header(job))
     verb = "Import" if write else "Dry run of"
     progress = tasks.start(
         access.workspace, access.user, f"{verb} {job.file_name}", run_import,

@@ -14,7 +14,7 @@ import csv
 import io
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -52,6 +52,15 @@ class Table:
     rows: Iterator[tuple[int, list[Cell]]]
     encoding: str = ""
     unit: str = "row"
+    release: Callable[[], None] | None = None
+
+    def close(self) -> None:
+        """Let go of the file when the rows are not read to the end."""
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
+        if self.release is not None:
+            self.release()
 
 
 def kind_of(file_name: str) -> str:
@@ -132,7 +141,8 @@ def _csv(path: Path, encoding: str) -> Table:
         handle.close()
         raise _row_error(error, path, codec, delimiter, 1) from None
     header = [name.strip() or f"column {i}" for i, name in enumerate(names, start=1)]
-    return Table(header, _rows(reader, handle, path, codec, delimiter, len(header)), _label(codec))
+    rows = _rows(reader, handle, path, codec, delimiter, len(header))
+    return Table(header, rows, _label(codec), release=handle.close)
 
 
 def _rows(
@@ -217,7 +227,7 @@ def _xlsx(path: Path) -> Table:
         finally:
             book.close()
 
-    return Table(header, stream(), "")
+    return Table(header, stream(), "", release=book.close)
 
 
 def _cell(value: object) -> Cell:
