@@ -9,7 +9,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = [
-    "serve", "worker", "createuser", "demo", "backup", "restore", "check", "eval", "plan", "import",
+    "serve",
+    "worker",
+    "createuser",
+    "demo",
+    "backup",
+    "restore",
+    "check",
+    "eval",
+    "plan",
+    "import",
 ]
 HEADER = """# Command line
 

@@ -23,7 +23,7 @@ CSV = (
     "Title,Body,Id,Stars,Tags\n"
     "Export to PDF,Please let us export the roadmap to PDF,R-1,4,export\n"
     "Dark mode,,R-2,5,ui\n"
-    "Slow search,Search takes ten seconds on big workspaces,R-3,2,\"search,performance\"\n"
+    'Slow search,Search takes ten seconds on big workspaces,R-3,2,"search,performance"\n'
 )
 
 

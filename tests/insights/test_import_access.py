@@ -69,7 +69,9 @@ def test_api_journey_upload_map_dry_run_import(team: Team) -> None:
     assert preview["rows"][0] == [2, ["Slow", "The app is slow", "A-1"]]
     bad = client.patch(f"{w}/{created['id']}", '{"mapping": {"text": "Nope"}}', "application/json")
     assert bad.status_code == 422
-    assert bad.json()["errors"] == ["text: the file has no column 'Nope' (columns: Title, Body, Id)"]
+    assert bad.json()["errors"] == [
+        "text: the file has no column 'Nope' (columns: Title, Body, Id)"
+    ]
     client.post(f"{w}/{created['id']}/dry-run")
     worker()
     checked = client.get(f"{w}/{created['id']}").json()
@@ -83,9 +85,10 @@ def test_api_journey_upload_map_dry_run_import(team: Team) -> None:
     worker()
     done = client.get(f"{w}/{created['id']}").json()
     assert (done["status"], done["created"], done["percent"]) == ("done", 2, 100)
-    assert client.get(f"/api/v1/workspaces/{team.workspace.slug}/tasks/{task['id']}").json()[
-        "status"
-    ] == "succeeded"
+    assert (
+        client.get(f"/api/v1/workspaces/{team.workspace.slug}/tasks/{task['id']}").json()["status"]
+        == "succeeded"
+    )
     assert sorted(Feedback.objects.values_list("text", flat=True)) == ["Broken", "The app is slow"]
 
 
@@ -153,7 +156,9 @@ def test_forms_need_the_csrf_token(team: Team) -> None:
     assert FeedbackImport.objects.count() == 1 and Feedback.objects.count() == 0
 
 
-def test_cli_imports_feedback_and_people(team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_imports_feedback_and_people(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes(CSV)
     with pytest.raises(CommandError) as caught:
@@ -166,7 +171,9 @@ def test_cli_imports_feedback_and_people(team: Team, tmp_path: Path, capsys: pyt
     assert Feedback.objects.filter(source="sales").count() == 2
 
     people = tmp_path / "people.csv"
-    people.write_text("name,email,company,company_domain\nAnn,ann@acme.com,Acme,acme.com\nBo,bo@x,,\n")
+    people.write_text(
+        "name,email,company,company_domain\nAnn,ann@acme.com,Acme,acme.com\nBo,bo@x,,\n"
+    )
     with pytest.raises(CommandError) as caught:
         call_command("import", "customers", str(people), "--workspace", team.workspace.slug)
     assert str(caught.value) == "row 3: email: 'bo@x' is not a valid e-mail address"

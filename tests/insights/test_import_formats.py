@@ -441,13 +441,13 @@ def test_customers_and_companies_are_found_or_created_once(team: Team) -> None:
     known = people.create_customer(access, email="ann@acme.com")  # no name yet
     acme = people.create_company(access, "Acme", domain="acme.com")
     data = (
-        "Body,Email,Name,Company\n"
-        "One,ann@acme.com,Ann,\n"  # found: gets the name she lacked
-        "Two,bo@globex.com,Bo,Globex\n"  # new, in a new company
-        "Three,bo@globex.com,Bo,Globex\n"  # the same customer and company again
-        "Four,cy@acme.com,Cy,\n"  # new, joins the company of their e-mail domain
-        "Five,dee@x.example,Dee,\n"
-    ).encode()
+        b"Body,Email,Name,Company\n"
+        b"One,ann@acme.com,Ann,\n"  # found: gets the name she lacked
+        b"Two,bo@globex.com,Bo,Globex\n"  # new, in a new company
+        b"Three,bo@globex.com,Bo,Globex\n"  # the same customer and company again
+        b"Four,cy@acme.com,Cy,\n"  # new, joins the company of their e-mail domain
+        b"Five,dee@x.example,Dee,\n"
+    )
     mapping = {"text": "Body", "customer_email": "Email", "customer_name": "Name",
                "company_name": "Company"}  # fmt: skip
     job = run(team, "people.csv", data, mapping=mapping)
