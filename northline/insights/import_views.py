@@ -18,6 +18,7 @@ from northline.core.roles import READ, WRITE
 
 from .models import Feedback, FeedbackImport
 from .services import imports
+from .services.mapping import DATE_FORMATS, TARGETS
 from .services.presets import PRESETS
 from .services.tables import ENCODINGS
 from .views import page_context
@@ -73,7 +74,7 @@ def import_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         options["skip_empty"] = post.get("skip_empty") == "on"
         mapping = None
         if not options["preset"]:
-            mapping = {t: post.get(f"map_{t}", "") for t in imports.TARGETS}
+            mapping = {t: post.get(f"map_{t}", "") for t in TARGETS}
         try:
             imports.configure(access, job, mapping=mapping, **options)
         except DomainError as error:
@@ -96,9 +97,9 @@ def _show(
     specs = {spec for spec in job.mapping.values() if spec not in columns}
     context = page_context(
         access, "imports", job=job, preview=shown, problem=problem, presets=PRESETS,
-        targets=[(t, label, job.mapping.get(t, "")) for t, label in imports.TARGETS.items()],
-        columns=columns + sorted(specs), date_formats=imports.DATE_FORMATS,
-        custom_date=job.date_format not in imports.DATE_FORMATS, sources=Feedback.Source.choices,
+        targets=[(t, label, job.mapping.get(t, "")) for t, label in TARGETS.items()],
+        columns=columns + sorted(specs), date_formats=DATE_FORMATS,
+        custom_date=job.date_format not in DATE_FORMATS, sources=Feedback.Source.choices,
         encodings=ENCODINGS, running=running and not imports.resumable(job),
         resumable=imports.resumable(job), progress=job.progress,
     )  # fmt: skip

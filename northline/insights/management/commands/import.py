@@ -19,6 +19,7 @@ from northline.core.roles import Role
 
 from ...services import bulk, imports
 from ...services import customers as people
+from ...services.mapping import TARGETS, parse_mapping
 from ...services.presets import PRESETS
 from ...services.tables import ENCODINGS, kind_of, open_table
 
@@ -56,7 +57,7 @@ See `northline import feedback --help` for each option."""
         fb.add_argument(
             "--map", default="", metavar="FIELD=COLUMN,...",
             help="e.g. text=Body,title=Summary,tags=Labels (A|B: first non-empty; fields: "
-            + ", ".join(imports.TARGETS) + ")",
+            + ", ".join(TARGETS) + ")",
         )  # fmt: skip
         fb.add_argument("--preset", choices=list(PRESETS), help="a ready-made mapping")
         fb.add_argument("--date-format", help="auto (ISO 8601) or a strptime format: %%d/%%m/%%Y")
@@ -101,7 +102,7 @@ See `northline import feedback --help` for each option."""
                 job = imports.create_import(
                     access, path.name, handle, preset_name=options["preset"] or ""
                 )
-            mapping = imports.parse_mapping(options["map"]) if options["map"] else None
+            mapping = parse_mapping(options["map"]) if options["map"] else None
             imports.configure(
                 access, job, mapping=job.mapping | mapping if mapping else None,
                 date_format=options["date_format"], source=options["source"],
