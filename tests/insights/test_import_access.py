@@ -184,3 +184,17 @@ def test_cli_imports_feedback_and_people(
     companies.write_text("name,domain,plan,revenue,colour\nAcme,acme.com,pro,1200,red\n")
     with pytest.raises(CommandError, match=r"^row 2: colour: not a company field$"):
         call_command("import", "companies", str(companies), "--workspace", team.workspace.slug)
+
+
+def test_an_import_queued_by_someone_who_loses_the_role_fails_and_says_why(team: Team) -> None:
+    from northline.accounts.models import Membership
+    from northline.core.roles import Role
+
+    job = job_of(team)
+    imports.start(team.access("editor"), job, write=True)
+    Membership.objects.filter(user=team.editor).update(role=Role.VIEWER)
+    worker()
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.errors == ["import: this needs the editor role or higher; your role is viewer"]
+    assert Feedback.objects.count() == 0
