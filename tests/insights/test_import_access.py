@@ -58,6 +58,8 @@ def test_api_role_matrix(team: Team, persona: str) -> None:
         assert response.status_code == expected(persona, allowed, ok, api=True), (method, url)
     upload = client.post(w, {"file": SimpleUploadedFile("b.csv", CSV)})
     assert upload.status_code == expected(persona, EDITORS, 201, api=True)
+    started = client.post(f"{w}/{job_of(team).pk}/start")
+    assert started.status_code == expected(persona, EDITORS, 202, api=True)
 
 
 def test_api_journey_upload_map_dry_run_import(team: Team) -> None:
@@ -104,6 +106,11 @@ def test_pages_role_matrix(team: Team, persona: str) -> None:
     assert posted.status_code == expected(persona, EDITORS, 302, api=False)
     upload = client.post(base, {"file": SimpleUploadedFile("b.csv", CSV)})
     assert upload.status_code == expected(persona, EDITORS, 302, api=False)
+    other = job_of(team)
+    saved = client.post(f"{base}{other.pk}/", {"map_text": "Body", "map_external_id": "Id"})
+    assert saved.status_code == expected(persona, EDITORS, 302, api=False)
+    started = client.post(f"{base}{other.pk}/start/")
+    assert started.status_code == expected(persona, EDITORS, 302, api=False)
 
 
 def test_pages_journey_and_progress(team: Team) -> None:
