@@ -37,7 +37,8 @@ def expected(persona: str, allowed: set[str], ok: int, api: bool) -> int:
 
 
 def worker() -> None:
-    """Run the queued tasks as `northline worker` does (tests that call it commit for real)."""
+    """Run the queued tasks as `northline worker` does. Tests that call it commit for real:
+    the worker closes its database connection, which PostgreSQL would roll back."""
     call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
@@ -63,9 +64,7 @@ def test_api_role_matrix(team: Team, persona: str) -> None:
     assert started.status_code == expected(persona, EDITORS, 202, api=True)
 
 
-@pytest.mark.django_db(
-    transaction=True
-)  # the worker commits; on PostgreSQL it also closes connections
+@pytest.mark.django_db(transaction=True)
 def test_api_journey_upload_map_dry_run_import(team: Team) -> None:
     client = team.client("editor")
     w = f"/api/v1/workspaces/{team.workspace.slug}/imports"
@@ -117,9 +116,7 @@ def test_pages_role_matrix(team: Team, persona: str) -> None:
     assert started.status_code == expected(persona, EDITORS, 302, api=False)
 
 
-@pytest.mark.django_db(
-    transaction=True
-)  # the worker commits; on PostgreSQL it also closes connections
+@pytest.mark.django_db(transaction=True)
 def test_pages_journey_and_progress(team: Team) -> None:
     client = team.client("editor")
     base = f"/w/{team.workspace.slug}/insights/imports/"
@@ -200,9 +197,7 @@ def test_cli_imports_feedback_and_people(
         call_command("import", "companies", str(companies), "--workspace", team.workspace.slug)
 
 
-@pytest.mark.django_db(
-    transaction=True
-)  # the worker commits; on PostgreSQL it also closes connections
+@pytest.mark.django_db(transaction=True)
 def test_an_import_queued_by_someone_who_loses_the_role_fails_and_says_why(team: Team) -> None:
     from northline.accounts.models import Membership
     from northline.core.roles import Role
