@@ -469,3 +469,12 @@ def test_a_bad_customer_reference_names_the_row_and_column(team: Team) -> None:
         "row 3: customer.email: 'bo@x' is not a valid e-mail address (column 'Email')",
         "row 4: customer.email: 'bo@x' is not a valid e-mail address (column 'Email')",
     ]
+
+
+def test_an_empty_cell_keeps_what_the_item_has(team: Team) -> None:
+    mapping = {"text": "Body", "external_id": "Id", "received_at": "When", "title": "Title"}
+    run(team, "a.csv", b"Body,Id,When,Title\nOne,X-1,2024-01-02 03:04,Hello\n", mapping=mapping)
+    job = run(team, "a.csv", b"Body,Id,When,Title\nOne,X-1,,\n", mapping=mapping)
+    assert (job.updated_count, job.unchanged_count) == (0, 1)
+    item = Feedback.objects.get()
+    assert (item.received_at, item.title) == (datetime(2024, 1, 2, 3, 4, tzinfo=UTC), "Hello")

@@ -182,7 +182,7 @@ def _raw(plan: Plan, cells: list[Cell]) -> dict[str, Any]:
             record, name = PEOPLE[target]
             if value:
                 people.setdefault(record, {})[name] = str(value)
-        elif target == "received_at":
+        elif target == "received_at" and value != "":
             fields[target] = _moment(value, job.date_format)
         elif value != "" or target == "text":
             fields[target] = value
@@ -194,8 +194,8 @@ def _filled(cell: Cell) -> bool:
 
 
 def _moment(value: Cell, date_format: str) -> Any:
-    if isinstance(value, datetime) or date_format == "auto" or not value:
-        return value or None
+    if isinstance(value, datetime) or date_format == "auto":
+        return value
     try:
         return datetime.strptime(value.strip(), date_format)
     except ValueError:
