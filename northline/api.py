@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from northline.accounts.api import router as accounts_router
 from northline.core.api import authenticate, install_error_handlers
 from northline.insights.api import router as insights_router
+from northline.insights.import_api import router as imports_router
 from northline.metrics.api import router as metrics_router
 from northline.planning.api import router as planning_router
 from northline.portal.api import router as portal_router
@@ -30,3 +31,4 @@ api.add_router("/v1/", insights_router)
 api.add_router("/v1/", portal_router)
 api.add_router("/v1/", strategy_router)
 api.add_router("/v1/", metrics_router)
+api.add_router("/v1/", imports_router)

@@ -137,6 +137,8 @@ class Feedback(WorkspaceScoped):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     external_url = models.CharField(max_length=500, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
+    # What identifies a row of an imported file that has no id column (see services.imports).
+    content_hash = models.CharField(max_length=40, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="feedback")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     assignee = models.ForeignKey(
@@ -154,6 +156,10 @@ class Feedback(WorkspaceScoped):
             models.UniqueConstraint(
                 fields=["workspace", "source", "external_id"], condition=NOT_BLANK_ID,
                 name="feedback_external_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "source", "content_hash"], condition=~Q(content_hash=""),
+                name="feedback_content_hash_unique",
             ),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
@@ -249,3 +255,65 @@ class FeedbackLink(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.feature.ref}: {self.feedback}"
+
+
+class FeedbackImport(WorkspaceScoped):
+    """A file being imported as feedback: the uploaded file, how its columns map to feedback
+    fields, what the dry run found and how far the import has come.
+
+    `rows_done` is the checkpoint: every row up to it is committed, so an interrupted import
+    resumes after it (see decisions/0008). Counts add up over the runs of one import."""
+
+    class Kind(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel workbook"
+        EML = "eml", "E-mail (.eml)"
+        MBOX = "mbox", "Mailbox (.mbox)"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        CHECKED = "checked", "Checked"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=200)
+    stored_name = models.CharField(max_length=100, editable=False)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, editable=False)
+    encoding = models.CharField(max_length=8, default="auto")
+    preset = models.CharField(max_length=20, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    date_format = models.CharField(max_length=40, default="auto")
+    source = models.CharField(
+        max_length=12, choices=Feedback.Source.choices, default=Feedback.Source.IMPORT
+    )
+    tag_separator = models.CharField(max_length=3, default=",")
+    skip_empty = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    checked = models.BooleanField(default=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    progress = models.ForeignKey(
+        "core.TaskProgress", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("insights:import", args=[self.workspace.slug, self.pk])

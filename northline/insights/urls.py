@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "insights"
 
@@ -31,5 +31,9 @@ urlpatterns = [
     path(_I + "companies/<int:pk>/", views.company_page, name="company"),
     path(_I + "companies/<int:pk>/delete/", views.company_delete, name="company_delete"),
     path(_I + "demand/", views.demand_page, name="demand"),
+    path(_I + "imports/", import_views.imports_page, name="imports"),
+    path(_I + "imports/<int:pk>/", import_views.import_page, name="import"),
+    path(_I + "imports/<int:pk>/dry-run/", import_views.import_dry_run, name="import_dry_run"),
+    path(_I + "imports/<int:pk>/start/", import_views.import_start, name="import_start"),
     path(_I + "demand/export.csv", views.demand_export, name="demand_export"),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 
 from northline.core import activity
 from northline.core.access import Access
@@ -379,6 +380,88 @@ def customer_for(access: Access, ref: Any, company: Company | None = None) -> Cu
         return found
     except DomainError as error:
         raise type(error)(*prefixed(error, "customer")) from None
+
+
+# --- many at once (file imports) -------------------------------------------------------------
+
+
+def _company_identity(values: Mapping[str, Any]) -> tuple[str, str]:
+    """How `_find_company` knows a company: external id, else domain, else name (any case)."""
+    for key in ("external_id", "domain"):
+        if values.get(key):
+            return key, values[key]
+    return "name", str(values.get("name") or "").lower()
+
+
+def companies_for(access: Access, refs: Sequence[Mapping[str, Any]]) -> list[Company]:
+    """`company_for` of many clean references at once: the existing companies found with three
+    queries, the missing ones created with one; the result is in the order of `refs`."""
+    wanted = [_company_identity(ref) for ref in refs]
+    rows = Company.objects.filter(workspace=access.workspace).order_by("id")
+    found: dict[tuple[str, str], Company] = {}
+    for key in ("external_id", "domain"):
+        values = {v for k, v in wanted if k == key}
+        if values:
+            for company in rows.filter(**{f"{key}__in": values}):
+                found.setdefault((key, getattr(company, key)), company)
+    names = {v for k, v in wanted if k == "name"}
+    if names:
+        for company in rows.annotate(lower=Lower("name")).filter(lower__in=names):
+            found.setdefault(("name", company.name.lower()), company)
+    new: dict[tuple[str, str], Company] = {}
+    for identity, ref in zip(wanted, refs, strict=True):
+        if identity not in found and identity not in new:
+            company = Company(workspace=access.workspace, **ref)
+            company.name = company.name or company.domain
+            new[identity] = company
+    Company.objects.bulk_create(new.values())
+    return [found.get(identity) or new[identity] for identity in wanted]
+
+
+def customers_for(
+    access: Access, refs: Sequence[tuple[Mapping[str, Any], Company | None]]
+) -> list[Customer]:
+    """`customer_for` of many (clean reference, company) pairs at once: customers found by
+    external id or e-mail with two queries, the new ones created with one (joining the given
+    company, else the one whose domain their e-mail has); a found customer who lacks a name or
+    company that the reference gives goes through `customer_for`, which fills it in."""
+    rows = Customer.objects.filter(workspace=access.workspace)
+    found: dict[tuple[str, str], Customer] = {}
+    for key in ("external_id", "email"):
+        values = {ref[key] for ref, _ in refs if ref.get(key)}
+        if values:
+            for customer in rows.filter(**{f"{key}__in": values}).select_related("company"):
+                found[(key, getattr(customer, key))] = customer
+    domains = {ref["email"].rsplit("@", 1)[1] for ref, _ in refs if ref.get("email")}
+    by_domain = {
+        c.domain: c for c in Company.objects.filter(workspace=access.workspace, domain__in=domains)
+    }
+    result: list[Customer] = []
+    new: dict[tuple[str, str], Customer] = {}
+    for ref, company in refs:
+        keys = [(k, ref[k]) for k in ("external_id", "email") if ref.get(k)]
+        hit = next((found[k] for k in keys if k in found), None)
+        if hit is not None and hit.pk is None:
+            result.append(hit)  # created a few references earlier in this call
+        elif hit is not None:
+            lacks = (ref.get("name") and not hit.name) or (company and not hit.company_id)
+            result.append((customer_for(access, dict(ref), company) if lacks else None) or hit)
+            continue
+        if not (ref.get("name") or keys):
+            raise Invalid(
+                "customer.name: a customer needs a name, an e-mail address or an external id"
+            )
+        identity = keys[0] if keys else ("name", str(id(ref)))
+        if identity not in new:
+            domain = ref["email"].rsplit("@", 1)[1] if ref.get("email") else ""
+            new[identity] = Customer(
+                workspace=access.workspace, company=company or by_domain.get(domain), **ref
+            )
+            for other in keys:
+                found[other] = new[identity]
+        result.append(new[identity])
+    Customer.objects.bulk_create(new.values())
+    return result
 
 
 def customers(access: Access, *, q: str = "", company: Company | None = None) -> QuerySet[Customer]:

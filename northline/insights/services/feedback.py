@@ -5,6 +5,7 @@ and the inbox's queries, whose counts are aggregated in SQL.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -83,8 +84,9 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _values(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Clean values of the fields given (references pass as they are); every error at once."""
+def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean values of the fields given (references pass as they are); every error at once.
+    The one check of feedback input: the form, the API and file imports all go through it."""
     errors = Errors()
     errors.check(check.unknown, fields, FIELDS, "feedback")
     values = {
@@ -109,7 +111,8 @@ def _member(access: Access, who: User | str | None) -> User | None:
     return membership.user
 
 
-def _tags(access: Access, names: list[str]) -> list[Tag]:
+def tags_named(access: Access, names: list[str]) -> list[Tag]:
+    """The workspace's tags of these names, created where missing."""
     rows = Tag.objects.filter(workspace=access.workspace)
     missing = set(names) - set(rows.filter(name__in=names).values_list("name", flat=True))
     Tag.objects.bulk_create(
@@ -135,22 +138,100 @@ def _write(access: Access, feedback: Feedback, values: Mapping[str, Any]) -> Non
         feedback.received_at = values["received_at"] or timezone.now()
     chosen_linked = "status" in values and feedback.status == Status.LINKED
     if chosen_linked and not (existed and feedback.links.exists()):
-        raise Invalid("status: 'linked' needs a link to a feature; link one first")
+        raise Invalid(NEEDS_LINK)
     moved = relocate(feedback, feedback.text) if existed and "text" in values else []
-    if "company" in values:
-        feedback.company = people.company_for(access, values["company"])
-    if "customer" in values:
-        given = feedback.company if "company" in values else None
-        feedback.customer = people.customer_for(access, values["customer"], given)
-        if "company" not in values and feedback.customer and feedback.customer.company_id:
-            feedback.company = feedback.customer.company
+    attach_people(access, feedback, values)
     _check_unique(feedback)
     feedback.save()
     save_moved(moved)
     if "tags" in values:
-        feedback.tags.set(_tags(access, values["tags"]))
+        feedback.tags.set(tags_named(access, values["tags"]))
     if existed:
         FeedbackLink.objects.filter(feedback=feedback).update(**copied_fields(feedback))
+
+
+NEEDS_LINK = "status: 'linked' needs a link to a feature; link one first"
+People = dict[tuple[str, Any, int | None], Any]
+
+
+def named_people(
+    access: Access, values: Mapping[str, Any], known: People | None = None
+) -> tuple[Customer | None, Company | None]:
+    """The customer and company that `values` name (either may be absent); without a named
+    company, the customer's. `known` remembers the record found for each reference, so that a
+    file import looks up (or creates) each customer and company once, not once per row."""
+
+    def found(kind: str, ref: Any, given: Company | None = None) -> Any:
+        if known is None or not isinstance(ref, Mapping):
+            return lookup(kind, ref, given)
+        key = _ref_key(kind, ref, given)
+        if key not in known:
+            known[key] = lookup(kind, ref, given)
+        return known[key]
+
+    def lookup(kind: str, ref: Any, given: Company | None) -> Any:
+        if kind == "company":
+            return people.company_for(access, ref)
+        return people.customer_for(access, ref, given)
+
+    company = found("company", values["company"]) if "company" in values else None
+    customer = None
+    if "customer" in values:
+        customer = found("customer", values["customer"], company)
+        if "company" not in values and customer and customer.company_id:
+            company = customer.company
+    return customer, company
+
+
+def attach_people(access: Access, feedback: Feedback, values: Mapping[str, Any]) -> None:
+    """Set the customer and company that `values` name; a customer named without a company
+    brings theirs."""
+    customer, company = named_people(access, values)
+    if "customer" in values:
+        feedback.customer = customer
+    if "company" in values or company is not None:
+        feedback.company = company
+
+
+def _ref_key(kind: str, ref: Any, given: Company | None) -> tuple[str, Any, int | None]:
+    """What tells two references apart: their fields (text, as imports send them)."""
+    items: Any = tuple(sorted(ref.items()))
+    try:
+        hash(items)
+    except TypeError:
+        items = json.dumps(ref, sort_keys=True, default=str)
+    return kind, items, given.pk if given else None
+
+
+def prefetch_people(access: Access, items: Sequence[Mapping[str, Any]], known: People) -> None:
+    """Find or create, in bulk, the customers and companies that these clean values name, into
+    `known`: `named_people` then finds them there (a file import: a few queries per batch
+    instead of several per customer)."""
+    companies: dict[tuple[str, Any, int | None], dict[str, Any]] = {}
+    for values in items:
+        ref = values.get("company")
+        if _plain(ref):
+            key = _ref_key("company", ref, None)
+            if key not in known and key not in companies:
+                companies[key] = people.company_ref(ref)
+    found = people.companies_for(access, list(companies.values()))
+    known.update(zip(companies, found, strict=True))
+    customers: dict[tuple[str, Any, int | None], tuple[dict[str, Any], Company | None]] = {}
+    for values in items:
+        ref, company = values.get("customer"), values.get("company")
+        given = known.get(_ref_key("company", company, None)) if _plain(company) else None
+        if _plain(ref):
+            key = _ref_key("customer", ref, given)
+            if key not in known and key not in customers:
+                customers[key] = (people.customer_ref(ref), given)
+    known.update(
+        zip(customers, people.customers_for(access, list(customers.values())), strict=True)
+    )
+
+
+def _plain(ref: Any) -> bool:
+    """A reference by its fields (not a record, not an id, no nested company)."""
+    return isinstance(ref, Mapping) and "id" not in ref and "company" not in ref
 
 
 def _check_unique(feedback: Feedback) -> None:
@@ -200,10 +281,11 @@ def _verb(changes: Mapping[str, list[Any]]) -> str:
     return "feedback.assigned" if set(changes) == {"assignee"} else "feedback.updated"
 
 
-def _upsert(
+def upsert(
     access: Access, fields: Mapping[str, Any], default_source: str
 ) -> tuple[Feedback, bool, dict[str, list[Any]]]:
-    values = _values(fields)
+    """Create or update one item without recording activity (the caller records it)."""
+    values = clean_fields(fields)
     source = values.get("source") or default_source
     feedback = None
     if values.get("external_id"):
@@ -229,7 +311,7 @@ def add_feedback(
     An item whose (source, external_id) exists updates it. Returns it and whether it is new."""
     access.require(WRITE)
     with transaction.atomic():
-        feedback, created, changes = _upsert(access, fields, default_source)
+        feedback, created, changes = upsert(access, fields, default_source)
         verb = "feedback.created" if created else "feedback.updated"
         if created or changes:
             activity.record(access.workspace, access.user, verb, feedback, changes)
@@ -254,7 +336,7 @@ def import_feedback(
     with transaction.atomic():
         result = bulk.run(
             items,
-            lambda item: _id(_upsert(access, item, default_source)),
+            lambda item: _id(upsert(access, item, default_source)),
             _feedback_key(default_source),
         )
         changes = {"created": result.created, "updated": result.updated}
@@ -271,7 +353,7 @@ def _id(upserted: tuple[Feedback, bool, Any]) -> tuple[int, bool]:
 def update_feedback(access: Access, feedback: Feedback, **fields: Any) -> Feedback:
     """Change the fields given; a new text keeps each highlight on its quote (or refuses)."""
     access.require(WRITE)
-    values = _values(fields)
+    values = clean_fields(fields)
     before = _snapshot(feedback)
     with transaction.atomic():
         _write(access, feedback, values)

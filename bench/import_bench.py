@@ -1,0 +1,144 @@
+"""Import benchmark: feedback rows from a generated CSV through the real import (dry run and
+write, as `northline import feedback` runs it), against a bare SQLite bulk insert of the same
+rows measured in the same run.
+
+Run from the repository root: `python bench/import_bench.py [--rows 1000000]`.
+
+The CSV has an id, title, text, customer e-mail and name, company name and domain, a created
+time, a rating and two tags per row; 10,000 customers in 1,000 companies. The import checks
+every row (the same check as the API), looks each customer and company up once, inserts in
+batches with the tags, records one activity and queues processing once per batch. The bare
+reference is `executemany` of the same rows (already parsed) into a plain table of the same
+columns in one transaction: the floor for writing these rows to SQLite. Target: 1,000,000 rows
+in <= 5 minutes on a 2-core machine, peak memory <= 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HEADER = ["Id", "Title", "Body", "Email", "Name", "Company", "Domain", "Created", "Stars", "Tags"]
+WORDS = [
+    "export", "slow", "login", "sso", "dashboard", "invoice", "billing", "crash", "search",
+    "filter", "mobile", "report", "api", "sync", "calendar", "dark", "mode", "onboarding",
+    "permissions", "import", "integration", "slack", "email", "pdf",
+]  # fmt: skip
+
+
+def cpu_model() -> str:
+    with open("/proc/cpuinfo") as cpuinfo:
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+    return names[0] if names else platform.processor()
+
+
+def generate(path: Path, rows: int) -> None:
+    """Write the CSV (the bare reference reads it back)."""
+    rng = random.Random(7)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        for n in range(rows):
+            c = rng.randrange(10_000)
+            words = " ".join(rng.choices(WORDS, k=rng.randrange(8, 30)))
+            out.writerow([
+                f"T-{n}", f"About {rng.choice(WORDS)}", f"Customer {n} says: {words}",
+                f"user{c}@company{c % 1000}.example", f"User {c}", f"Company {c % 1000}",
+                f"company{c % 1000}.example", (start + timedelta(minutes=n)).isoformat(),
+                str(rng.randrange(1, 6)), f"{rng.choice(WORDS)},{rng.choice(WORDS)}",
+            ])  # fmt: skip
+
+
+def bare_insert(path: Path, db: Path) -> tuple[float, float]:
+    """The same rows, parsed from the same CSV outside the timer, by executemany."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        rows = [tuple(r) for r in reader]
+    connection = sqlite3.connect(db)
+    connection.execute(f"CREATE TABLE feedback ({', '.join(f'c{i} TEXT' for i in range(10))})")
+    wall, cpu = time.perf_counter(), time.process_time()
+    with connection:
+        connection.executemany("INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    seconds = time.perf_counter() - wall, time.process_time() - cpu
+    connection.close()
+    del rows
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="northline-import-bench-"))
+    os.environ.update(NORTHLINE_DATA_DIR=str(work), DJANGO_SETTINGS_MODULE="northline.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from northline.accounts.models import User
+    from northline.accounts.services import create_workspace
+    from northline.core.access import Actor, load
+    from northline.core.roles import Role
+    from northline.insights.models import Feedback
+    from northline.insights.services import imports
+
+    csv_path = work / "feedback.csv"
+    wall = time.perf_counter()
+    generate(csv_path, args.rows)
+    print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+          f"{time.perf_counter() - wall:.0f} s")  # fmt: skip
+    bare = bare_insert(csv_path, work / "bare.sqlite3")
+    call_command("migrate", verbosity=0)
+    user = User.objects.create_user("bench@example.com", "a long bench password", name="Bench")
+    workspace = create_workspace(user, "Bench")
+    access = load(Actor(user), workspace.slug, Role.OWNER)
+    mapping = {
+        "external_id": "Id", "title": "Title", "text": "Body", "customer_email": "Email",
+        "customer_name": "Name", "company_name": "Company", "company_domain": "Domain",
+        "received_at": "Created", "rating": "Stars", "tags": "Tags",
+    }  # fmt: skip
+    with csv_path.open("rb") as handle:
+        job = imports.create_import(access, "feedback.csv", handle)
+    imports.configure(access, job, mapping=mapping)
+    last = [0]
+
+    def report(percent: int, message: str) -> None:
+        if percent >= last[0] + 10:
+            last[0] = percent
+            print(f"  {percent:3d}% {message} ({time.perf_counter() - wall:.0f} s)", flush=True)
+
+    wall, cpu = time.perf_counter(), time.process_time()
+    job = imports.execute(access, job, write=True, report=report)
+    seconds, cpu_seconds = time.perf_counter() - wall, time.process_time() - cpu
+    if job.errors:
+        sys.exit(f"import failed: {job.errors[:3]}")
+    assert Feedback.objects.filter(workspace=workspace).count() == args.rows
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"SQLite {sqlite3.sqlite_version}")  # fmt: skip
+    print(f"rows: {args.rows:,}, created {job.created_count:,}")
+    print(f"import (check + write): {seconds:.1f} s wall, {cpu_seconds:.1f} s CPU = "
+          f"{args.rows / seconds:,.0f} rows/s wall (target for 1,000,000: <= 300 s)")  # fmt: skip
+    print(f"bare SQLite executemany: {bare[0]:.2f} s wall, {bare[1]:.2f} s CPU = "
+          f"{args.rows / bare[0]:,.0f} rows/s")  # fmt: skip
+    print(f"ratio import / bare insert: {seconds / bare[0]:.1f}x wall, "
+          f"{cpu_seconds / bare[1]:.1f}x CPU")  # fmt: skip
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (other processes share the cores)")
+    print(f"peak memory (max RSS): {peak:.2f} GB (target <= 4 GB)")
+
+
+if __name__ == "__main__":
+    main()
