@@ -110,7 +110,7 @@ def test_semantic_index_save_load_and_pickle_roundtrip(tmp_path: Path) -> None:
     query = "google login error page"
     assert loaded.ids == index.ids
     assert np.allclose(loaded.similarities(query), index.similarities(query), atol=1e-6)
-    unpickled = pickle.loads(pickle.dumps(index))
+    unpickled = pickle.loads(pickle.dumps(index))  # noqa: S301 - our own bytes
     assert unpickled.query(query, k=2) == index.query(query, k=2)
     loaded.add(["f5"], ["Google sign in broken"])
     assert loaded.query(query, k=1)[0][0] in {"f4", "f5"} and len(loaded) == 5
