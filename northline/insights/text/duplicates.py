@@ -195,7 +195,7 @@ class DuplicateIndex:
         `exclude` drops one id from the answer (the text itself, when it is indexed already).
         """
         scores = self.similarities(text)
-        best = [(self._ids[i], float(scores[i])) for i in _top_k(scores, k + 1) if scores[i] > 0]
+        best = [(self._ids[i], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0]
         return [hit for hit in best if hit[0] != exclude][:k]
 
     def save(self, path: str | Path) -> None:
@@ -399,7 +399,8 @@ def _top_terms(
     return terms[keep], weights[keep]
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` highest scores, best first (ties by position)."""
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if k >= scores.shape[0]:

@@ -42,7 +42,7 @@ from northline.insights.text.classifier import (
     scores_2d,
     softmax,
 )
-from northline.insights.text.duplicates import DuplicateIndex, save_arrays
+from northline.insights.text.duplicates import DuplicateIndex, save_arrays, top_k
 from northline.insights.text.features import text_features
 from northline.insights.text.preprocess import clean_text
 
@@ -240,16 +240,6 @@ class SemanticIndex:
         self._ids.extend(str(i) for i in ids)
 
 
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the `k` highest scores, best first (ties by position)."""
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    if k >= scores.shape[0]:
-        return np.argsort(-scores, kind="stable")
-    top = np.argpartition(-scores, k - 1)[:k]
-    return top[np.lexsort((top, -scores[top]))]
-
-
 @dataclass(frozen=True)
 class FineTune:
     """How `SemanticClassifier` fine-tunes the encoder; defaults chosen by CV on NLBSE'24.
@@ -364,9 +354,6 @@ class SemanticClassifier:
         state["_encoder"] = None
         state["_tuned"] = {k: v.astype(np.float16) for k, v in self._tuned.items()}
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
     def _embed(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if self._encoder is None:
