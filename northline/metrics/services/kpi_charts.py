@@ -17,7 +17,7 @@ from northline.accounts.models import Workspace
 from northline.core import charts
 
 from .. import timeseries
-from ..models import TOTAL, DataPoint, DimensionValue, Kpi
+from ..models import TOTAL, Alert, DataPoint, DimensionValue, Kpi
 from ..timeseries import GRANULARITIES, Dates, Floats, Granularity
 from .annotations import Note, annotations_for
 from .readings import DAY_TEXT, Point, Series, in_range, last_date, monthly, raw_rows, series
@@ -111,11 +111,26 @@ def kpi_view(
     found = series(kpi, start, end, granularity)
     view = KpiView(kpi, chosen, start, end, found)
     view.notes = annotations_for(workspace, kpi, start, end) if found.points else []
+    view.notes += anomaly_notes(kpi, start, end) if found.points else []
+    view.notes.sort(key=lambda n: (n.date, n.kind, n.text))
     view.change = change_of(kpi, found)
     if with_breakdowns and not kpi.is_ratio:
         span = (found.points[-1].time - found.points[0].time).days if found.points else 0
         view.breakdowns = breakdowns(kpi, start, end, coarse_enough(found.granularity, span))
     return view
+
+
+def anomaly_notes(kpi: Kpi, start: date | None, end: date | None) -> list[Note]:
+    """Open and acknowledged alerts as marks on the chart."""
+    rows = Alert.objects.filter(kpi=kpi).exclude(status=Alert.Status.RESOLVED)
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    return [
+        Note(a.date, f"Anomaly: {a.observed:g}, expected {a.low:.4g}–{a.high:.4g}", "anomaly")
+        for a in rows[:50]
+    ]
 
 
 def change_of(kpi: Kpi, found: Series) -> Change | None:
