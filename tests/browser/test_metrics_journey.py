@@ -37,6 +37,10 @@ def test_kpi_points_chart_anomaly_dashboard_and_share(browser: Any, live_server:
     assert "Weekly active accounts" in page.locator("table.catalogue").inner_text()
     assert "Open anomaly alerts" in page.content()  # the demo's sign-up outage
     shot(page, "metrics-01-catalogue")
+    page.click("table.catalogue >> text=Sign-ups")
+    assert "By platform" in page.content() and "Anomaly:" in page.content()
+    shot(page, "metrics-01b-demo-signups")
+    page.goto(f"{live_server.url}/w/{slug}/metrics/")
 
     page.click("text=New KPI")
     page.fill("#id_name", "Activated teams")
