@@ -8,18 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = [
-    "serve",
-    "worker",
-    "createuser",
-    "demo",
-    "backup",
-    "restore",
-    "check",
-    "eval",
-    "plan",
-    "metrics",
-]
+COMMANDS = ["serve", "worker", "createuser", "demo", "backup", "restore", "check", "eval", "plan"]
+COMMANDS += ["metrics"]
 HEADER = """# Command line
 
 `northline` is installed with the package. Its own commands are below; Django's management
