@@ -19,6 +19,7 @@ COMMANDS = [
     "eval",
     "plan",
     "import",
+    "metrics",
 ]
 HEADER = """# Command line
 

@@ -1,11 +1,12 @@
 """The expected band of a daily KPI, and the days that leave it. Pure: NumPy only.
 
 Seasonality-aware and robust: a day is compared with the same weekday of the previous
-`weeks` weeks. The expected value is their median; the band is median ± k·MAD, where the MAD
-(median absolute deviation, scaled by 1.4826 so that it estimates a standard deviation for
-normal data) is pooled over all days of those weeks, each measured from its own weekday's
-median. A floor of `floor` × |median| keeps a perfectly flat history from flagging every
-wiggle. A day needs at least `min_history` of its weekdays to get a band at all.
+`weeks` weeks. The expected value is their median; the band is median ± k·MAD·|median|, where
+the MAD (median absolute deviation, scaled by 1.4826 so that it estimates a standard deviation
+for normal data) is of the relative deviations of all days of those weeks, each from its own
+weekday's median. A floor of `floor` keeps a perfectly flat history from flagging every wiggle;
+where the median is 0, the band is k · the absolute MAD of the day's own weekdays. A day needs
+at least `min_history` of its weekdays to get a band at all.
 """
 
 from __future__ import annotations
@@ -63,13 +64,16 @@ def band(
         history = np.where(positions >= 0, grid[np.clip(positions, 0, None)], np.nan)
         enough = np.sum(~np.isnan(history), axis=1) >= min_history
         median = np.where(enough, np.nanmedian(history, axis=1), np.nan)
-        # The spread is pooled over every weekday of the previous `weeks` weeks: how far days
-        # fell from their own weekday's median. Eight values per weekday alone are too few.
-        residual = np.abs(grid - median)
-        padded = np.r_[np.full(span, np.nan), residual]
+        # The spread is pooled over every day of the previous `weeks` weeks, as a share of
+        # each day's own weekday median: eight values per weekday alone are too few, and a
+        # share keeps quiet weekends and busy weekdays on one scale.
+        relative = np.abs(grid - median) / np.abs(median)
+        padded = np.r_[np.full(span, np.nan), relative]
         recent = np.lib.stride_tricks.sliding_window_view(padded, span)[:-1]
-        mad = MAD_SCALE * np.nanmedian(recent, axis=1)
-    width = k * np.fmax(np.nan_to_num(mad, nan=0.0), floor * np.abs(median))
+        spread = MAD_SCALE * np.nanmedian(recent, axis=1)
+        own = MAD_SCALE * np.nanmedian(np.abs(history - median[:, None]), axis=1)
+    share = np.fmax(np.nan_to_num(spread, nan=0.0), floor)
+    width = k * np.where(median != 0, share * np.abs(median), np.nan_to_num(own, nan=0.0))
     at = days - first
     expected = median[at]
     return Band(dates, values, expected, expected - width[at], expected + width[at])

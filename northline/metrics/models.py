@@ -354,6 +354,8 @@ class Survey(WorkspaceScoped):
     kind = models.CharField(max_length=4, choices=Kind.choices)
     question = models.CharField(max_length=300, blank=True)
     kpi = models.OneToOneField(Kpi, on_delete=models.RESTRICT, related_name="survey")
+    # The public answer link: only the SHA-256 of its secret; empty when no link is open.
+    link_hash = models.CharField(max_length=64, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

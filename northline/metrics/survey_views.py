@@ -9,19 +9,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from northline.accounts.views import client_address
 from northline.core import charts
 from northline.core.access import Access
 from northline.core.errors import DomainError
-from northline.core.pages import show_errors, workspace_for
+from northline.core.pages import error_page, show_errors, workspace_for
 from northline.core.roles import WRITE
 
 from .forms import ResponseForm, SurveyCsvForm, SurveyForm
 from .models import Survey
 from .services import surveys as service
 from .services.csv_import import MAX_BYTES
-from .surveys_stats import UNITS
+from .surveys_stats import SCALES, UNITS
 from .views import page_context
 
 
@@ -59,6 +61,7 @@ def detail(
         responses=survey.responses.select_related("feedback")[:50],
         response_form=extra.get("response_form") or ResponseForm(),
         csv_form=extra.get("csv_form") or SurveyCsvForm(), csv_result=extra.get("csv_result"),
+        new_link=extra.get("new_link"),
     )  # fmt: skip
     return render(request, "metrics/survey.html", context, status=status)
 
@@ -117,3 +120,50 @@ def survey_import(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
                 return redirect(survey)
     return detail(request, access, survey, 422, csv_form=form)
+
+
+@login_required
+@require_POST
+def survey_link(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, survey = load(request, slug, pk, write=True)
+    secret = service.open_link(access, survey)
+    url = request.build_absolute_uri(reverse("metrics:survey_public", args=[secret]))
+    return detail(request, access, survey, new_link=url)
+
+
+@login_required
+@require_POST
+def survey_link_close(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    access, survey = load(request, slug, pk, write=True)
+    service.close_link(access, survey)
+    messages.success(request, "The answer link is closed.")
+    return redirect(survey)
+
+
+def survey_public(request: HttpRequest, secret: str) -> HttpResponse:
+    """The public answer form: no account, one answer per submission, rate-limited."""
+    try:
+        survey = service.survey_by_link(secret)
+    except DomainError as error:
+        return error_page(request, error)
+    low, high = SCALES[survey.kind]
+    problem = None
+    if request.method == "POST":
+        try:
+            service.answer(
+                secret, request.POST.dict(), client=client_address(request),
+                website=request.POST.get("website", ""),
+            )  # fmt: skip
+        except DomainError as error:
+            if error.status != 422:
+                return error_page(request, error)
+            problem = error.message.removeprefix("answer.")
+        else:
+            return render(request, "metrics/survey_thanks.html", {"survey": survey})
+    context = {
+        "survey": survey,
+        "scale": range(low, high + 1),
+        "problem": problem,
+        "values": request.POST,
+    }
+    return render(request, "metrics/survey_public.html", context, status=422 if problem else 200)

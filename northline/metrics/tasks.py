@@ -1,4 +1,5 @@
-"""Background tasks of metrics: anomaly detection after an ingest, and SQL source refreshes."""
+"""Background tasks of metrics: anomaly detection after an ingest. (SQL sources are refreshed
+by `northline metrics refresh`, see docs/metrics.md.)"""
 
 from __future__ import annotations
 
@@ -25,14 +26,3 @@ def detect_anomalies(kpi_ids: list[int]) -> dict[str, Any]:
 def after_ingest(kpi_ids: list[int]) -> None:
     """Queue the anomaly check for the KPIs that got new data (run by `northline worker`)."""
     detect_anomalies.enqueue(kpi_ids=sorted(kpi_ids))
-
-
-@task()
-def refresh_sql_source(source_id: int) -> dict[str, Any]:
-    """Run one SQL source now ("Refresh now" on the KPI page)."""
-    from .models import SqlSource
-    from .services.sql_sources import refresh
-
-    source = SqlSource.objects.select_related("kpi", "workspace").get(pk=source_id)
-    run = refresh(source)
-    return {"status": run.status, "rows_read": run.rows_read, "error": run.error}

@@ -68,6 +68,25 @@ def aggregate(
     return periods, sums / np.bincount(inverse, minlength=len(periods))
 
 
+def fold(
+    months: Dates, sums: Floats, counts: Floats, granularity: Granularity, how: How
+) -> tuple[Dates, Floats]:
+    """Monthly sums and counts (as the database adds them up) folded into months, quarters or
+    years: the sum of the sums, or for `mean` the sums over the counts."""
+    if granularity not in ("month", "quarter", "year") or how == "last":
+        raise ValueError(
+            f"granularity: fold makes months or coarser by sum or mean, not {granularity} by {how}"
+        )
+    if len(months) == 0:
+        return np.array([], dtype="datetime64[D]"), np.array([], dtype=np.float64)
+    starts = period_start(months.astype("datetime64[D]"), granularity)
+    periods, inverse = np.unique(starts, return_inverse=True)
+    total = np.bincount(inverse, weights=sums, minlength=len(periods)).astype(np.float64)
+    if how == "sum":
+        return periods, total
+    return periods, total / np.bincount(inverse, weights=counts, minlength=len(periods))
+
+
 def change(values: Floats) -> Floats:
     """Relative change of each period against the one before (NaN for the first and after a
     zero): 0.1 is +10 %."""

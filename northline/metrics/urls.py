@@ -42,5 +42,8 @@ urlpatterns = [
     path(_M + "surveys/<int:pk>/", surveys.survey_page, name="survey"),
     path(_M + "surveys/<int:pk>/responses/", surveys.response_add, name="response_add"),
     path(_M + "surveys/<int:pk>/import/", surveys.survey_import, name="survey_import"),
+    path(_M + "surveys/<int:pk>/link/", surveys.survey_link, name="survey_link"),
+    path(_M + "surveys/<int:pk>/link/close/", surveys.survey_link_close, name="survey_link_close"),
+    path("s/<str:secret>/", surveys.survey_public, name="survey_public"),
     path("d/<str:secret>/", boards.dashboard_public, name="dashboard_public"),
 ]

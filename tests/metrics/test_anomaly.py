@@ -30,8 +30,9 @@ def test_band_is_weekday_median_plus_minus_k_pooled_mad() -> None:
     # the last Monday's 8 predecessors sorted: 10 10 10 11 12 12 13 14, median 11.5
     assert found.expected[-1] == 11.5
     # spread pooled over the 8 weeks before it: Mondays 5-8 have a median of their own
-    # (11, 11, 11.5, 11) and lie 0, 2, 1.5, 1 from it: MAD = 1.4826 * 1.25
-    width = 4 * 1.4826 * 1.25
+    # (11, 11, 11.5, 11) and lie 0, 2, 1.5, 1 from it, shares 0, 2/11, 1.5/11.5, 1/11 of it:
+    # their median is (1/11 + 1.5/11.5) / 2, so the band is 11.5 ± 4 · 1.4826 · that · 11.5
+    width = 4 * 1.4826 * (1 / 11 + 1.5 / 11.5) / 2 * 11.5
     assert found.low[-1] == pytest.approx(11.5 - width) and found.high[-1] == pytest.approx(
         11.5 + width
     )
@@ -42,7 +43,7 @@ def test_band_is_weekday_median_plus_minus_k_pooled_mad() -> None:
 def test_flat_history_uses_the_floor_and_ignores_other_weekdays() -> None:
     days = np.arange(np.datetime64("2026-01-05"), np.datetime64("2026-03-09"))
     values = np.where((days.astype(np.int64) + 3) % 7 == 5, 500.0, 100.0)  # Saturdays are big
-    values[-1] = 101.0  # a Sunday, the last day, inside the Sunday band 100 ± 4·2 %
+    values[-1] = 101.0  # a Sunday, the last day, inside the Sunday band 100 ± 4 · 2 %
     found = anomaly.band(days, values, weeks=8, k=4, floor=0.02)
     assert found.expected[-1] == 100.0 and found.high[-1] == pytest.approx(108.0)
     assert not found.outside[-10:].any()  # Saturdays are compared with Saturdays only

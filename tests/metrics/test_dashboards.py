@@ -106,7 +106,9 @@ def test_share_link_is_shown_once_and_opens_anonymously(team: Team, s: dict[str,
     assert Client().get("/d/nld_wrong/").status_code == 404
 
 
-def test_expired_link_and_rate_limit(team: Team, s: dict[str, Any], settings: Any) -> None:
+def test_expired_link_and_rate_limit(team: Team, s: dict[str, Any], monkeypatch: Any) -> None:
+    monkeypatch.setattr(dashboards, "VIEWS_PER_MINUTE", 5)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)  # inside one window
     _, secret = dashboards.create_share(team.access("editor"), s["board"], days=1)
     DashboardShare.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = Client().get(f"/d/{secret}/")

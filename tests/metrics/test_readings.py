@@ -84,3 +84,21 @@ def test_period_bounds() -> None:
     assert period_bounds(date(2026, 2, 10), "month") == (date(2026, 2, 1), date(2026, 2, 28))
     assert period_bounds(date(2026, 12, 3), "week") == (date(2026, 11, 30), date(2026, 12, 6))
     assert period_bounds(date(2026, 7, 3), "year") == (date(2026, 1, 1), date(2026, 12, 31))
+
+
+def test_months_from_sql_sums_agree_with_the_daily_path(team: Team) -> None:
+    mean = kpi(team, "latency", "mean")
+    points(mean, date(2026, 1, 30), [10, 20, 30, 40])  # Jan 30, 31, Feb 1, 2
+    assert series(mean, granularity="month").values == [15.0, 35.0]
+    assert series(mean, granularity="year").values == [25.0]
+    assert series(mean, granularity="week").values == [20.0, 40.0]  # weeks from Mon 26 Jan, 2 Feb
+    visits = kpi(team, "visits")
+    platform = Dimension.objects.create(workspace=team.workspace, kpi=visits, name="platform")
+    ios = DimensionValue.objects.create(workspace=team.workspace, dimension=platform, value="ios")
+    web = DimensionValue.objects.create(workspace=team.workspace, dimension=platform, value="web")
+    points(visits, date(2026, 3, 31), [1, 2], ios)
+    points(visits, date(2026, 3, 31), [10, 20], web)
+    assert [tuple(p) for p in series(visits, granularity="quarter")] == [
+        (date(2026, 1, 1), 11.0), (date(2026, 4, 1), 22.0),
+    ]  # fmt: skip
+    assert series(visits, granularity="month", dimension=web).values == [10.0, 20.0]

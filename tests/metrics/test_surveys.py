@@ -160,3 +160,40 @@ def test_the_survey_kpi_cannot_be_deleted_alone(team: Team, nps: Any) -> None:
     ]
     team.workspace.delete()  # the workspace goes with all of it
     assert Kpi.objects.count() == 0
+
+
+def test_public_answer_link(team: Team, nps: Any, monkeypatch: Any) -> None:
+    import re
+
+    from django.test import Client
+
+    from northline.core import ratelimit
+
+    editor, base = team.client("editor"), f"/w/acme/metrics/surveys/{nps.pk}/"
+    assert team.client("viewer").post(base + "link/").status_code == 403
+    html = editor.post(base + "link/").content.decode()
+    found = re.search(r'value="http://testserver/s/(nls_[^"]+)/"', html)
+    assert found is not None
+    secret = found[1]
+    nps.refresh_from_db()
+    assert nps.link_hash and secret not in nps.link_hash
+    visitor = Client()
+    assert "0 = not at all likely" in visitor.get(f"/s/{secret}/").content.decode()
+    bad = visitor.post(f"/s/{secret}/", {"score": "11"})
+    assert (
+        bad.status_code == 422 and "score: must be between 0 and 10, got 11" in bad.content.decode()
+    )
+    done = visitor.post(f"/s/{secret}/", {"score": "3", "comment": "Search is slow"})
+    assert "Thank you" in done.content.decode()
+    assert SurveyResponse.objects.get().score == 3
+    assert Feedback.objects.get(source="survey").text == "Search is slow"
+    assert series(Kpi.objects.get(key="quarterly-nps")).values == [-100.0]
+    visitor.post(f"/s/{secret}/", {"score": "10", "website": "http://spam"})  # the honeypot
+    assert SurveyResponse.objects.count() == 1
+    monkeypatch.setattr(surveys, "ANSWERS_PER_HOUR", 4)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)
+    statuses = [visitor.post(f"/s/{secret}/", {"score": "9"}).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]
+    editor.post(base + "link/close/")
+    closed = visitor.get(f"/s/{secret}/")
+    assert closed.status_code == 410 and "closed or not valid" in closed.content.decode()

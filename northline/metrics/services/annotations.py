@@ -23,7 +23,7 @@ from ..models import Annotation, Kpi
 class Note:
     date: date
     text: str
-    kind: str  # note, decision or release
+    kind: str  # note, decision, release or anomaly
     url: str | None = None
     id: int | None = None  # the Annotation's id, for a manual note
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
 import numpy as np
 from django.utils.safestring import SafeString
@@ -16,11 +17,14 @@ from northline.accounts.models import Workspace
 from northline.core import charts
 
 from .. import timeseries
-from ..models import TOTAL, DataPoint, DimensionValue, Kpi
-from ..timeseries import Granularity
+from ..models import TOTAL, Alert, DataPoint, DimensionValue, Kpi
+from ..timeseries import GRANULARITIES, Dates, Floats, Granularity
 from .annotations import Note, annotations_for
-from .readings import Point, Series, in_range, last_date, series
+from .readings import DAY_TEXT, Point, Series, in_range, last_date, monthly, raw_rows, series
 
+TOP_VALUES = 7
+MAX_BREAKDOWN_PERIODS = 120
+PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 30.44, "quarter": 91.31, "year": 365.25}
 WINDOWS = {"90d": 90, "1y": 365, "2y": 730, "5y": 1826, "all": 0}
 DEFAULT_WINDOW = "1y"
 
@@ -47,6 +51,7 @@ class Change:
 @dataclass(frozen=True)
 class Breakdown:
     dimension: str
+    granularity: Granularity
     lines: list[tuple[str, list[Point]]]
     latest: list[tuple[str, float]]  # each value's last period, largest first
 
@@ -80,9 +85,9 @@ class KpiView:
                 b.dimension,
                 charts.line_chart(
                     [(name, [(p.time, p.value) for p in points]) for name, points in b.lines],
-                    y_label=f"{label} by {b.dimension}",
+                    y_label=f"{label} by {b.dimension}, per {b.granularity}",
                 ),
-                charts.bar_chart(b.latest, value_label=f"{label}, last {self.series.granularity}"),
+                charts.bar_chart(b.latest, value_label=f"{label}, last {b.granularity}"),
             )
             for b in self.breakdowns
         ]
@@ -106,10 +111,26 @@ def kpi_view(
     found = series(kpi, start, end, granularity)
     view = KpiView(kpi, chosen, start, end, found)
     view.notes = annotations_for(workspace, kpi, start, end) if found.points else []
+    view.notes += anomaly_notes(kpi, start, end) if found.points else []
+    view.notes.sort(key=lambda n: (n.date, n.kind, n.text))
     view.change = change_of(kpi, found)
     if with_breakdowns and not kpi.is_ratio:
-        view.breakdowns = breakdowns(kpi, start, end, found.granularity)
+        span = (found.points[-1].time - found.points[0].time).days if found.points else 0
+        view.breakdowns = breakdowns(kpi, start, end, coarse_enough(found.granularity, span))
     return view
+
+
+def anomaly_notes(kpi: Kpi, start: date | None, end: date | None) -> list[Note]:
+    """Open and acknowledged alerts as marks on the chart."""
+    rows = Alert.objects.filter(kpi=kpi).exclude(status=Alert.Status.RESOLVED)
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    return [
+        Note(a.date, f"Anomaly: {a.observed:g}, expected {a.low:.4g}–{a.high:.4g}", "anomaly")
+        for a in rows[:50]
+    ]
 
 
 def change_of(kpi: Kpi, found: Series) -> Change | None:
@@ -141,42 +162,90 @@ def target_band(kpi: Kpi, found: Series) -> list[tuple[date, float, float]]:
     return sorted(band)
 
 
+def coarse_enough(granularity: Granularity, span_days: int) -> Granularity:
+    """The granularity, or a coarser one, that puts at most MAX_BREAKDOWN_PERIODS periods in
+    `span_days`: eight lines of 500 weekly points each are unreadable (and slow to draw)."""
+    coarser = GRANULARITIES[GRANULARITIES.index(granularity) :]
+    return next(
+        (g for g in coarser if span_days / PERIOD_DAYS[g] <= MAX_BREAKDOWN_PERIODS), coarser[-1]
+    )
+
+
 def breakdowns(
     kpi: Kpi, start: date | None, end: date | None, granularity: Granularity
 ) -> list[Breakdown]:
     """Per dimension, one line per value (its points aggregated per period in NumPy) and each
-    value's latest period."""
-    rows = list(
-        in_range(DataPoint.objects.filter(kpi=kpi).exclude(dimension_key=TOTAL), start, end)
-        .order_by("dimension_key", "date")
-        .values_list("dimension_key", "date", "value")
+    value's latest period. Beyond TOP_VALUES values, the smaller ones are summed as "Other"
+    (a chart has eight colours, and twenty lines read as noise)."""
+    points = in_range(DataPoint.objects.filter(kpi=kpi).exclude(dimension_key=TOTAL), start, end)
+    how = cast(
+        timeseries.How, kpi.aggregation if kpi.aggregation != Kpi.Aggregation.RATIO else "sum"
     )
-    if not rows:
-        return []
-    keys_list, dates_list, values_list = zip(*rows, strict=True)
-    keys = np.array(keys_list, dtype=np.int64)
-    dates = np.array(dates_list, dtype="datetime64[D]")
-    values = np.array(values_list, dtype=np.float64)
-    how = kpi.aggregation if kpi.aggregation != Kpi.Aggregation.RATIO else "sum"
     names = {
         v.pk: (v.dimension.name, v.value)
         for v in DimensionValue.objects.filter(dimension__kpi=kpi).select_related("dimension")
     }
+    grouped: dict[str, list[tuple[str, Dates, Floats]]] = {}
+    if granularity in ("month", "quarter", "year") and how != "last":
+        keys, months, sums, counts = monthly(points, by_dimension=True)
+        for key, lo, hi in _runs(keys):
+            periods, totals = timeseries.fold(
+                months[lo:hi], sums[lo:hi], counts[lo:hi], granularity, how
+            )
+            dimension, value = names[key]
+            grouped.setdefault(dimension, []).append((value, periods, totals))
+    else:
+        ordered = points.annotate(day=DAY_TEXT).order_by("dimension_key", "date")
+        rows = raw_rows(ordered.values_list("dimension_key", "day", "value"))
+        if rows:
+            keys_list, dates_list, values_list = zip(*rows, strict=True)
+            keys = np.array(keys_list, dtype=np.int64)
+            dates = np.array(dates_list, dtype="datetime64[D]")
+            values = np.array(values_list, dtype=np.float64)
+            for key, lo, hi in _runs(keys):
+                periods, totals = timeseries.aggregate(
+                    dates[lo:hi], values[lo:hi], granularity, how
+                )
+                dimension, value = names[key]
+                grouped.setdefault(dimension, []).append((value, periods, totals))
+    return [
+        _breakdown(dimension, granularity, lines, how)
+        for dimension, lines in sorted(grouped.items())
+    ]
+
+
+def _runs(keys: np.ndarray) -> list[tuple[int, int, int]]:
+    """(key, first, end) of each run of equal keys in sorted `keys`."""
+    if len(keys) == 0:
+        return []
     unique, first = np.unique(keys, return_index=True)
-    bounds = np.r_[first, len(keys)]
-    grouped: dict[str, list[tuple[str, list[Point]]]] = {}
-    for i, key in enumerate(unique.tolist()):
-        lo, hi = bounds[i], bounds[i + 1]
-        periods, totals = timeseries.aggregate(dates[lo:hi], values[lo:hi], granularity, how)  # type: ignore[arg-type]
-        dimension, value = names[key]
-        line = [Point(d, float(v)) for d, v in zip(periods.tolist(), totals.tolist(), strict=True)]
-        grouped.setdefault(dimension, []).append((value, line))
-    result = []
-    for dimension, lines in sorted(grouped.items()):
-        last_period = max(line[-1].time for _, line in lines)
-        latest = sorted(
-            ((name, line[-1].value or 0.0) for name, line in lines if line[-1].time == last_period),
-            key=lambda item: -item[1],
-        )
-        result.append(Breakdown(dimension, sorted(lines), latest))
-    return result
+    ends = np.r_[first[1:], len(keys)]
+    return list(zip(unique.tolist(), first.tolist(), ends.tolist(), strict=True))
+
+
+def _breakdown(
+    dimension: str, granularity: Granularity, lines: list[tuple[str, Dates, Floats]], how: str
+) -> Breakdown:
+    last_period = max(periods[-1] for _, periods, _ in lines)
+    latest = sorted(
+        (
+            (name, float(totals[-1]))
+            for name, periods, totals in lines
+            if periods[-1] == last_period
+        ),
+        key=lambda item: (-item[1], item[0]),
+    )
+    rank = {name: i for i, (name, _) in enumerate(latest)}
+    lines.sort(key=lambda line: (rank.get(line[0], len(rank)), line[0]))
+    shown, rest = lines[:TOP_VALUES], lines[TOP_VALUES:]
+    if rest and how != "mean":
+        periods = np.unique(np.concatenate([p for _, p, _ in rest]))
+        summed = np.zeros(len(periods))
+        for _, p, totals in rest:
+            summed[np.searchsorted(periods, p)] += totals
+        shown.append((f"Other ({len(rest)})", periods, summed))
+    charted = [
+        (name, [Point(d, float(v)) for d, v in zip(p.tolist(), t.tolist(), strict=True)])
+        for name, p, t in shown
+    ]
+    return Breakdown(dimension, granularity, charted, latest)

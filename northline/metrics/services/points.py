@@ -341,12 +341,3 @@ def push(
     if kpi is not None:
         writable(kpi, "kpi")
     return store(access, check_points(access, items, kpi), dry_run=dry_run, via=via)
-
-
-def delete_point(access: Access, point: DataPoint) -> None:
-    access.require(WRITE)
-    with transaction.atomic():
-        activity.record(
-            access.workspace, access.user, "kpi.point_deleted", point.kpi, {"date": str(point.date)}
-        )
-        point.delete()

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
-from django.db.models import Avg, Max, QuerySet, Sum
+from django.db import connection
+from django.db.models import Avg, CharField, Count, Max, QuerySet, Sum
+from django.db.models.functions import Cast, Substr
 
 from northline.core.errors import Invalid
 
@@ -151,10 +153,47 @@ def _aggregated(
         top = _aggregated(kpi.numerator, start, end, granularity, dimension, depth + 1)
         bottom = _aggregated(kpi.denominator, start, end, granularity, dimension, depth + 1)
         return timeseries.divide((top[0], top[1]), (bottom[0], bottom[1]))
-    dates, values = daily(kpi, start, end, dimension)
     how = cast(timeseries.How, kpi.aggregation)
+    none = np.array([], dtype="datetime64[D]")
+    points = in_range(DataPoint.objects.filter(kpi=kpi), start, end)
+    if granularity in ("month", "quarter", "year") and how != "last":
+        one: QuerySet[DataPoint] | None = None
+        if dimension is not None:
+            one = points.filter(dimension_key=dimension.pk)
+        elif points.filter(dimension_key=TOTAL).exists():
+            one = points.filter(dimension_key=TOTAL)
+        else:
+            one = points if how == "sum" else None  # a mean over values takes the daily path
+        if one is not None:
+            months, sums, counts = monthly(one)
+            return (*timeseries.fold(months, sums, counts, granularity, how), none)
+    dates, values = daily(kpi, start, end, dimension)
     periods, totals = timeseries.aggregate(dates, values, granularity, how)
-    return periods, totals, np.array([], dtype="datetime64[D]")
+    return periods, totals, none
+
+
+def monthly(points: QuerySet[DataPoint], by_dimension: bool = False) -> tuple[Any, ...]:
+    """SUM and COUNT per month (and per dimension value) in SQL: 20 dimension values over ten
+    years are 73,000 rows but only 2,400 monthly sums. Returns (months, sums, counts), with the
+    dimension keys first when `by_dimension`."""
+    fields = ["dimension_key", "month"] if by_dimension else ["month"]
+    grouped = (
+        points.annotate(month=MONTH_TEXT).values(*fields)
+        .annotate(total=Sum("value"), n=Count("id")).order_by(*fields)
+    )  # fmt: skip
+    rows = raw_rows(grouped.values_list(*fields, "total", "n"))
+    if not rows:
+        empty = (np.array([], dtype=np.int64),) if by_dimension else ()
+        return (*empty, np.array([], dtype="datetime64[M]"), np.array([]), np.array([]))
+    columns = list(zip(*rows, strict=True))
+    keys = (np.array(columns[0], dtype=np.int64),) if by_dimension else ()
+    months = np.array(columns[-3], dtype="datetime64[M]")
+    return (
+        *keys,
+        months,
+        np.array(columns[-2], dtype=np.float64),
+        np.array(columns[-1], dtype=np.float64),
+    )
 
 
 def daily(
@@ -163,18 +202,35 @@ def daily(
     """One value per day, oldest first: the dimension value's points, else the total's; a KPI
     with only per-dimension points has them combined per day in SQL (summed, or averaged for a
     mean KPI)."""
-    points = in_range(DataPoint.objects.filter(kpi=kpi), start, end)
+    points = in_range(DataPoint.objects.filter(kpi=kpi), start, end).annotate(day=DAY_TEXT)
     if dimension is not None:
-        rows = list(points.filter(dimension_key=dimension.pk).values_list("date", "value"))
+        one = points.filter(dimension_key=dimension.pk).order_by("date")
+        rows = raw_rows(one.values_list("day", "value"))
     else:
-        rows = list(points.filter(dimension_key=TOTAL).values_list("date", "value"))
+        rows = raw_rows(
+            points.filter(dimension_key=TOTAL).order_by("date").values_list("day", "value")
+        )
         if not rows:
             combine = Avg if kpi.aggregation == Kpi.Aggregation.MEAN else Sum
-            rows = list(
-                points.values("date").annotate(total=combine("value")).values_list("date", "total")
-            )
-    rows.sort()
+            per_day = points.values("day").annotate(total=combine("value")).order_by("day")
+            rows = raw_rows(per_day.values_list("day", "total"))
     return as_arrays(rows)
+
+
+# The date as ISO text ("2026-01-31" on SQLite and PostgreSQL alike): the drivers turn a date
+# column into Python dates one value at a time (50 ms per 73,000), NumPy parses text at once.
+DAY_TEXT = Cast("date", output_field=CharField())
+MONTH_TEXT = Substr(DAY_TEXT, 1, 7)  # "2026-01"
+
+
+def raw_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `query` as the database driver returns them. The ORM's SQL for the
+    database in use, without its per-value conversions: reading 73,000 points for a chart
+    took 0.5 s through them and 0.05 s without."""
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def in_range(
@@ -187,7 +243,7 @@ def in_range(
     return points
 
 
-def as_arrays(rows: list[tuple[date, float]]) -> tuple[Dates, Floats]:
+def as_arrays(rows: list[tuple[Any, ...]]) -> tuple[Dates, Floats]:
     if not rows:
         return np.array([], dtype="datetime64[D]"), np.array([], dtype=np.float64)
     dates, values = zip(*rows, strict=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,10 +18,11 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from northline.core import activity
-from northline.core.access import Access
-from northline.core.errors import Invalid
-from northline.core.roles import WRITE
+from northline.accounts.services import digest
+from northline.core import activity, ratelimit
+from northline.core.access import Access, Actor
+from northline.core.errors import Gone, Invalid
+from northline.core.roles import WRITE, Role
 from northline.insights.models import Feedback
 from northline.insights.services import feedback as inbox
 from northline.insights.services import fields as check
@@ -268,3 +270,72 @@ def results(survey: Survey, start: date | None = None, end: date | None = None) 
         for name in sorted({p[0] for p in pairs if p[0]})
     ]
     return Results(overall, by_segment)
+
+
+# --- the public answer link ------------------------------------------------------------------
+
+LINK_PREFIX = "nls_"
+ANSWERS_PER_HOUR = 30
+
+
+def open_link(access: Access, survey: Survey) -> str:
+    """A new public link for answering (any earlier link stops working); the secret is
+    returned once, only its hash is kept."""
+    access.require(WRITE)
+    secret = LINK_PREFIX + secrets.token_urlsafe(24)
+    with transaction.atomic():
+        survey.link_hash = digest(secret)
+        survey.save(update_fields=["link_hash", "updated_at"])
+        activity.record(access.workspace, access.user, "survey.link_opened", survey)
+    return secret
+
+
+def close_link(access: Access, survey: Survey) -> None:
+    access.require(WRITE)
+    with transaction.atomic():
+        survey.link_hash = ""
+        survey.save(update_fields=["link_hash", "updated_at"])
+        activity.record(access.workspace, access.user, "survey.link_closed", survey)
+
+
+def survey_by_link(secret: str) -> Survey:
+    survey = (
+        Survey.objects.select_related("workspace", "kpi").filter(link_hash=digest(secret)).first()
+        if secret
+        else None
+    )
+    if survey is None:
+        raise Gone("This survey link is closed or not valid.")
+    return survey
+
+
+def answer(
+    secret: str, fields: Mapping[str, Any], *, client: str, website: str = ""
+) -> SurveyResponse | None:
+    """One answer through the public link, limited per client address. `website` is a honeypot
+    field people never see: when filled, nothing is stored and the page answers as usual."""
+    survey = survey_by_link(secret)
+    ratelimit.hit(f"survey:client:{client}", ANSWERS_PER_HOUR, 3600)
+    if website.strip():
+        return None
+    values = _response(
+        survey,
+        {k: v for k, v in fields.items() if k in ("score", "comment", "segment")},
+        "answer",
+        timezone.localdate(),
+    )
+    with transaction.atomic():
+        stored = SurveyResponse.objects.create(workspace=survey.workspace, survey=survey, **values)
+        owner = (
+            survey.workspace.memberships.filter(role="owner")
+            .order_by("id")
+            .select_related("user")
+            .first()
+        )
+        if owner is not None:
+            system = Access(survey.workspace, Actor(owner.user), Role.OWNER, owner.pk)
+            if stored.comment:
+                _to_inbox(system, survey, [stored])
+            _update_kpi(system, survey, {stored.responded_on})
+        activity.record(survey.workspace, None, "survey.answered", survey, {"score": stored.score})
+    return stored

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, RawDescriptionHelpFormatter
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 
 from ...models import SqlSource
 from ...services import sql_sources
+
+
+class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
+    """Django's option order; the description kept as written."""
 
 
 class Command(BaseCommand):
@@ -29,6 +33,8 @@ reported in the workspace's activity feed. Exits with status 1 when a run failed
         refresh.add_argument(
             "--loop", type=float, metavar="SECONDS", help="keep running, checking this often"
         )
+        parser.formatter_class = _HelpFormatter
+        parser.epilog = refresh.format_help()
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["loop"]:
