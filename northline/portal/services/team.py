@@ -2,8 +2,9 @@
 their companies and revenue), change its status and reply officially (followers hear of both),
 vote on behalf of a customer, and link the idea to a planning feature.
 
-Linking goes through insights: the idea's feedback item is linked, so the votes' author counts
-as demand for the feature like any other evidence.
+Linking goes through insights: the idea's feedback item is linked, so its author counts as
+demand for the feature like any other evidence, and so does every voter (portal.services.
+evidence).
 """
 
 from __future__ import annotations
@@ -166,11 +167,17 @@ def remove_vote(access: Access, idea: Idea, customer_id: Any) -> None:
 def link_feature(
     access: Access, idea: Idea, feature: Any, importance: str = links.Importance.IMPORTANT
 ) -> FeedbackLink:
-    """Link the idea (its feedback item in insights) to a planning feature (F-12 or 12)."""
+    """Link the idea (its feedback item in insights) to a planning feature (F-12 or 12), and
+    the feedback of the duplicates merged into it alike (see moderation.share_links)."""
     access.require(WRITE)
     if idea.feedback is None:
         raise Invalid(f"idea: {idea.title!r} is not published yet; approve it first")
-    link, _ = links.link_feature(access, idea.feedback, feature, importance=importance)
+    with transaction.atomic():
+        link, _ = links.link_feature(access, idea.feedback, feature, importance=importance)
+        merged = Idea.objects.filter(merged_into=idea).exclude(feedback=None)
+        for duplicate in merged.select_related("feedback").order_by("id"):
+            assert duplicate.feedback is not None
+            links.link_feature(access, duplicate.feedback, link.feature, importance=importance)
     return link
 
 
