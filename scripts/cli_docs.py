@@ -8,7 +8,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["serve", "worker", "createuser", "demo", "backup", "restore", "check", "eval", "plan"]
+COMMANDS = [
+    "serve",
+    "worker",
+    "createuser",
+    "demo",
+    "backup",
+    "restore",
+    "check",
+    "eval",
+    "plan",
+    "portal",
+]
 HEADER = """# Command line
 
 `northline` is installed with the package. Its own commands are below; Django's management

@@ -56,6 +56,7 @@ class SignInLink(WorkspaceScoped):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["expires_at"], name="sign_in_link_expiry")]
 
     def __str__(self) -> str:
         return f"sign-in link for {self.email}"
@@ -70,6 +71,9 @@ class PortalSession(WorkspaceScoped):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="portal_session_expiry")]
 
     def __str__(self) -> str:
         return f"portal session of {self.customer}"

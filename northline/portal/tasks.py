@@ -1,4 +1,5 @@
-"""Background tasks of the portal: e-mail to an idea's followers."""
+"""Background tasks of the portal: e-mail to an idea's followers and invited customers, and
+the hourly purge of expired sign-in links and sessions."""
 
 from __future__ import annotations
 
@@ -33,3 +34,13 @@ def mail_invitations(portal_id: int, emails: list[str], url: str) -> int:
     )
     batch = [(f"You are invited to {portal.title}", message, None, [email]) for email in emails]
     return send_mass_mail(batch, fail_silently=False) if batch else 0
+
+
+@task()
+def purge_expired_sign_ins() -> dict[str, int]:
+    """Delete expired portal sessions and sign-in links (queued by the first sign-in request
+    of each hour; `northline portal cleanup` does the same from cron)."""
+    from .services.signin import purge_expired  # the service module queues this task
+
+    sessions, links = purge_expired()
+    return {"sessions": sessions, "links": links}
