@@ -20,10 +20,10 @@ from northline.core import activity
 from northline.core.access import Access
 from northline.core.errors import Conflict, Invalid, NotFound
 from northline.core.roles import WRITE
-from northline.insights.models import Company, FeedbackLink
+from northline.insights.models import Company, Customer, FeedbackLink
 from northline.insights.services import fields as check
 from northline.insights.services import links
-from northline.insights.services.customers import customer_for
+from northline.insights.services.customers import customer_for, customers
 from northline.insights.services.fields import Errors
 
 from ..models import Comment, Idea, Vote
@@ -33,6 +33,7 @@ from .ideas import MAX_COMMENT, recount
 Status = Idea.Status
 State = Idea.State
 STATES = ("all", *State.values)
+MAX_FOUND = 10
 
 
 def team_ideas(access: Access, *, state: str = "all", q: str = "") -> QuerySet[Idea]:
@@ -147,6 +148,28 @@ def vote_on_behalf(access: Access, idea: Idea, customer: Any) -> Vote:
             access.workspace, access.user, "idea.voted_on_behalf", idea, {"customer": str(who)}
         )
     return vote
+
+
+@dataclass(frozen=True)
+class Candidate:
+    customer: Customer
+    voted: bool
+
+
+def find_voters(access: Access, idea: Idea, q: Any) -> list[Candidate]:
+    """Customers of the workspace whose name or e-mail contains `q` (at most MAX_FOUND, by
+    name), each saying whether they already voted for the idea: the vote-on-behalf search.
+    Two queries, whatever the number of customers."""
+    text = check.text(q, "voter", 200).strip()
+    if not text:
+        return []
+    if len(text) < 2:
+        raise Invalid(f"voter: give at least 2 characters, got {text!r}")
+    found = list(customers(access, q=text).order_by("name", "email", "id")[:MAX_FOUND])
+    voted = set(
+        Vote.objects.filter(idea=idea, customer__in=found).values_list("customer_id", flat=True)
+    )
+    return [Candidate(customer, customer.pk in voted) for customer in found]
 
 
 def remove_vote(access: Access, idea: Idea, customer_id: Any) -> None:
