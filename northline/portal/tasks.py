@@ -1,10 +1,13 @@
 """Background tasks of the portal: e-mail to an idea's followers and invited customers, and
-the hourly purge of expired sign-in links and sessions."""
+the hourly purge of expired sign-in links and sessions, and building a big portal's
+similar-ideas index off the request path."""
 
 from __future__ import annotations
 
 from django.core.mail import send_mass_mail
 from django_tasks import task
+
+from northline.accounts.models import Workspace
 
 from .models import Follow, Portal
 
@@ -44,3 +47,13 @@ def purge_expired_sign_ins() -> dict[str, int]:
 
     sessions, links = purge_expired()
     return {"sessions": sessions, "links": links}
+
+
+@task()
+def warm_similar_index(workspace_id: int) -> str:
+    """Bring the workspace's stored similar-ideas index up to date (queued when an idea is
+    published or merged); returns what it did."""
+    from .services.similar import warm  # the service module queues this task
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    return warm(workspace) if workspace is not None else "gone"

@@ -22,6 +22,7 @@ from northline.insights.models import FeedbackLink
 from northline.insights.services import links
 
 from ..models import Comment, Follow, Idea, Vote
+from . import similar
 from .ideas import publish, recount
 
 State = Idea.State
@@ -82,6 +83,7 @@ def merge_idea(access: Access, duplicate: Idea, into: Idea) -> Idea:
             model.objects.filter(idea=duplicate).update(idea=into)
         Comment.objects.filter(idea=duplicate).update(idea=into)
         share_links(access, duplicate, into)
+        similar.queue_warm(access.workspace)
         duplicate.state, duplicate.merged_into = State.MERGED, into
         duplicate.save(update_fields=["state", "merged_into", "updated_at"])
         recount(duplicate)
