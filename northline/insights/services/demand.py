@@ -160,14 +160,16 @@ def _backers(workspace: Workspace, filters: dict[str, Any]) -> list[QuerySet[Any
     return [rows(workspace, **filters).order_by() for rows in _supporters]
 
 
-def _ids(links: QuerySet[FeedbackLink], backers: list[QuerySet[Any]], own: str, theirs: str) -> Any:
+def _ids(
+    links: QuerySet[FeedbackLink] | None, backers: list[QuerySet[Any]], own: str, theirs: str
+) -> Any:
     """The ids (`own` column of links, `theirs` of supporters) of everyone backing the outer
-    feature: a UNION, so an id present on both sides counts once."""
+    feature: a UNION, so an id present on both sides counts once. Without links, the
+    supporters' alone."""
     outer = OuterRef(OuterRef("pk"))
-    ids = links.filter(feature=outer).values(own)
-    for rows in backers:
-        ids = ids.union(rows.filter(supported_feature=outer).values(theirs))
-    return ids
+    parts = [] if links is None else [links.filter(feature=outer).values(own)]
+    parts += [rows.filter(supported_feature=outer).values(theirs) for rows in backers]
+    return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
 def _count(model: type[Customer] | type[Company], ids: Any) -> Subquery:
@@ -201,7 +203,7 @@ def _backing(
         "customers": _count(Customer, _ids(links, backers, "customer_id", "supporter")),
         "companies": _count(Company, _ids(links, backers, "company_id", "supporter_company")),
         "revenue": Subquery(revenue[:1], output_field=DecimalField()),
-        "voters": _count(Customer, _ids(links.none(), backers, "customer_id", "supporter"))
+        "voters": _count(Customer, _ids(None, backers, "customer_id", "supporter"))
         if backers else Value(0, output_field=IntegerField()),
     }  # fmt: skip
     chosen = {name: numbers[name] for name in wanted}
@@ -275,11 +277,10 @@ def demand(
 
 
 def _evidence(workspace: Workspace, feature_ids: Iterable[int], name: str) -> dict[int, Any]:
+    """One of `_backing`'s numbers per feature id (0 where nobody backs it): one query."""
     ids = list(feature_ids)
     backing = _backing(workspace, _links(workspace, ids), {}, ids, (name,))
-    return {pk: backing[pk][name] for pk in ids if pk in backing} | {
-        pk: 0 for pk in ids if pk not in backing
-    }
+    return {pk: backing.get(pk, {}).get(name, 0) for pk in ids}
 
 
 def distinct_customers(workspace: Workspace, feature_ids: Iterable[int]) -> dict[int, int]:
