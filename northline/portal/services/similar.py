@@ -172,9 +172,10 @@ def warm(workspace: Workspace) -> str:
     stamp = _stamp(workspace)
     if stamp[0] <= SYNC_BUILD_LIMIT:
         return "small"
+    covers = SimilarIndex.objects.filter(workspace=workspace, tier=tier())
+    if covers.filter(ideas=stamp[0], latest=stamp[1]).exists():
+        return "current"  # without loading it
     stored = _load(workspace)
-    if stored is not None and (stored.count, stored.latest) == stamp:
-        return "current"
     outcome = "extended"
     if stored is None or not _catch_up(stored, workspace, stamp):
         stored, outcome = _build(workspace), "rebuilt"
