@@ -26,6 +26,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from django.db.models import (
@@ -142,9 +143,11 @@ def within(
 
 # --- supporters: customers who back a feature without feedback of their own -----------------
 
-# (workspace, filters) → rows annotated `supported_feature`, `supporter` (a customer id) and
-# `supporter_company` (a company id or NULL), under the demand filters (segment, plan, source,
-# since, until: the same keywords as `_links`).
+# (workspace, feature, **filters) → rows annotated `supporter` (a customer id) and
+# `supporter_company` (a company id or NULL) under the demand filters (segment, plan, source,
+# since, until: the same keywords as `_links`): the backers of `feature` (an expression such as
+# an OuterRef to the feature's id), or with feature None those of every feature, then also
+# annotated `supported_feature`.
 Supporters = Callable[..., QuerySet[Any]]
 _supporters: list[Supporters] = []
 
@@ -156,19 +159,20 @@ def register_supporters(rows: Supporters) -> None:
         _supporters.append(rows)
 
 
-def _backers(workspace: Workspace, filters: dict[str, Any]) -> list[QuerySet[Any]]:
-    return [rows(workspace, **filters).order_by() for rows in _supporters]
+def _backers(workspace: Workspace, filters: dict[str, Any], feature: Any) -> list[QuerySet[Any]]:
+    return [rows(workspace, feature, **filters).order_by() for rows in _supporters]
 
 
 def _ids(
-    links: QuerySet[FeedbackLink] | None, backers: list[QuerySet[Any]], own: str, theirs: str
-) -> Any:
+    links: QuerySet[FeedbackLink] | None, workspace: Workspace, filters: dict[str, Any], own: str,
+    theirs: str,
+) -> Any:  # fmt: skip
     """The ids (`own` column of links, `theirs` of supporters) of everyone backing the outer
     feature: a UNION, so an id present on both sides counts once. Without links, the
     supporters' alone."""
     outer = OuterRef(OuterRef("pk"))
     parts = [] if links is None else [links.filter(feature=outer).values(own)]
-    parts += [rows.filter(supported_feature=outer).values(theirs) for rows in backers]
+    parts += [rows.values(theirs) for rows in _backers(workspace, filters, outer)]
     return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
 
@@ -186,25 +190,25 @@ def _backing(
     companies, their summed revenue; and the distinct supporters alone (`voters`). One query:
     per feature, correlated subqueries over the UNION of ids, with SUM and COUNT as plain
     functions (one row each, no GROUP BY)."""
-    backers = _backers(workspace, filters)
     features = Feature.objects.filter(workspace=workspace)
     if feature_ids is not None:
         features = features.filter(pk__in=feature_ids)
     else:
         having = Q(pk__in=links.values("feature_id"))
-        for rows in backers:
+        for rows in _backers(workspace, filters, None):
             having |= Q(pk__in=rows.values("supported_feature"))
         features = features.filter(having)
+    ids = partial(_ids, workspace=workspace, filters=filters)
     companies = Company.objects.filter(
-        pk__in=_ids(links, backers, "company_id", "supporter_company")
+        pk__in=ids(links, own="company_id", theirs="supporter_company")
     )
     revenue = companies.order_by().annotate(total=Func("revenue", function="SUM")).values("total")
     numbers: dict[str, Any] = {
-        "customers": _count(Customer, _ids(links, backers, "customer_id", "supporter")),
-        "companies": _count(Company, _ids(links, backers, "company_id", "supporter_company")),
+        "customers": _count(Customer, ids(links, own="customer_id", theirs="supporter")),
+        "companies": _count(Company, ids(links, own="company_id", theirs="supporter_company")),
         "revenue": Subquery(revenue[:1], output_field=DecimalField()),
-        "voters": _count(Customer, _ids(None, backers, "customer_id", "supporter"))
-        if backers else Value(0, output_field=IntegerField()),
+        "voters": _count(Customer, ids(None, own="customer_id", theirs="supporter"))
+        if _supporters else Value(0, output_field=IntegerField()),
     }  # fmt: skip
     chosen = {name: numbers[name] for name in wanted}
     rows = features.order_by().annotate(**chosen).values("pk", *chosen)
