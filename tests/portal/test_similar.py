@@ -3,6 +3,8 @@ engine's similarity index, cached per workspace until an idea changes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -163,3 +165,15 @@ def test_a_big_portal_builds_its_index_in_the_worker_and_every_process_loads_it(
     assert work() == ["rebuilt"]
     assert len(similar.index_for(team.workspace) or []) == 12
     assert similar.index_for(team.workspace) is not gone
+
+
+def test_a_big_portal_of_a_tier_that_is_not_stored_builds_on_the_request(
+    team: Team, ideas: dict[str, Idea], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from northline.portal.models import SimilarIndex
+
+    monkeypatch.setattr(similar, "SYNC_BUILD_LIMIT", 3)
+    settings.SEMANTIC_MODEL = "/no/such/model"  # configured (falls back to lexical here)
+    similar._cache.clear()
+    assert similar.similar_ideas(team.workspace, "dark theme")[0][0].title == IDEAS[0]
+    assert similar.warm(team.workspace) == "small" and not SimilarIndex.objects.exists()

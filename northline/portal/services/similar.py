@@ -126,6 +126,12 @@ def _load(workspace: Workspace) -> _Cached | None:
     return _Cached(index, row.ideas, row.latest, source_at=row.updated_at)
 
 
+def _builds_on_request(count: int) -> bool:
+    """Small portals build on the request; so does any portal whose tier is not stored (only
+    the lexical index is: a semantic one carries its model, see decision 0017)."""
+    return count <= SYNC_BUILD_LIMIT or tier() != tiers.LEXICAL
+
+
 def _keep(workspace: Workspace, cached: _Cached) -> tiers.SimilarityIndex:
     _cache[workspace.pk] = cached
     _cache.move_to_end(workspace.pk)
@@ -147,11 +153,11 @@ def index_for(workspace: Workspace) -> tiers.SimilarityIndex | None:
             _cache.move_to_end(workspace.pk)
             if _catch_up(cached, workspace, stamp):
                 return cached.index
-            if stamp[0] <= SYNC_BUILD_LIMIT:
+            if _builds_on_request(stamp[0]):
                 return _keep(workspace, _build(workspace))
             if _stored_at(workspace) in (None, cached.source_at):
                 return cached.index  # stale until the worker's rebuild lands (filtered)
-        elif stamp[0] <= SYNC_BUILD_LIMIT:
+        elif _builds_on_request(stamp[0]):
             return _keep(workspace, _build(workspace))
         stored = _load(workspace)
         if stored is not None:
@@ -170,7 +176,7 @@ def warm(workspace: Workspace) -> str:
     """Bring the stored index up to date (the task's work): "small" (requests build it
     themselves), "current", "extended" (ideas published since were added) or "rebuilt"."""
     stamp = _stamp(workspace)
-    if stamp[0] <= SYNC_BUILD_LIMIT:
+    if _builds_on_request(stamp[0]):
         return "small"
     covers = SimilarIndex.objects.filter(workspace=workspace, tier=tier())
     if covers.filter(ideas=stamp[0], latest=stamp[1]).exists():
