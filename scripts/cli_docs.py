@@ -20,6 +20,7 @@ COMMANDS = [
     "plan",
     "import",
     "metrics",
+    "portal",
 ]
 HEADER = """# Command line
 

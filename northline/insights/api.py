@@ -210,6 +210,8 @@ class DemandOut(Schema):
     customers: int
     companies: int
     revenue: float
+    feedback_customers: int
+    voters: int
     importance: dict[str, int]
     trend: list[int]
 
@@ -544,10 +546,11 @@ def get_demand(
     since: str = "", until: str = "", order: str = "items", format: str = "json",
     offset: int = 0, limit: int = 100,
 ) -> Any:  # fmt: skip
-    """Features with linked feedback (archived left out), highest `order` (items, customers,
-    companies or revenue) first: items, distinct customers and companies, revenue of those
-    companies (each once), importance, items per month (`months`). Dates like 2024-05-01,
-    both included."""
+    """Features with linked feedback (archived left out) or portal votes, highest `order`
+    (items, customers, companies or revenue) first: items, distinct customers (of the items
+    and voters of linked portal ideas, each once: `feedback_customers` and `voters` say where
+    they come from) and companies, revenue of those companies (each once), importance, items
+    per month (`months`). Dates like 2024-05-01, both included."""
     access = workspace_access(request, slug)
     check.choice(format, "format", ("json", "csv"))
     chosen = demand_service.DemandFilters.parse(
@@ -567,6 +570,7 @@ def get_demand(
                 feature=r.feature.ref, number=r.feature.number, title=r.feature.title,
                 status=r.feature.status, items=r.demand.items, customers=r.demand.customers,
                 companies=r.demand.companies, revenue=r.demand.revenue,
+                feedback_customers=r.demand.feedback_customers, voters=r.demand.voters,
                 importance=r.demand.importance, trend=list(r.demand.trend),
             )
             for r in rows

@@ -88,6 +88,12 @@ class VoteOut(Schema):
     created_at: datetime
 
 
+class CandidateOut(Schema):
+    customer: CustomerBrief
+    company: str | None
+    voted: bool
+
+
 class IdeaDetail(IdeaOut):
     voters: list[VoteOut]
     companies: int
@@ -246,6 +252,21 @@ def vote_on_behalf(
     ref: dict[str, Any] = payload.customer.dict(exclude_unset=True)
     vote = team.vote_on_behalf(access, idea, ref)
     return Status(201, vote_out(vote))
+
+
+@router.get(P + "/ideas/{idea_id}/voter-candidates", response=list[CandidateOut],
+            summary="Customers to vote for on their behalf, by name or e-mail")  # fmt: skip
+def voter_candidates(request: HttpRequest, slug: str, idea_id: int, q: str = "") -> Any:
+    """Up to 10 customers whose name or e-mail contains `q` (2 characters at least), by name,
+    each with whether they already voted for the idea."""
+    access, idea = one_idea(request, slug, idea_id, WRITE)
+    found = []
+    for c in team.find_voters(access, idea, q):
+        brief = customer_brief(c.customer)
+        assert brief is not None
+        company = c.customer.company.name if c.customer.company else None
+        found.append(CandidateOut(customer=brief, company=company, voted=c.voted))
+    return found
 
 
 @router.delete(P + "/ideas/{idea_id}/votes/{customer_id}", response={204: None},

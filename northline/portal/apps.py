@@ -10,7 +10,10 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from northline.core.models import PHRASES
+        from northline.insights.services.demand import register_supporters
 
         from .services import PHRASES as PORTAL
+        from .services.evidence import vote_supporters
 
         PHRASES.update(PORTAL)
+        register_supporters(vote_supporters)

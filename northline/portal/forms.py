@@ -79,14 +79,11 @@ class ReplyForm(forms.Form):
 
 
 class OnBehalfForm(forms.Form):
-    customer = forms.ChoiceField(required=False, label="Existing customer")
-    email = forms.CharField(required=False, label="…or a new customer's e-mail")
+    """A new customer to vote for (an existing one is found with the search above the form)."""
+
+    email = forms.CharField(required=False, label="A new customer's e-mail")
     name = forms.CharField(required=False, label="Their name")
     company = forms.CharField(required=False, label="Company domain", help_text="e.g. acme.com")
-
-    def __init__(self, *args: object, customers: list[tuple[str, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["customer"].choices = [("", "—"), *customers]  # type: ignore[attr-defined]
 
 
 class LinkForm(forms.Form):

@@ -56,6 +56,7 @@ class SignInLink(WorkspaceScoped):
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["expires_at"], name="sign_in_link_expiry")]
 
     def __str__(self) -> str:
         return f"sign-in link for {self.email}"
@@ -70,6 +71,9 @@ class PortalSession(WorkspaceScoped):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="portal_session_expiry")]
 
     def __str__(self) -> str:
         return f"portal session of {self.customer}"
@@ -191,3 +195,23 @@ class Follow(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.customer} follows {self.idea}"
+
+
+class SimilarIndex(WorkspaceScoped):
+    """The workspace's similar-ideas index as the background task last built it (compressed
+    pickle of the text engine's index, only ever written by Northline itself), and what it
+    covers: `ideas` published ideas, the newest `latest` (their max `edited_at`). Every app
+    server loads it instead of building its own, then adds ideas published since."""
+
+    tier = models.CharField(max_length=20)
+    ideas = models.PositiveIntegerField()
+    latest = models.DateTimeField(null=True, blank=True)
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="similar_index_one_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return f"similar-ideas index of {self.ideas} ideas"

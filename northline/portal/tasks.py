@@ -1,9 +1,13 @@
-"""Background tasks of the portal: e-mail to an idea's followers."""
+"""Background tasks of the portal: e-mail to an idea's followers and invited customers, and
+the hourly purge of expired sign-in links and sessions, and building a big portal's
+similar-ideas index off the request path."""
 
 from __future__ import annotations
 
 from django.core.mail import send_mass_mail
 from django_tasks import task
+
+from northline.accounts.models import Workspace
 
 from .models import Follow, Portal
 
@@ -33,3 +37,23 @@ def mail_invitations(portal_id: int, emails: list[str], url: str) -> int:
     )
     batch = [(f"You are invited to {portal.title}", message, None, [email]) for email in emails]
     return send_mass_mail(batch, fail_silently=False) if batch else 0
+
+
+@task()
+def purge_expired_sign_ins() -> dict[str, int]:
+    """Delete expired portal sessions and sign-in links (queued by the first sign-in request
+    of each hour; `northline portal cleanup` does the same from cron)."""
+    from .services.signin import purge_expired  # the service module queues this task
+
+    sessions, links = purge_expired()
+    return {"sessions": sessions, "links": links}
+
+
+@task()
+def warm_similar_index(workspace_id: int) -> str:
+    """Bring the workspace's stored similar-ideas index up to date (queued when an idea is
+    published or merged); returns what it did."""
+    from .services.similar import warm  # the service module queues this task
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    return warm(workspace) if workspace is not None else "gone"

@@ -98,7 +98,19 @@ def test_customer_suggests_votes_comments_and_team_moderates(
     assert "Voted on behalf of Dan Initech." in team.locator(".flash").inner_text()
     voters = team.locator("table.voters").inner_text()
     assert "Dan Initech" in voters and "Initech" in voters and "on their behalf" in voters
+    team.fill("input[name=voter]", "initech")  # an existing customer: found on the server
+    team.click("button:has-text('Search')")
+    found = team.locator("ul.found")
+    assert "Dan Initech <dan@initech.example>" in found.inner_text()
+    assert "already voted" in found.locator("li", has_text="Dan Initech").inner_text()
     shot(team, "portal-05-team-idea")
+    pick = found.locator("li", has=team.locator("button:has-text('Vote for them')")).first
+    name = pick.inner_text().split(" <")[0]
+    pick.locator("button").click()
+    assert f"Voted on behalf of {name}." in team.locator(".flash").inner_text()
+    team.goto(f"{live_server.url}/w/{login.workspace.slug}/insights/demand/")
+    assert "voters" in team.locator("table.demand").inner_text()  # linked demo ideas' voters
+    shot(team, "portal-06-demand")
 
     page.goto(f"{portal}/")
     assert "Raw event export to BigQuery" in page.locator("ol.ideas").inner_text()

@@ -91,12 +91,12 @@ def test_demand_counts_each_customer_and_company_once(team: Team, world: dict[st
     f1, f2 = world["f1"].pk, world["f2"].pk
     assert set(table) == {f1, f2}
     assert table[f1] == service.Demand(
-        items=5, customers=3, companies=2, revenue=1500.0,
+        items=5, customers=3, companies=2, revenue=1500.0, feedback_customers=3,
         importance={"nice_to_have": 1, "important": 3, "critical": 1},
         trend=trend(m9=1, m11=3),
     )  # fmt: skip
     assert table[f2] == service.Demand(
-        items=2, customers=2, companies=2, revenue=1200.0,
+        items=2, customers=2, companies=2, revenue=1200.0, feedback_customers=2,
         importance={"nice_to_have": 0, "important": 1, "critical": 1},
         trend=trend(m10=1, m11=1),
     )  # fmt: skip
@@ -216,7 +216,8 @@ def test_csv_export(team: Team, world: dict[str, Any]) -> None:
         "feature", "title", "status", "items", "customers", "companies", "revenue",
         "nice_to_have", "important", "critical",
     ]  # fmt: skip
-    assert header[10:] == service.month_names()
+    assert header[10:22] == service.month_names()
+    assert header[22:] == ["feedback_customers", "voters"]
     assert first == [
         "F-1",
         "SSO",
@@ -229,6 +230,8 @@ def test_csv_export(team: Team, world: dict[str, Any]) -> None:
         "3",
         "1",
         *map(str, trend(m9=1, m11=3)),
+        "3",
+        "0",
     ]
     assert second[:2] == ["F-2", '\'=HYPERLINK("http://x")']
 

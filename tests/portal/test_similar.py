@@ -3,6 +3,8 @@ engine's similarity index, cached per workspace until an idea changes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -95,3 +97,83 @@ def test_lookups_are_rate_limited_per_client(
     codes = [Client().get(url, {"q": "dark mode"}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert Client(REMOTE_ADDR="10.1.2.3").get(url, {"q": "dark mode"}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # the worker builds the stored index for real
+def test_a_big_portal_builds_its_index_in_the_worker_and_every_process_loads_it(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from northline.portal.models import SimilarIndex
+
+    monkeypatch.setattr(similar, "SYNC_BUILD_LIMIT", 3)  # these five ideas make a "big" portal
+    make_portal(team)
+    for title in IDEAS:
+        make_idea(team.workspace, title)
+
+    def work() -> list[str]:
+        queued = DBTaskResult.objects.filter(
+            task_path__endswith="warm_similar_index", finished_at=None
+        )
+        ids = list(queued.values_list("id", flat=True))
+        call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+        rows = DBTaskResult.objects.filter(id__in=ids).order_by("enqueued_at", "id")
+        return [row.return_value for row in rows]
+
+    def new_process() -> None:
+        similar._cache.clear()
+
+    new_process()
+    assert similar.similar_ideas(team.workspace, "dark theme") == []  # nothing built yet
+    # five publishes and that request queued it; the worker runs them once all ideas are there
+    assert work() == ["rebuilt"] + ["current"] * 5
+    stored = SimilarIndex.objects.get(workspace=team.workspace)
+    assert (stored.ideas, stored.tier) == (5, "lexical")
+
+    new_process()  # another app server: loads the stored index instead of building one
+    assert similar.similar_ideas(team.workspace, "dark theme")[0][0].title == IDEAS[0]
+    assert similar._cache[team.workspace.pk].source_at == stored.updated_at
+
+    outlook = make_idea(team.workspace, "Calendar sync with Outlook")  # added, not rebuilt
+    assert similar.similar_ideas(team.workspace, "outlook calendar")[0][0] == outlook
+    assert len(similar.index_for(team.workspace) or []) == 12
+    assert similar._cache[team.workspace.pk].source_at == stored.updated_at
+
+    duplicate = make_idea(team.workspace, "Outlook calendar sync please")
+    assert len(similar.index_for(team.workspace) or []) == 14
+    moderation.merge_idea(team.access("editor"), duplicate, outlook)
+    found = [idea.title for idea, _ in similar.similar_ideas(team.workspace, "outlook calendar")]
+    assert found == ["Calendar sync with Outlook"]  # the stale copy never suggests a merged idea
+    assert similar._cache[team.workspace.pk].stale is True
+    # the stored index never saw the duplicate: the worker adds the one idea that stayed
+    assert work() == ["extended", "current", "current"]
+    assert SimilarIndex.objects.get(workspace=team.workspace).ideas == 6
+    assert len(similar.index_for(team.workspace) or []) == 12  # the worker's, loaded
+    assert similar._cache[team.workspace.pk].stale is False
+
+    SimilarIndex.objects.all().delete()  # a stored index that saw an idea that then left:
+    new_process()
+    similar.index_for(team.workspace)  # (a big portal with nothing stored: queued, no build)
+    assert work() == ["rebuilt"]
+    make_idea(team.workspace, "Outlook add-in")
+    work()
+    new_process()
+    gone = similar.index_for(team.workspace)
+    moderation.merge_idea(team.access("editor"), Idea.objects.get(title="Outlook add-in"), outlook)
+    assert work() == ["rebuilt"]
+    assert len(similar.index_for(team.workspace) or []) == 12
+    assert similar.index_for(team.workspace) is not gone
+
+
+def test_a_big_portal_of_a_tier_that_is_not_stored_builds_on_the_request(
+    team: Team, ideas: dict[str, Idea], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from northline.portal.models import SimilarIndex
+
+    monkeypatch.setattr(similar, "SYNC_BUILD_LIMIT", 3)
+    settings.SEMANTIC_MODEL = "/no/such/model"  # configured (falls back to lexical here)
+    similar._cache.clear()
+    assert similar.similar_ideas(team.workspace, "dark theme")[0][0].title == IDEAS[0]
+    assert similar.warm(team.workspace) == "small" and not SimilarIndex.objects.exists()

@@ -65,6 +65,7 @@ def endpoints(team: Team, s: dict[str, Any]) -> list[tuple[str, str, Any, set[st
         ("get", i, None, EVERYONE, 200),
         ("patch", i, {"status": "planned"}, EDITORS, 200),
         ("post", f"{i}/votes", {"customer": {"email": "new@corp.com"}}, EDITORS, 201),
+        ("get", f"{i}/voter-candidates?q=acme", None, EDITORS, 200),
         ("post", f"{i}/replies", {"text": "On it"}, EDITORS, 201),
         ("post", f"{i}/links", {"feature": "F-1"}, EDITORS, 201),
         ("get", f"{p}/moderation", None, EVERYONE, 200),
@@ -251,3 +252,21 @@ def test_another_workspaces_idea_is_not_found(team: Team, s: dict[str, Any]) -> 
     url = f"/api/v1/workspaces/{elsewhere.slug}/portal/ideas/{s['published'].pk}"
     assert call(team.client("owner"), "get", url).status_code == 404
     assert Idea.objects.count() == 3
+
+
+def test_voter_candidates_search_by_name_or_email(team: Team, s: dict[str, Any]) -> None:
+    Customer.objects.bulk_create(
+        Customer(workspace=team.workspace, name=f"Person {n:03}", email=f"p{n:03}@corp.io")
+        for n in range(600)
+    )  # more than the old selector's 500
+    url = f"/api/v1/workspaces/{team.workspace.slug}/portal/ideas/{s['published'].pk}"
+    client = team.client("editor")
+    found = call(client, "get", f"{url}/voter-candidates?q=P599@CORP").json()
+    assert [(c["customer"]["email"], c["voted"]) for c in found] == [("p599@corp.io", False)]
+    author = call(client, "get", f"{url}/voter-candidates?q=ann@acme").json()
+    assert [(c["customer"]["email"], c["voted"]) for c in author] == [("ann@acme.com", True)]
+    assert len(call(client, "get", f"{url}/voter-candidates?q=person").json()) == 10
+    assert call(client, "get", f"{url}/voter-candidates?q=").json() == []
+    short = call(client, "get", f"{url}/voter-candidates?q=p")
+    assert short.status_code == 422
+    assert short.json()["errors"] == ["voter: give at least 2 characters, got 'p'"]

@@ -156,3 +156,28 @@ def test_status_reply_and_link_from_the_idea_page(team: Team, s: dict[str, Any])
     assert bad.status_code == 422 and "F-99" in bad.content.decode()
     public = client.get(idea.get_absolute_url()).content.decode()
     assert "Building it now" in public and "Official" in public and "In progress" in public
+
+
+def test_vote_on_behalf_finds_the_customer_by_search_without_js(
+    team: Team, s: dict[str, Any]
+) -> None:
+    Customer.objects.bulk_create(
+        Customer(workspace=team.workspace, name=f"Person {n:03}", email=f"p{n:03}@corp.io")
+        for n in range(600)
+    )  # the old selector listed only the first 500
+    url = f"/w/{team.workspace.slug}/portal/ideas/{s['idea'].pk}/"
+    client = team.client("editor")
+    page = client.get(url, {"voter": "Person 599"}).content.decode()
+    target = Customer.objects.get(email="p599@corp.io")
+    assert "Person 599 &lt;p599@corp.io&gt;" in page
+    assert f'<input type="hidden" name="customer" value="{target.pk}">' in page
+    assert "Person 598" not in page
+    client.post(f"{url}votes/", {"customer": str(target.pk)})
+    assert Vote.objects.filter(idea=s["idea"], customer=target).exclude(on_behalf_by=None).exists()
+    again = client.get(url, {"voter": "p599@"}).content.decode()
+    assert "already voted" in again and f'value="{target.pk}"' not in again
+    none = client.get(url, {"voter": "<b>zz</b>"}).content.decode()
+    assert "No customer’s name or e-mail contains “&lt;b&gt;zz&lt;/b&gt;”" in none
+    short = client.get(url, {"voter": "x"}).content.decode()
+    assert "voter: give at least 2 characters, got &#x27;x&#x27;" in short
+    assert 'name="voter"' not in team.client("viewer").get(url).content.decode()

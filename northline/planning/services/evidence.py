@@ -27,11 +27,13 @@ PHRASES: dict[str, str] = {}  # its changes are recorded as "input.set" by score
 # rule → (what it counts, as the page explains it; the aggregate over linked feedback)
 RULES: dict[str, tuple[str, Callable[[Workspace, list[int]], Mapping[int, float]]]] = {
     "distinct_customers": (
-        "distinct customers who gave feedback linked to the feature",
+        "distinct customers who gave feedback linked to the feature or voted for a linked "
+        "portal idea, each once",
         demand.distinct_customers,
     ),
     "linked_revenue": (
-        "summed yearly revenue of the companies behind the linked feedback, each company once",
+        "summed yearly revenue of the companies behind the linked feedback and votes, each "
+        "company once",
         demand.linked_revenue,
     ),
 }

@@ -23,7 +23,7 @@ from northline.insights.services import fields as check
 from northline.insights.services.fields import Errors
 
 from ..models import Comment, Follow, Idea, Vote
-from . import antispam
+from . import antispam, similar
 from .portal import Visit, intake_access
 
 Status = Idea.Status
@@ -80,6 +80,7 @@ def publish(idea: Idea) -> None:
         )  # fmt: skip
         idea.feedback = feedback
     idea.save(update_fields=["state", "edited_at", "feedback", "updated_at"])
+    similar.queue_warm(idea.workspace)
 
 
 def recount(idea: Idea) -> None:

@@ -14,16 +14,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from northline.accounts.services import clean_email, digest
-from northline.core.errors import Gone, NotFound
+from northline.core import ratelimit
+from northline.core.errors import Gone, NotFound, RateLimited
 from northline.insights.models import Customer
 from northline.insights.services.customers import customer_for
 
 from ..models import Portal, PortalSession, SignInLink
+from ..tasks import purge_expired_sign_ins
 from . import antispam
 from .portal import intake_access, may_enter
 
 LINK_MINUTES = 30
 SESSION_DAYS = 30
+PURGE_EVERY = 3600  # seconds: sign-in requests queue the purge at most this often
 
 
 def request_link(
@@ -41,6 +44,8 @@ def request_link(
         workspace=portal.workspace, email=email, token_hash=digest(secret),
         expires_at=timezone.now() + timedelta(minutes=LINK_MINUTES),
     )  # fmt: skip
+    if purge_due():
+        transaction.on_commit(purge_expired_sign_ins.enqueue)
     return link, secret
 
 
@@ -87,3 +92,24 @@ def session_customer(slug: str, secret: str) -> Customer | None:
 
 def sign_out(secret: str) -> None:
     PortalSession.objects.filter(token_hash=digest(secret)).delete()
+
+
+def purge_expired() -> tuple[int, int]:
+    """Delete every workspace's expired portal sessions and sign-in links (used or not: an
+    expired one can never be spent, and only its hash was kept); returns how many of each.
+    Two indexed DELETEs on `expires_at`, safe to run on any machine at any time."""
+    now = timezone.now()
+    sessions, _ = PortalSession.objects.filter(expires_at__lte=now).delete()
+    links, _ = SignInLink.objects.filter(expires_at__lte=now).delete()
+    return sessions, links
+
+
+def purge_due() -> bool:
+    """Whether this sign-in request should queue the purge: true for the first request in each
+    PURGE_EVERY window across all app servers (one shared database counter), so expired rows
+    go away on an installation that schedules nothing itself."""
+    try:
+        ratelimit.hit("portal:purge-expired", 1, PURGE_EVERY)
+    except RateLimited:
+        return False
+    return True

@@ -2,8 +2,9 @@
 their companies and revenue), change its status and reply officially (followers hear of both),
 vote on behalf of a customer, and link the idea to a planning feature.
 
-Linking goes through insights: the idea's feedback item is linked, so the votes' author counts
-as demand for the feature like any other evidence.
+Linking goes through insights: the idea's feedback item is linked, so its author counts as
+demand for the feature like any other evidence, and so does every voter (portal.services.
+evidence).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from northline.core import activity
 from northline.core.access import Access
 from northline.core.errors import Conflict, Invalid, NotFound
 from northline.core.roles import WRITE
-from northline.insights.models import Company, FeedbackLink
+from northline.insights.models import Company, Customer, FeedbackLink
 from northline.insights.services import fields as check
 from northline.insights.services import links
-from northline.insights.services.customers import customer_for
+from northline.insights.services.customers import customer_for, customers
 from northline.insights.services.fields import Errors
 
 from ..models import Comment, Idea, Vote
@@ -32,6 +33,7 @@ from .ideas import MAX_COMMENT, recount
 Status = Idea.Status
 State = Idea.State
 STATES = ("all", *State.values)
+MAX_FOUND = 10
 
 
 def team_ideas(access: Access, *, state: str = "all", q: str = "") -> QuerySet[Idea]:
@@ -148,6 +150,28 @@ def vote_on_behalf(access: Access, idea: Idea, customer: Any) -> Vote:
     return vote
 
 
+@dataclass(frozen=True)
+class Candidate:
+    customer: Customer
+    voted: bool
+
+
+def find_voters(access: Access, idea: Idea, q: Any) -> list[Candidate]:
+    """Customers of the workspace whose name or e-mail contains `q` (at most MAX_FOUND, by
+    name), each saying whether they already voted for the idea: the vote-on-behalf search.
+    Two queries, whatever the number of customers."""
+    text = check.text(q, "voter", 200).strip()
+    if not text:
+        return []
+    if len(text) < 2:
+        raise Invalid(f"voter: give at least 2 characters, got {text!r}")
+    found = list(customers(access, q=text).order_by("name", "email", "id")[:MAX_FOUND])
+    voted = set(
+        Vote.objects.filter(idea=idea, customer__in=found).values_list("customer_id", flat=True)
+    )
+    return [Candidate(customer, customer.pk in voted) for customer in found]
+
+
 def remove_vote(access: Access, idea: Idea, customer_id: Any) -> None:
     access.require(WRITE)
     vote = Vote.objects.filter(idea=idea, customer_id=customer_id).select_related("customer")
@@ -166,11 +190,17 @@ def remove_vote(access: Access, idea: Idea, customer_id: Any) -> None:
 def link_feature(
     access: Access, idea: Idea, feature: Any, importance: str = links.Importance.IMPORTANT
 ) -> FeedbackLink:
-    """Link the idea (its feedback item in insights) to a planning feature (F-12 or 12)."""
+    """Link the idea (its feedback item in insights) to a planning feature (F-12 or 12), and
+    the feedback of the duplicates merged into it alike (see moderation.share_links)."""
     access.require(WRITE)
     if idea.feedback is None:
         raise Invalid(f"idea: {idea.title!r} is not published yet; approve it first")
-    link, _ = links.link_feature(access, idea.feedback, feature, importance=importance)
+    with transaction.atomic():
+        link, _ = links.link_feature(access, idea.feedback, feature, importance=importance)
+        merged = Idea.objects.filter(merged_into=idea).exclude(feedback=None)
+        for duplicate in merged.select_related("feedback").order_by("id"):
+            assert duplicate.feedback is not None
+            links.link_feature(access, duplicate.feedback, link.feature, importance=importance)
     return link
 
 

@@ -17,7 +17,6 @@ from northline.core.access import Access
 from northline.core.errors import DomainError, NotFound
 from northline.core.pages import show_errors, workspace_for
 from northline.core.roles import MANAGE, WRITE
-from northline.insights.models import Customer
 from northline.insights.views import paginate, query_without
 
 from ..forms import LinkForm, MergeForm, OnBehalfForm, PortalForm, ReplyForm, StatusForm
@@ -26,7 +25,6 @@ from ..services import moderation, similar, team
 from ..services.portal import portal_of, update_portal
 
 STATE_LABELS = {"all": "All", **dict(Idea.State.choices)}
-MAX_CUSTOMER_CHOICES = 500
 
 
 def context(access: Access, tab: str, **extra: Any) -> dict[str, Any]:
@@ -60,23 +58,25 @@ def ideas_page(request: HttpRequest, slug: str) -> HttpResponse:
     ))  # fmt: skip
 
 
-def _customer_choices(access: Access) -> list[tuple[str, str]]:
-    rows = Customer.objects.filter(workspace=access.workspace).exclude(email="")
-    return [(str(c.pk), f"{c} <{c.email}>") for c in rows[:MAX_CUSTOMER_CHOICES]]
-
-
 def _idea_page(
     request: HttpRequest, access: Access, idea: Idea, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    choices = _customer_choices(access)
+    """The idea with its voters and the team's forms; `?voter=` searches customers to vote
+    for (by name or e-mail, on the server: the page works without JavaScript)."""
     defaults = {
         "status_form": StatusForm(initial={"status": idea.status}), "reply_form": ReplyForm(),
-        "vote_form": OnBehalfForm(customers=choices), "link_form": LinkForm(),
+        "vote_form": OnBehalfForm(), "link_form": LinkForm(),
     }  # fmt: skip
+    query, found, problem = request.GET.get("voter", ""), [], None
+    if access.can(WRITE):
+        try:
+            found = team.find_voters(access, idea, query)
+        except DomainError as error:
+            problem = error
     return render(request, "portal/team/idea.html", context(
         access, "ideas", idea=idea, voters=team.voters(idea), links=team.linked_features(idea),
         comments=idea.comment_rows.select_related("customer", "author").order_by("id"),
-        **(defaults | forms),
+        voter_query=query, found=found, search_problem=problem, **(defaults | forms),
     ), status=status)  # fmt: skip
 
 
@@ -117,7 +117,7 @@ def idea_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def on_behalf_ref(data: dict[str, str]) -> dict[str, Any] | None:
-    """The customer an on-behalf form names: one picked from the list, else a new e-mail."""
+    """The customer an on-behalf form names: one picked from the search, else a new e-mail."""
     if data.get("customer"):
         return {"id": data["customer"]}
     if not data.get("email", "").strip():
@@ -133,7 +133,7 @@ def on_behalf_ref(data: dict[str, str]) -> dict[str, Any] | None:
 def idea_vote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     access = workspace_for(request, slug, WRITE)
     idea = team.team_idea(access, pk)
-    form = OnBehalfForm(request.POST, customers=_customer_choices(access))
+    form = OnBehalfForm(request.POST)
     try:
         vote = team.vote_on_behalf(access, idea, on_behalf_ref(request.POST.dict()))
     except DomainError as error:
