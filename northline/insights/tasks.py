@@ -1,0 +1,46 @@
+"""Background tasks of insights: processing new feedback, retraining the workspace's
+classifiers, re-clustering its themes. Each is safe to run twice (see the services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+from northline.accounts.models import User, Workspace
+from northline.core.tasks import tracking
+
+from .services import processing, retraining, themes
+
+
+@task()
+def process_feedback(workspace_id: int, feedback_ids: list[int]) -> dict[str, Any]:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return {"processed": 0}
+    outcome = processing.process(workspace, feedback_ids)
+    if outcome.recluster:
+        recluster_themes.enqueue(workspace_id=workspace_id)
+    return {"processed": outcome.processed, "indexed": outcome.indexed}
+
+
+@task()
+def recluster_themes(workspace_id: int, progress_id: int | None = None) -> dict[str, Any]:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    if progress_id is None:
+        return {"themes": themes.recluster(workspace)}
+    with tracking(progress_id) as (report, result):
+        report(10, "Clustering")
+        result["themes"] = themes.recluster(workspace)
+    return result
+
+
+@task()
+def retrain_classifier(
+    progress_id: int, workspace_id: int, task_name: str, user_id: int | None
+) -> dict[str, Any]:
+    with tracking(progress_id) as (report, result):
+        workspace = Workspace.objects.get(pk=workspace_id)
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+        result.update(retraining.retrain(workspace, task_name, user, report))
+    return result
