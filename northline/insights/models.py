@@ -20,6 +20,11 @@ from northline.core.models import WorkspaceScoped
 NOT_BLANK_ID = ~Q(external_id="")
 
 
+def label_name(value: str) -> str:
+    """A type or sentiment as people read it: "feature_request" → "Feature request"."""
+    return value.replace("_", " ").capitalize()
+
+
 def new_token() -> str:
     return uuid.uuid4().hex
 
@@ -208,6 +213,11 @@ class Feedback(WorkspaceScoped):
 
     def get_absolute_url(self) -> str:
         return reverse("insights:feedback", args=[self.workspace.slug, self.pk])
+
+    @property
+    def type_name(self) -> str:
+        """ "feature_request" → "Feature request" (the team's own types read the same way)."""
+        return label_name(self.kind)
 
 
 class Highlight(WorkspaceScoped):

@@ -25,7 +25,7 @@ from northline.accounts.models import User, Workspace
 from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, ClassifierConfig
 from northline.insights.text.tiers import Classifier, load_classifier, make_classifier
 
-from ..models import Feedback, TextModel
+from ..models import Feedback, TextModel, label_name
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "seed_feedback.csv"
 TASKS = ("type", "sentiment")
@@ -124,11 +124,6 @@ def labels_of(categories: Sequence[str], task: str) -> dict[str, str]:
     """Known labels of a task, value → name: the built-in ones, then the team's own."""
     builtin = TYPES if task == "type" else SENTIMENTS
     return builtin | {value: label_name(value) for value in categories if value not in builtin}
-
-
-def label_name(value: str) -> str:
-    names = TYPES | SENTIMENTS
-    return names.get(value) or value.replace("_", " ").capitalize()
 
 
 def predict(classifier: Classifier, texts: Sequence[str]) -> list[tuple[str, float]]:

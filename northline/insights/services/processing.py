@@ -129,6 +129,12 @@ def set_tier(access: Access, tier: str) -> TextSettings:
     return state
 
 
+def reprocess(access: Access) -> int:
+    """Process every item again, on request (after the seed set or the engine improved)."""
+    access.require(MANAGE)
+    return reprocess_all(access.workspace)
+
+
 def reprocess_all(workspace: Workspace) -> int:
     """Queue every item of the workspace again (after a tier change, or on request)."""
     ids = list(Feedback.objects.filter(workspace=workspace).values_list("pk", flat=True))

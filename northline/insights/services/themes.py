@@ -24,8 +24,10 @@ from sklearn.preprocessing import normalize
 
 from northline.accounts.models import Workspace
 from northline.core import activity
+from northline.core import tasks as background
 from northline.core.access import Access
 from northline.core.errors import Invalid
+from northline.core.models import TaskProgress
 from northline.core.roles import WRITE
 from northline.insights.text.clustering import Theme as ModelTheme
 from northline.insights.text.clustering import ThemeModel, cluster_themes
@@ -160,9 +162,9 @@ def _match(
     )
     matched: dict[int, int] = {}
     for position in np.argsort(-overlap, kind="stable"):
-        cluster, theme_id = int(pairs[position][0]), int(pairs[position][1])
-        if cluster not in matched and theme_id not in matched.values():
-            matched[cluster] = theme_id
+        number, theme_id = int(pairs[position][0]), int(pairs[position][1])
+        if number not in matched and theme_id not in matched.values():
+            matched[number] = theme_id
     existing = {t.pk: t for t in Theme.objects.filter(workspace=workspace, curated=False)}
     ids = []
     for index, found in enumerate(model.themes):
@@ -206,6 +208,17 @@ def _add_curated(workspace: Workspace, model: ThemeModel) -> list[int]:
         model.centroids = np.vstack([model.centroids, centroid])
         ids.append(theme.pk)
     return ids
+
+
+def start_recluster(access: Access) -> TaskProgress:
+    """Queue a full re-cluster, with a progress page."""
+    access.require(WRITE)
+    from ..tasks import recluster_themes
+
+    return background.start(
+        access.workspace, access.user, "Re-cluster themes", recluster_themes,
+        workspace_id=access.workspace.pk,
+    )  # fmt: skip
 
 
 # --- the team's changes ----------------------------------------------------------------------
