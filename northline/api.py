@@ -24,5 +24,6 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", planning_router)
-api.add_router("/v1/", insights_router)
+# before insights: its /feedback/similar would otherwise read as /feedback/{feedback_id}
 api.add_router("/v1/", processing_router)
+api.add_router("/v1/", insights_router)

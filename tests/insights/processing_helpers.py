@@ -1,23 +1,47 @@
 """Shared by the processing, themes and retraining tests: tasks run at once (the immediate
-backend), after the commit they wait for, like the worker would run them."""
+backend) when the commit they wait for happens, as the worker would run them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
-import pytest
+from django.test import Client
 
-from northline.insights.services import learning, similarity
+from northline.insights.models import Feedback
+from northline.insights.services import feedback as service
+from tests.conftest import Team
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
+EVERYONE = {"owner", "admin", "editor", "viewer"}
+EDITORS = {"owner", "admin", "editor"}
+ADMINS = {"owner", "admin"}
+Commits = Callable[[], AbstractContextManager[Any]]
 
 
-@pytest.fixture
-def immediate(settings: Any) -> Iterator[None]:
-    """Tasks run when enqueued; each test starts with no cached index or model."""
-    settings.TASKS = IMMEDIATE
-    similarity._copies.clear()
-    learning._workspace_models.clear()
-    yield
-    similarity._copies.clear()
+def add(
+    team: Team, commits: Commits, text: str, persona: str = "editor", **fields: Any
+) -> Feedback:
+    with commits():
+        feedback, _ = service.add_feedback(team.access(persona), {"text": text, **fields})
+    feedback.refresh_from_db()
+    return feedback
+
+
+def call(client: Client, method: str, url: str, body: Any = None) -> Any:
+    data = json.dumps(body) if body is not None else None
+    return getattr(client, method)(url, data=data, content_type="application/json")
+
+
+def error(status: int, message: str, errors: list[str] | None = None) -> dict[str, Any]:
+    return {"ok": False, "error": message, "errors": errors or [message], "status": status}
+
+
+def expected(persona: str, allowed: set[str], ok: int, page: bool = False) -> int:
+    if persona == "anonymous":
+        return 302 if page else 401
+    if persona == "outsider":
+        return 404
+    return ok if persona in allowed else 403

@@ -341,6 +341,8 @@ def filters(
 ) -> Filters:
     """Filters from query parameters: ids of a customer and company, F-12, an e-mail or "me"."""
     errors = Errors()
+    if isinstance(theme, str) and theme.isdigit():
+        theme = int(theme)
     if source:
         errors.check(check.choice, source, "source", Source.values)
     names = errors.check(tag_names, tag, "tag") or [""]

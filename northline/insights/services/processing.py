@@ -26,8 +26,8 @@ from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE
 from northline.insights.text.classifier import ISSUE_TYPE
-from northline.insights.text.duplicates import DuplicateIndex
 from northline.insights.text.language import detect_language
+from northline.insights.text.matching import best_matches
 from northline.insights.text.tiers import (
     LEXICAL,
     SEMANTIC,
@@ -52,7 +52,7 @@ from . import learning, similarity, themes
 logger = logging.getLogger(__name__)
 BATCH = 2000
 SIMILAR_K = 5
-SIMILAR_MIN = 0.2  # below this cosine an item is not worth showing as similar
+SIMILAR_MIN = 0.3  # below this cosine an item is not worth showing as similar
 FEATURES_K = 3
 FEATURE_MIN = 0.15
 
@@ -215,8 +215,8 @@ def _index(workspace: Workspace, rows: list[Feedback], texts: list[str]) -> int:
 
 
 def _similar_features(workspace: Workspace, texts: list[str]) -> list[list[tuple[int, float]]]:
-    """Planning features (title and description) that read like each text. Features are few
-    (thousands at most), so their index is built per batch."""
+    """Planning features (title and description) that read like each text; features are few
+    (thousands at most), so they are matched afresh per batch."""
     rows = list(
         Feature.objects.filter(workspace=workspace)
         .exclude(status=Feature.Status.DROPPED)
@@ -224,12 +224,10 @@ def _similar_features(workspace: Workspace, texts: list[str]) -> list[list[tuple
     )
     if not rows:
         return [[] for _ in texts]
-    index = DuplicateIndex()
-    index.add([str(r[0]) for r in rows], [similarity.item_text(r[1], r[2]) for r in rows])
-    return [
-        [(int(doc), score) for doc, score in index.query(text, FEATURES_K) if score >= FEATURE_MIN]
-        for text in texts
-    ]
+    found = best_matches(
+        texts, [similarity.item_text(r[1], r[2]) for r in rows], FEATURES_K, FEATURE_MIN
+    )
+    return [[(rows[c][0], score) for c, score in hits] for hits in found]
 
 
 def _store_similar(
