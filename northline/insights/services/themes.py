@@ -123,22 +123,25 @@ def refresh_sizes(workspace: Workspace, theme_ids: set[int] | None = None) -> No
 
 
 def recluster(workspace: Workspace, *, seed: int = 0) -> int:
-    """Cluster every open, processed item outside curated themes afresh; returns the number
-    of themes (curated ones included)."""
+    """Cluster every open, processed item afresh; returns the number of themes. Items of
+    curated themes are clustered too (so the model knows their words) but stay where they
+    are; a cluster made mostly of one curated theme's items becomes that theme."""
     with transaction.atomic():
         state = _locked(workspace)
         rows = list(
             Feedback.objects.filter(workspace=workspace, processed_at__isnull=False)
             .exclude(status=ARCHIVED)
-            .exclude(theme__curated=True)
             .order_by("pk")
             .values_list("pk", "title", "text", "theme_id")
         )
         if len(rows) < 2:
             return Theme.objects.filter(workspace=workspace).count()
         model = cluster_themes([item_text(r[1], r[2]) for r in rows], seed=seed)
-        ids = _match(workspace, model, rows)
-        ids += _add_curated(workspace, model)
+        curated = set(
+            Theme.objects.filter(workspace=workspace, curated=True).values_list("pk", flat=True)
+        )
+        ids = _match(workspace, model, rows, curated)
+        ids += _add_curated(workspace, model, curated - set(ids))
         state.themes_clustered = model.n_texts
         state.themes_assigned = 0
         save_model(state, model, ids)
@@ -148,10 +151,14 @@ def recluster(workspace: Workspace, *, seed: int = 0) -> int:
 
 
 def _match(
-    workspace: Workspace, model: ThemeModel, rows: Sequence[tuple[int, str, str, int | None]]
+    workspace: Workspace,
+    model: ThemeModel,
+    rows: Sequence[tuple[int, str, str, int | None]],
+    curated: set[int],
 ) -> list[int]:
-    """Theme rows for the model's clusters: the old theme sharing most members (each old
-    theme at most once, largest overlaps first), else a new one; old unmatched ones go."""
+    """The Theme row of each of the model's clusters: the old theme sharing most members
+    (each old theme at most once, largest overlaps first; a curated one only when it holds
+    half the cluster), else a new one. Old automatic themes left unmatched are deleted."""
     old = np.array([r[3] or 0 for r in rows], dtype=np.int64)
     new = np.empty(len(rows), dtype=np.int64)
     for index, cluster in enumerate(model.themes):
@@ -160,40 +167,43 @@ def _match(
     pairs, overlap = np.unique(
         np.column_stack([new[has_old], old[has_old]]), axis=0, return_counts=True
     )
+    sizes = np.bincount(new, minlength=len(model.themes))
     matched: dict[int, int] = {}
     for position in np.argsort(-overlap, kind="stable"):
         number, theme_id = int(pairs[position][0]), int(pairs[position][1])
-        if number not in matched and theme_id not in matched.values():
+        if number in matched or theme_id in matched.values():
+            continue
+        if theme_id not in curated or 2 * overlap[position] >= sizes[number]:
             matched[number] = theme_id
     existing = {t.pk: t for t in Theme.objects.filter(workspace=workspace, curated=False)}
     ids = []
     for index, found in enumerate(model.themes):
+        theme_id = matched.get(index)
         fields = {
             "label": found.label[:200] or "(no distinctive words)",
             "terms": list(found.terms),
             "representative_id": rows[found.representative][0],
         }
-        kept = existing.pop(matched[index]) if matched.get(index) in existing else None
-        if kept is None:
-            theme = Theme.objects.create(workspace=workspace, **fields)
-        else:
-            theme = kept
-            Theme.objects.filter(pk=theme.pk).update(**fields)
-        member_ids = [rows[m][0] for m in found.members]
-        for start in range(0, len(member_ids), 5000):
-            Feedback.objects.filter(pk__in=member_ids[start : start + 5000]).update(theme=theme)
-        ids.append(theme.pk)
+        if theme_id is None:
+            theme_id = Theme.objects.create(workspace=workspace, **fields).pk
+        elif theme_id in existing:
+            Theme.objects.filter(pk=theme_id).update(**fields)
+            existing.pop(theme_id)
+        movable = [rows[m][0] for m in found.members if rows[m][3] not in curated]
+        for start in range(0, len(movable), 5000):
+            Feedback.objects.filter(pk__in=movable[start : start + 5000]).update(theme=theme_id)
+        ids.append(theme_id)
     Theme.objects.filter(pk__in=list(existing)).delete()
     return ids
 
 
-def _add_curated(workspace: Workspace, model: ThemeModel) -> list[int]:
-    """Give the model each curated theme, as the centroid of (a sample of) its members.
+def _add_curated(workspace: Workspace, model: ThemeModel, theme_ids: set[int]) -> list[int]:
+    """Give the model these curated themes, each as the centroid of (a sample of) its members.
 
     Its `members` stand for the theme's size only (they are not positions in the model's
     texts): the size weighs the centroid when new items join."""
     ids = []
-    for theme in Theme.objects.filter(workspace=workspace, curated=True):
+    for theme in Theme.objects.filter(workspace=workspace, pk__in=theme_ids).order_by("pk"):
         texts = [
             item_text(title, text)
             for title, text in theme.feedback.exclude(status=ARCHIVED).values_list("title", "text")[
