@@ -178,21 +178,21 @@ def _match(
     existing = {t.pk: t for t in Theme.objects.filter(workspace=workspace, curated=False)}
     ids = []
     for index, found in enumerate(model.themes):
-        theme_id = matched.get(index)
+        target = matched.get(index)
         fields = {
             "label": found.label[:200] or "(no distinctive words)",
             "terms": list(found.terms),
             "representative_id": rows[found.representative][0],
         }
-        if theme_id is None:
-            theme_id = Theme.objects.create(workspace=workspace, **fields).pk
-        elif theme_id in existing:
-            Theme.objects.filter(pk=theme_id).update(**fields)
-            existing.pop(theme_id)
+        if target is None:
+            target = Theme.objects.create(workspace=workspace, **fields).pk
+        elif target in existing:
+            Theme.objects.filter(pk=target).update(**fields)
+            existing.pop(target)
         movable = [rows[m][0] for m in found.members if rows[m][3] not in curated]
         for start in range(0, len(movable), 5000):
-            Feedback.objects.filter(pk__in=movable[start : start + 5000]).update(theme=theme_id)
-        ids.append(theme_id)
+            Feedback.objects.filter(pk__in=movable[start : start + 5000]).update(theme=target)
+        ids.append(target)
     Theme.objects.filter(pk__in=list(existing)).delete()
     return ids
 
