@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings as django_settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Field
 from django.utils import timezone
 
 from northline.accounts.models import Workspace
@@ -166,10 +166,9 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     moods = learning.predict(learning.classifier_for(workspace, "sentiment", tier, path)[0], texts)
     languages = [detect_language(t) for t in texts]
     indexed = _index(workspace, rows, texts)
-    similar = [
-        similarity.query(workspace, tier, text, SIMILAR_K, exclude=f.pk, model_path=path)
-        for f, text in zip(rows, texts, strict=True)
-    ]
+    similar = similarity.query_many(
+        workspace, tier, texts, SIMILAR_K, [f.pk for f in rows], model_path=path
+    )
     features = _similar_features(workspace, texts)
     now = timezone.now()
     with transaction.atomic():
@@ -180,17 +179,38 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
                 f.sentiment, f.sentiment_confidence = mood
             f.language, f.language_confidence = language.code, round(language.confidence, 4)
             f.processed_at = now
-        Feedback.objects.bulk_update(
-            rows,
-            ["kind", "kind_confidence", "sentiment", "sentiment_confidence", "language",
-             "language_confidence", "processed_at"],
-        )  # fmt: skip
+        update_rows(rows, RESULT_FIELDS)
         _store_similar(workspace, rows, similar, features)
         recluster = themes.assign(workspace, rows, texts)
     state = similarity.settings_of(workspace)
     if similarity.snapshot_due(state):
         similarity.write_snapshot(workspace, tier, path)
     return Outcome(len(rows), indexed, recluster)
+
+
+RESULT_FIELDS = (
+    "kind", "kind_confidence", "sentiment", "sentiment_confidence", "language",
+    "language_confidence", "processed_at",
+)  # fmt: skip
+
+
+def update_rows(rows: Sequence[Feedback], fields: Sequence[str]) -> None:
+    """Write these fields of many rows, one plain UPDATE per row sent with executemany.
+
+    `bulk_update` builds one CASE expression per field over the whole batch, which costs more
+    in Python than the database spends on the writes (seconds per 2000 rows)."""
+    model = Feedback._meta
+    columns = [field for name in fields if isinstance(field := model.get_field(name), Field)]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(model.db_table)} SET {sets} WHERE {quote(model.pk.column)} = %s"  # noqa: S608 - names from the model
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _index(workspace: Workspace, rows: list[Feedback], texts: list[str]) -> int:
@@ -210,7 +230,7 @@ def _index(workspace: Workspace, rows: list[Feedback], texts: list[str]) -> int:
         last = TextSettings.objects.get(workspace=workspace).next_seq
         for offset, (f, digest) in enumerate(changed):
             f.indexed_digest, f.indexed_seq = digest, last - len(changed) + offset + 1
-        Feedback.objects.bulk_update([f for f, _ in changed], ["indexed_digest", "indexed_seq"])
+        update_rows([f for f, _ in changed], ("indexed_digest", "indexed_seq"))
     return len(changed)
 
 

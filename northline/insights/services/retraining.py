@@ -122,7 +122,7 @@ def retrain(
             Feedback(pk=row[0], **{field: label, f"{field}_confidence": confidence})
             for row, (label, confidence) in zip(rows, predicted, strict=True)
         ]
-        Feedback.objects.bulk_update(updates, [field, f"{field}_confidence"])
+        processing.update_rows(updates, [field, f"{field}_confidence"])
         done, last = done + len(rows), rows[-1][0]
         report(20 + int(80 * done / max(total, 1)), f"Predicted {done} of {total} items again")
     return {

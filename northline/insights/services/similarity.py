@@ -19,6 +19,7 @@ import hashlib
 import logging
 import pickle
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,21 @@ def query(
     model_path: str | None = None,
 ) -> list[tuple[int, float]]:  # fmt: skip
     """[(feedback id, score)] of the `k` most similar indexed items, best first, each id once."""
+    return _best(index_for(workspace, tier, model_path), text, k, exclude)
+
+
+def query_many(
+    workspace: Workspace, tier: str, texts: Sequence[str], k: int, excludes: Sequence[int],
+    model_path: str | None = None,
+) -> list[list[tuple[int, float]]]:  # fmt: skip
+    """`query` for each text (a batch being processed), the index loaded and caught up once."""
     index = index_for(workspace, tier, model_path)
+    return [_best(index, text, k, exclude) for text, exclude in zip(texts, excludes, strict=True)]
+
+
+def _best(
+    index: SimilarityIndex, text: str, k: int, exclude: int | None
+) -> list[tuple[int, float]]:
     hits = index.query(text, k * 2 + 1, exclude=None if exclude is None else str(exclude))
     best: dict[int, float] = {}
     for doc, score in hits:

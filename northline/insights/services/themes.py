@@ -91,7 +91,7 @@ def assign(workspace: Workspace, rows: Sequence[Feedback], texts: Sequence[str])
         ids.append(theme.pk)
     for (row, _), index in zip(pending, placed, strict=True):
         row.theme_id = ids[index]
-    Feedback.objects.bulk_update([row for row, _ in pending], ["theme"])
+    Feedback.objects.bulk_update([row for row, _ in pending], ["theme"], batch_size=500)
     before = state.themes_assigned
     state.themes_assigned += len(pending)
     save_model(state, model, ids)
