@@ -12,9 +12,12 @@ few hundred product words, so texts repeat needs in different words) and measure
               built by a snapshot, as a worker would, and loaded once by the process
   inbox       the feedback list page with filters at --inbox items: p95 server time of
               GET /w/<slug>/insights/ with the type, sentiment, language and theme filters
+  seed        how good the default (seed) models are before any correction, on public data
+              (--data: NLBSE'24 issues for type, Senti4SD for sentiment): macro-F1
 
     python bench/processing_bench.py [--part all|throughput|similar|inbox]
         [--process 20000] [--similar 200000] [--inbox 1000000] [--requests 200] [--json FILE]
+        [--data ../shared/data/feedback]
 """
 
 from __future__ import annotations
@@ -210,14 +213,48 @@ def bench_inbox(n: int, requests: int) -> dict[str, Any]:
     return {"items": n, "load_s": round(load, 1), "pages": results}
 
 
+def bench_seed(data: Path) -> dict[str, Any]:
+    """The seed models on data nobody wrote for them (labels outside the data's set count as
+    errors: a bug called a complaint is wrong here)."""
+    import csv
+
+    from sklearn.metrics import f1_score
+
+    from northline.insights.services import learning
+    from northline.insights.text.preprocess import issue_text
+
+    csv.field_size_limit(2**31 - 1)
+    with (data / "nlbse24_issues_train.csv").open(encoding="utf-8", newline="") as handle:
+        issues = list(csv.DictReader(handle))
+    names = {"bug": "bug", "feature": "feature_request", "question": "question"}
+    truth = [names[r["label"]] for r in issues]
+    typed = learning.seed_classifier("type", "lexical").predict(
+        [issue_text(r["title"], r["body"]) for r in issues]
+    )
+    with (data / "senti4sd_train.csv").open(encoding="utf-8", newline="") as handle:
+        posts = list(csv.reader(handle, delimiter=";"))
+    moods = learning.seed_classifier("sentiment", "lexical").predict([p[2] for p in posts])
+    return {
+        "type_macro_f1_nlbse": round(float(f1_score(truth, [p.label for p in typed],
+                                                    labels=list(names.values()), average="macro")), 3),
+        "type_items": len(issues),
+        "sentiment_macro_f1_senti4sd": round(float(f1_score([p[1] for p in posts], [p.label for p in moods],
+                                                            labels=list(learning.SENTIMENTS), average="macro")), 3),
+        "sentiment_items": len(posts),
+    }  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", default="all", choices=("all", "throughput", "similar", "inbox"))
+    parser.add_argument(
+        "--part", default="all", choices=("all", "throughput", "similar", "inbox", "seed")
+    )
     parser.add_argument("--process", type=int, default=20_000)
     parser.add_argument("--similar", type=int, default=200_000)
     parser.add_argument("--inbox", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "feedback")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="northline-bench-")
     os.environ.update(NORTHLINE_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="northline.settings")
@@ -243,6 +280,9 @@ def main() -> int:
     if args.part in ("all", "inbox"):
         report["inbox"] = bench_inbox(args.inbox, max(20, args.requests // 5))
         print(json.dumps(report["inbox"]), flush=True)
+    if args.part in ("all", "seed"):
+        report["seed"] = bench_seed(args.data)
+        print(json.dumps(report["seed"]), flush=True)
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
