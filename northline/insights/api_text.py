@@ -17,7 +17,7 @@ from northline.core.roles import MANAGE, READ, WRITE, Role
 from .models import Feedback, TextModel, Theme
 from .services import processing, retraining, similarity, themes
 
-router = Router(tags=["processing"])
+router = Router(tags=["insights"])
 W = "/workspaces/{slug}"
 
 
