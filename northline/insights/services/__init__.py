@@ -1,5 +1,7 @@
 """Domain verbs of insights, one module per concept: customers (and companies), feedback,
 links (highlights and links to features), demand; `fields` and `bulk` are their shared checks.
+Processing of the text: `processing` (the per-item pipeline and its settings), `similarity` (the
+persistent index), `learning` (the classifiers), `retraining` (corrections), `themes`.
 
 `PHRASES` says how the activity feed reads each verb these modules record.
 """
@@ -26,4 +28,13 @@ PHRASES: dict[str, str] = {
     "feedback.linked": "linked a feature to",
     "feedback.link_changed": "changed a feature link of",
     "feedback.unlinked": "unlinked a feature from",
+    "feedback.type_corrected": "corrected the type of",
+    "feedback.sentiment_corrected": "corrected the sentiment of",
+    "feedback.merged": "merged as a duplicate:",
+    "feedback.not_duplicate": "marked as not a duplicate:",
+    "feedback.theme_changed": "moved to another theme:",
+    "theme.renamed": "renamed the theme",
+    "theme.merged": "merged a theme into",
+    "theme.split": "split the theme",
+    "processing.tier_changed": "changed the text tier of",
 }
