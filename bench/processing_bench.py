@@ -9,7 +9,8 @@ few hundred product words, so texts repeat needs in different words) and measure
   similar     the "similar feedback" API (GET /api/v1/workspaces/<slug>/feedback/similar)
               at --similar items: p50/p95/p99 of complete Django requests (test client:
               routing, session, access check, queries, JSON; no network) after the index was
-              built by a snapshot, as a worker would, and loaded once by the process
+              built by a snapshot, as a worker would, and loaded once by the process; and the
+              same queries on the engine's index alone (what is ours is the difference)
   inbox       the feedback list page with filters at --inbox items: p95 server time of
               GET /w/<slug>/insights/ with the type, sentiment, language and theme filters
   seed        how good the default (seed) models are before any correction, on public data
@@ -163,8 +164,15 @@ def bench_similar(n: int, requests: int) -> dict[str, Any]:
         response = client.get(url, {"text": query, "k": 5})
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200 and response.json(), response.content
+    index = similarity.index_for(ws, "lexical")
+    engine = []
+    for query in texts(requests, 99):
+        started = time.perf_counter()
+        index.query(query, 11)
+        engine.append((time.perf_counter() - started) * 1000)
     return {"items": n, "snapshot_build_s": round(build, 1), "first_request_s": round(first, 2),
-            "peak_rss_mb": round(peak_mb), **percentiles(samples)}  # fmt: skip
+            "peak_rss_mb": round(peak_mb), "api": percentiles(samples),
+            "engine_query_only": percentiles(engine)}  # fmt: skip
 
 
 def bench_inbox(n: int, requests: int) -> dict[str, Any]:
