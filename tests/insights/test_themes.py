@@ -256,3 +256,30 @@ def test_theme_of_another_workspace_is_404(
     theme = Theme.objects.get(pk=next(iter(theme_of(clustered["dark"]))))
     response = team.client("outsider").get(theme.get_absolute_url())
     assert response.status_code == 404
+
+
+def test_every_processing_verb_has_a_phrase(
+    team: Team, commits: Commits, clustered: dict[str, list[Feedback]]
+) -> None:
+    from northline.core.models import Activity
+    from northline.insights.services import processing, retraining
+
+    access = team.access("owner")
+    dark, export = clustered["dark"], clustered["export"]
+    retraining.correct(access, dark[0], "type", "design")
+    retraining.correct(access, dark[0], "sentiment", "positive")
+    retraining.merge_duplicate(access, dark[1], dark[0])
+    retraining.dismiss_duplicate(access, dark[2], export[0])
+    theme = Theme.objects.get(pk=dark[3].theme_id)
+    themes.move_to_theme(access, export[1], theme)
+    themes.rename_theme(access, theme, "Dark mode")
+    halves = themes.split_theme(access, theme)
+    themes.merge_themes(access, halves[1], halves[0])
+    wanted = set(processing.PHRASES)
+    if processing.semantic_problem():  # no other tier to switch to here
+        wanted.discard("processing.tier_changed")
+    else:
+        processing.set_tier(access, "semantic")
+    verbs = set(Activity.objects.values_list("verb", flat=True))
+    assert verbs - {"feedback.imported", "workspace.created"} == wanted
+    assert all(Activity(verb=v).phrase == processing.PHRASES[v] for v in wanted)

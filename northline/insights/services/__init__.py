@@ -1,7 +1,8 @@
 """Domain verbs of insights, one module per concept: customers (and companies), feedback,
 links (highlights and links to features), demand; `fields` and `bulk` are their shared checks.
 Processing of the text: `processing` (the per-item pipeline and its settings), `similarity` (the
-persistent index), `learning` (the classifiers), `retraining` (corrections), `themes`.
+persistent index), `learning` (the classifiers), `retraining` (corrections), `themes`; their
+verbs' phrases are `processing.PHRASES`.
 
 `PHRASES` says how the activity feed reads each verb these modules record.
 """
@@ -28,13 +29,4 @@ PHRASES: dict[str, str] = {
     "feedback.linked": "linked a feature to",
     "feedback.link_changed": "changed a feature link of",
     "feedback.unlinked": "unlinked a feature from",
-    "feedback.type_corrected": "corrected the type of",
-    "feedback.sentiment_corrected": "corrected the sentiment of",
-    "feedback.merged": "merged as a duplicate:",
-    "feedback.not_duplicate": "marked as not a duplicate:",
-    "feedback.theme_changed": "moved to another theme:",
-    "theme.renamed": "renamed the theme",
-    "theme.merged": "merged a theme into",
-    "theme.split": "split the theme",
-    "processing.tier_changed": "changed the text tier of",
 }

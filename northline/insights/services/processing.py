@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings as django_settings
 from django.db import connection, transaction
@@ -50,6 +51,17 @@ from . import fields as check
 from . import learning, similarity, themes
 
 logger = logging.getLogger(__name__)
+PHRASES: dict[str, str] = {
+    "feedback.type_corrected": "corrected the type of",
+    "feedback.sentiment_corrected": "corrected the sentiment of",
+    "feedback.merged": "merged as a duplicate:",
+    "feedback.not_duplicate": "marked as not a duplicate:",
+    "feedback.theme_changed": "moved to another theme:",
+    "theme.renamed": "renamed the theme",
+    "theme.merged": "merged a theme into",
+    "theme.split": "split the theme",
+    "processing.tier_changed": "changed the text tier of",
+}
 BATCH = 2000
 SIMILAR_K = 5
 SIMILAR_MIN = 0.3  # below this cosine an item is not worth showing as similar
@@ -83,9 +95,15 @@ def model_path() -> str | None:
 
 def semantic_problem() -> str:
     """Why the semantic tier cannot be chosen here, or "" when it can."""
+    return _semantic_problem(model_path())
+
+
+@cache
+def _semantic_problem(path: str | None) -> str:
+    """Asked once per process and model folder: building the tier may load a model."""
     try:
-        make_classifier(ISSUE_TYPE, SEMANTIC, model_path=model_path())
-        make_similarity_index(SEMANTIC, model_path=model_path())
+        make_classifier(ISSUE_TYPE, SEMANTIC, model_path=path)
+        make_similarity_index(SEMANTIC, model_path=path)
     except TierUnavailable as error:
         return str(error)
     return ""
@@ -94,9 +112,13 @@ def semantic_problem() -> str:
 def tier_of(workspace: Workspace) -> str:
     """The workspace's chosen tier, or lexical when the semantic one is chosen but cannot run
     on this server (the settings page says so)."""
-    chosen = similarity.settings_of(workspace).tier
+    return usable_tier(similarity.settings_of(workspace))
+
+
+def usable_tier(state: TextSettings) -> str:
+    chosen = state.tier
     if chosen == SEMANTIC and semantic_problem():
-        logger.warning("workspace %s: semantic tier unavailable, using lexical", workspace.slug)
+        logger.warning("workspace %s: semantic tier unavailable, using lexical", state.workspace_id)
         return LEXICAL
     return chosen
 
@@ -325,8 +347,9 @@ def similar_to_text(access: Access, text: object, k: object = SIMILAR_K) -> list
     count = check.whole(k, "k", 1, MAX_K) or SIMILAR_K
     state = similarity.settings_of(access.workspace)
     hits = similarity.query(
-        access.workspace, tier_of(access.workspace), clean, count * 2, model_path=model_path()
-    )
+        access.workspace, usable_tier(state), clean, count * 2, model_path=model_path(),
+        state=state,
+    )  # fmt: skip
     rows = (
         Feedback.objects.filter(pk__in=[doc for doc, _ in hits])
         .exclude(status=Feedback.Status.ARCHIVED)

@@ -68,9 +68,13 @@ def folder(workspace: Workspace) -> Path:
     return Path(django_settings.DATA_DIR) / "similarity" / str(workspace.pk)
 
 
-def index_for(workspace: Workspace, tier: str, model_path: str | None = None) -> SimilarityIndex:
-    """The workspace's index, current with every item processing has indexed so far."""
-    state = settings_of(workspace)
+def index_for(
+    workspace: Workspace, tier: str, model_path: str | None = None,
+    state: TextSettings | None = None,
+) -> SimilarityIndex:  # fmt: skip
+    """The workspace's index, current with every item processing has indexed so far
+    (`state`: the workspace's TextSettings row, when the caller has just read it)."""
+    state = state or settings_of(workspace)
     with _lock:
         copy = _copies.get(workspace.pk)
         if copy is None or (copy.token, copy.tier, copy.snapshot) != (
@@ -117,10 +121,10 @@ def _catch_up(workspace: Workspace, copy: Loaded) -> None:
 
 def query(
     workspace: Workspace, tier: str, text: str, k: int, *, exclude: int | None = None,
-    model_path: str | None = None,
+    model_path: str | None = None, state: TextSettings | None = None,
 ) -> list[tuple[int, float]]:  # fmt: skip
     """[(feedback id, score)] of the `k` most similar indexed items, best first, each id once."""
-    return _best(index_for(workspace, tier, model_path), text, k, exclude)
+    return _best(index_for(workspace, tier, model_path, state), text, k, exclude)
 
 
 def query_many(
