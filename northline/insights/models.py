@@ -196,14 +196,22 @@ class Feedback(WorkspaceScoped):
         indexes = [
             models.Index(fields=["workspace", "status", "-received_at"], name="feedback_inbox"),
             models.Index(fields=["workspace", "-received_at"], name="feedback_recent"),
-            models.Index(fields=["workspace", "kind", "-received_at"], name="feedback_kind"),
+            # The inbox's processing filters: newest first, and `status` last so that the tab
+            # counts under a filter are read from the index alone.
             models.Index(
-                fields=["workspace", "sentiment", "-received_at"], name="feedback_sentiment"
+                fields=["workspace", "kind", "-received_at", "status"], name="feedback_by_kind"
             ),
             models.Index(
-                fields=["workspace", "language", "-received_at"], name="feedback_language"
+                fields=["workspace", "sentiment", "-received_at", "status"],
+                name="feedback_by_sentiment",
             ),
-            models.Index(fields=["workspace", "theme", "-received_at"], name="feedback_theme"),
+            models.Index(
+                fields=["workspace", "language", "-received_at", "status"],
+                name="feedback_by_language",
+            ),
+            models.Index(
+                fields=["workspace", "theme", "-received_at", "status"], name="feedback_by_theme"
+            ),
             models.Index(fields=["workspace", "indexed_seq"], name="feedback_indexed_seq"),
         ]
 
