@@ -1,16 +1,17 @@
 """The workspace's similarity index, built once and kept: never rebuilt per request.
 
-Every process (app server, worker) holds at most one copy per workspace, loaded from the
+Every process (app server, worker) holds at most one copy per workspace, loaded once from the
 newest snapshot file under `settings.DATA_DIR/similarity/` and caught up from the database:
 processing gives each item it indexes a sequence number (`Feedback.indexed_seq`), so a copy
 that holds items up to seq N adds only the rows after N. A request therefore costs one read
 of the workspace's TextSettings row, one (usually empty) indexed query for newer rows, and
-the index query itself. The worker writes a new snapshot when the items added since the last
-one reach `SNAPSHOT_GROWTH` of the index, so a fresh server loads a file instead of re-reading
-a million texts. Servers that do not share DATA_DIR rebuild their copy from the database.
+the index query itself. The worker writes a new snapshot (its own copy, pickled) when the items
+added since the last one reach `SNAPSHOT_GROWTH` of the index, so a fresh server loads a file
+instead of re-reading a million texts, and a million-row import writes about twenty snapshots. Servers that do not share DATA_DIR rebuild their copy from the database.
 
-An edited text is indexed again under the same id; answers keep each id's best score, and
-the next snapshot (built from the current texts) drops the old version.
+An edited text is indexed again under the same id; answers keep each id's best score, and the
+old version goes when the index is next built from the database (a tier change, a server
+without the snapshot).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from northline.insights.text.tiers import SimilarityIndex, make_similarity_index
 from ..models import Feedback, TextSettings
 
 logger = logging.getLogger(__name__)
-SNAPSHOT_GROWTH = 0.1
+SNAPSHOT_GROWTH = 0.5
 SNAPSHOT_MIN = 1000
 CATCH_UP_CHUNK = 20_000
 _MAGIC = b"northline-similarity-v1\n"
@@ -77,11 +78,7 @@ def index_for(
     state = state or settings_of(workspace)
     with _lock:
         copy = _copies.get(workspace.pk)
-        if copy is None or (copy.token, copy.tier, copy.snapshot) != (
-            state.token,
-            tier,
-            state.snapshot,
-        ):
+        if copy is None or (copy.token, copy.tier) != (state.token, tier):
             copy = _load(workspace, state, tier, model_path)
             _copies[workspace.pk] = copy
         _catch_up(workspace, copy)
@@ -154,25 +151,28 @@ def snapshot_due(state: TextSettings) -> bool:
 
 
 def write_snapshot(workspace: Workspace, tier: str, model_path: str | None = None) -> str:
-    """Build the index from the current texts, write it atomically, and point every server at
-    it; older snapshot files are removed (a server holding one in memory keeps working)."""
+    """Write this process's copy of the index (caught up first; built from the current texts
+    when there is none) atomically, and point every server at it; older snapshot files are
+    removed (a server holding one in memory keeps working)."""
     state = settings_of(workspace)
-    index = make_similarity_index(tier, model_path=model_path)
-    copy = Loaded(state.token, tier, "", -1, index)
-    _catch_up(workspace, copy)
-    name = f"{tier}-{copy.seq}.pickle"
-    target = folder(workspace)
-    target.mkdir(parents=True, exist_ok=True)
-    partial = target / (name + ".partial")
-    partial.write_bytes(_MAGIC + pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-    partial.replace(target / name)
-    TextSettings.objects.filter(pk=state.pk).update(snapshot=name, snapshot_seq=copy.seq)
+    with _lock:
+        copy = _copies.get(workspace.pk)
+        if copy is None or (copy.token, copy.tier) != (state.token, tier):
+            index = make_similarity_index(tier, model_path=model_path)
+            copy = Loaded(state.token, tier, "", -1, index)
+        _catch_up(workspace, copy)
+        name = f"{tier}-{copy.seq}.pickle"
+        target = folder(workspace)
+        target.mkdir(parents=True, exist_ok=True)
+        partial = target / (name + ".partial")
+        partial.write_bytes(_MAGIC + pickle.dumps(copy.index, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(target / name)
+        TextSettings.objects.filter(pk=state.pk).update(snapshot=name, snapshot_seq=copy.seq)
+        copy.snapshot = name
+        _copies[workspace.pk] = copy
     for old in target.glob("*.pickle"):
         if old.name != name:
             old.unlink(missing_ok=True)
-    copy.snapshot = name
-    with _lock:
-        _copies[workspace.pk] = copy
     return name
 
 
