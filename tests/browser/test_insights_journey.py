@@ -76,10 +76,12 @@ def test_feedback_is_sorted_corrected_and_grouped(
     shot(page, "insights-03-inbox-filtered")
 
     page.click("nav.tabs >> text=Themes")
+    page.wait_for_url("**/insights/themes/")
     assert page.locator("figure.chart svg").count() == 1
     shot(page, "insights-04-themes")
     assert fb.theme is not None  # the new item joined a theme as it arrived
-    page.locator("table a", has_text=fb.theme.label).first.click()
+    page.click(f"table a[href$='/insights/themes/{fb.theme.pk}/']")
+    page.wait_for_url(f"**/insights/themes/{fb.theme.pk}/")
     assert page.locator("figure.chart svg").count() == 1
     page.fill("#theme-label", "Dark mode")
     page.click("button:has-text('Rename')")
