@@ -196,21 +196,24 @@ class Feedback(WorkspaceScoped):
         indexes = [
             models.Index(fields=["workspace", "status", "-received_at"], name="feedback_inbox"),
             models.Index(fields=["workspace", "-received_at"], name="feedback_recent"),
-            # The inbox's processing filters: newest first, and `status` last so that the tab
-            # counts under a filter are read from the index alone.
+            # The inbox's processing filters: in the list's order (newest first, then id), and
+            # `status` last, so that both the page and the tab counts under a filter are read
+            # from the index alone.
             models.Index(
-                fields=["workspace", "kind", "-received_at", "status"], name="feedback_by_kind"
+                fields=["workspace", "kind", "-received_at", "-id", "status"],
+                name="feedback_kind_order",
             ),
             models.Index(
-                fields=["workspace", "sentiment", "-received_at", "status"],
-                name="feedback_by_sentiment",
+                fields=["workspace", "sentiment", "-received_at", "-id", "status"],
+                name="feedback_sentiment_order",
             ),
             models.Index(
-                fields=["workspace", "language", "-received_at", "status"],
-                name="feedback_by_language",
+                fields=["workspace", "language", "-received_at", "-id", "status"],
+                name="feedback_language_order",
             ),
             models.Index(
-                fields=["workspace", "theme", "-received_at", "status"], name="feedback_by_theme"
+                fields=["workspace", "theme", "-received_at", "-id", "status"],
+                name="feedback_theme_order",
             ),
             models.Index(fields=["workspace", "indexed_seq"], name="feedback_indexed_seq"),
         ]
