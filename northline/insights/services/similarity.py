@@ -4,10 +4,12 @@ Every process (app server, worker) holds at most one copy per workspace, loaded 
 newest snapshot file under `settings.DATA_DIR/similarity/` and caught up from the database:
 processing gives each item it indexes a sequence number (`Feedback.indexed_seq`), so a copy
 that holds items up to seq N adds only the rows after N. A request therefore costs one read
-of the workspace's TextSettings row, one (usually empty) indexed query for newer rows, and
-the index query itself. The worker writes a new snapshot (its own copy, pickled) when the items
-added since the last one reach `SNAPSHOT_GROWTH` of the index, so a fresh server loads a file
-instead of re-reading a million texts, and a million-row import writes about twenty snapshots. Servers that do not share DATA_DIR rebuild their copy from the database.
+of the workspace's TextSettings row (whose `next_seq` says whether there are newer rows to
+fetch, in one indexed query) and the index query itself. The worker writes a new snapshot
+(its own copy, pickled) when the items added since the last one reach `SNAPSHOT_GROWTH` of the
+index, so a fresh server loads a file instead of re-reading a million texts, and a million-row
+import writes about twenty snapshots. Servers that do not share DATA_DIR rebuild their copy
+from the database.
 
 An edited text is indexed again under the same id; answers keep each id's best score, and the
 old version goes when the index is next built from the database (a tier change, a server
@@ -81,7 +83,8 @@ def index_for(
         if copy is None or (copy.token, copy.tier) != (state.token, tier):
             copy = _load(workspace, state, tier, model_path)
             _copies[workspace.pk] = copy
-        _catch_up(workspace, copy)
+        if state.next_seq > copy.seq:  # the row says what was indexed: no query when current
+            _catch_up(workspace, copy)
         return copy.index
 
 
