@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from northline.accounts.api import router as accounts_router
 from northline.core.api import authenticate, install_error_handlers
 from northline.insights.api import router as insights_router
+from northline.insights.api_text import router as processing_router
 from northline.insights.import_api import router as imports_router
 from northline.metrics.api import router as metrics_router
 from northline.planning.api import router as planning_router
@@ -27,6 +28,8 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", planning_router)
+# before insights: its /feedback/similar would otherwise read as /feedback/{feedback_id}
+api.add_router("/v1/", processing_router)
 api.add_router("/v1/", insights_router)
 api.add_router("/v1/", portal_router)
 api.add_router("/v1/", strategy_router)

@@ -157,6 +157,11 @@ class FeedbackOut(Schema):
     highlights: list[HighlightOut]
     links: list[LinkOut]
     url: str
+    # What processing found (details and "why": /feedback/{id}/related).
+    type: str
+    sentiment: str
+    language: str
+    theme: int | None
 
 
 class FeedbackPage(Schema):
@@ -258,6 +263,7 @@ def feedback_out(f: Feedback, request: HttpRequest) -> FeedbackOut:
         highlights=[highlight_out(h) for h in f.highlights.all()],
         links=[link_out(link) for link in f.links.all()],
         url=request.build_absolute_uri(f.get_absolute_url()),
+        type=f.kind, sentiment=f.sentiment, language=f.language, theme=f.theme_id,
     )  # fmt: skip
 
 
@@ -318,15 +324,20 @@ def list_feedback(
     feature: str = "",
     assignee: str = "",
     q: str = "",
+    type: str = "",
+    sentiment: str = "",
+    language: str = "",
+    theme: int | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> FeedbackPage:
     """`status`: open (all but archived), new, triaged, linked, archived or all; `feature`:
-    F-12; `assignee`: an e-mail or "me"; `q`: text in the title or text."""
+    F-12; `assignee`: an e-mail or "me"; `q`: text in the title or text; `type`, `sentiment`,
+    `language`, `theme`: what processing found (or the team corrected)."""
     access = workspace_access(request, slug)
     chosen = service.filters(
         access, source=source, tag=tag, customer=customer, company=company, feature=feature,
-        assignee=assignee, q=q,
+        assignee=assignee, q=q, kind=type, sentiment=sentiment, language=language, theme=theme,
     )  # fmt: skip
     rows = service.feedback_list(access, chosen, status)
     start, size = window(offset, limit)

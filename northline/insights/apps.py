@@ -12,5 +12,7 @@ class InsightsConfig(AppConfig):
         from northline.core.models import PHRASES
 
         from .services import PHRASES as INSIGHTS
+        from .services.processing import PHRASES as PROCESSING
 
         PHRASES.update(INSIGHTS)
+        PHRASES.update(PROCESSING)

@@ -7,6 +7,8 @@ Feedback is the big table (a workspace may hold a million rows): the inbox reads
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -16,6 +18,15 @@ from django.utils import timezone
 from northline.core.models import WorkspaceScoped
 
 NOT_BLANK_ID = ~Q(external_id="")
+
+
+def label_name(value: str) -> str:
+    """A type or sentiment as people read it: "feature_request" → "Feature request"."""
+    return value.replace("_", " ").capitalize()
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
 
 
 class Company(WorkspaceScoped):
@@ -148,6 +159,28 @@ class Feedback(WorkspaceScoped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # What processing found (services/processing.py); `*_by_team` marks a correction, which
+    # processing never overwrites and retraining learns from.
+    kind = models.CharField("type", max_length=40, blank=True)
+    kind_confidence = models.FloatField(null=True, blank=True)
+    kind_by_team = models.BooleanField(default=False)
+    sentiment = models.CharField(max_length=10, blank=True)
+    sentiment_confidence = models.FloatField(null=True, blank=True)
+    sentiment_by_team = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, blank=True)
+    language_confidence = models.FloatField(null=True, blank=True)
+    theme = models.ForeignKey(
+        "insights.Theme", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="feedback",
+    )  # fmt: skip
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+    # The similarity index holds the text whose digest is `indexed_digest`; `indexed_seq`
+    # orders the items as they joined it, so every server's copy catches up from its own mark.
+    indexed_digest = models.CharField(max_length=32, blank=True)
+    indexed_seq = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -169,6 +202,26 @@ class Feedback(WorkspaceScoped):
         indexes = [
             models.Index(fields=["workspace", "status", "-received_at"], name="feedback_inbox"),
             models.Index(fields=["workspace", "-received_at"], name="feedback_recent"),
+            # The inbox's processing filters: in the list's order (newest first, then id), and
+            # `status` last, so that both the page and the tab counts under a filter are read
+            # from the index alone.
+            models.Index(
+                fields=["workspace", "kind", "-received_at", "-id", "status"],
+                name="feedback_kind_order",
+            ),
+            models.Index(
+                fields=["workspace", "sentiment", "-received_at", "-id", "status"],
+                name="feedback_sentiment_order",
+            ),
+            models.Index(
+                fields=["workspace", "language", "-received_at", "-id", "status"],
+                name="feedback_language_order",
+            ),
+            models.Index(
+                fields=["workspace", "theme", "-received_at", "-id", "status"],
+                name="feedback_theme_order",
+            ),
+            models.Index(fields=["workspace", "indexed_seq"], name="feedback_indexed_seq"),
         ]
 
     def __str__(self) -> str:
@@ -177,6 +230,11 @@ class Feedback(WorkspaceScoped):
 
     def get_absolute_url(self) -> str:
         return reverse("insights:feedback", args=[self.workspace.slug, self.pk])
+
+    @property
+    def type_name(self) -> str:
+        """ "feature_request" → "Feature request" (the team's own types read the same way)."""
+        return label_name(self.kind)
 
 
 class Highlight(WorkspaceScoped):
@@ -255,6 +313,136 @@ class FeedbackLink(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.feature.ref}: {self.feedback}"
+
+
+# --- processing: themes, similar items, the workspace's models -----------------------------
+
+
+class Theme(WorkspaceScoped):
+    """Feedback about the same need, found by clustering. A theme the team renamed, split or
+    merged is `curated`: re-clustering keeps its label and its members."""
+
+    label = models.CharField(max_length=200)
+    terms = models.JSONField(default=list, blank=True)
+    representative = models.ForeignKey(
+        Feedback, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    curated = models.BooleanField(default=False)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-size", "label", "id"]
+        indexes = [models.Index(fields=["workspace", "-size"], name="theme_size")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_absolute_url(self) -> str:
+        return reverse("insights:theme", args=[self.workspace.slug, self.pk])
+
+
+class SimilarFeedback(WorkspaceScoped):
+    """`other` reads like `feedback` (cosine `score`), found when `feedback` was processed."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="similar")
+    other = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="similar_to")
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["feedback", "other"], name="similar_feedback_unique")
+        ]
+
+
+class SimilarFeature(WorkspaceScoped):
+    """A planning feature whose title and description read like the feedback."""
+
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, related_name="similar_features"
+    )
+    feature = models.ForeignKey(
+        "planning.Feature", on_delete=models.CASCADE, related_name="similar_feedback"
+    )
+    score = models.FloatField()
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["feedback", "feature"], name="similar_feature_unique")
+        ]
+
+
+class DuplicateVerdict(WorkspaceScoped):
+    """The team's word on a pair: duplicates (merged) or not. The workspace's duplicate
+    threshold is learnt from these pairs' scores."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="+")
+    duplicate = models.BooleanField()
+    score = models.FloatField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["feedback", "other"], name="duplicate_verdict_unique")
+        ]
+
+
+class TextModel(WorkspaceScoped):
+    """One trained version of a workspace's classifier ("type" or "sentiment"); the newest
+    version of the workspace's tier is the one in use."""
+
+    class Task(models.TextChoices):
+        TYPE = "type", "Type"
+        SENTIMENT = "sentiment", "Sentiment"
+
+    task = models.CharField(max_length=10, choices=Task.choices)
+    tier = models.CharField(max_length=10)
+    version = models.PositiveIntegerField()
+    data = models.BinaryField()
+    labels = models.JSONField(default=list)
+    team_labels = models.PositiveIntegerField()
+    seed_labels = models.PositiveIntegerField()
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "task", "version"], name="text_model_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} model v{self.version}"
+
+
+class TextSettings(WorkspaceScoped):
+    """A workspace's processing: its tier, what it learnt, and the shared bookkeeping of its
+    similarity index and theme model (one row per workspace, locked while changed)."""
+
+    tier = models.CharField(max_length=10, default="lexical")
+    # Names this row's similarity index: a new token (a new tier) makes every server reload.
+    token = models.CharField(max_length=32, default=new_token)
+    duplicate_threshold = models.FloatField(default=0.5)
+    categories = models.JSONField(default=list, blank=True)  # the team's own types
+    corrections_since_training = models.PositiveIntegerField(default=0)
+    next_seq = models.BigIntegerField(default=0)
+    snapshot = models.CharField(max_length=200, blank=True)
+    snapshot_seq = models.BigIntegerField(default=0)
+    theme_model = models.BinaryField(null=True, blank=True)
+    theme_ids = models.JSONField(default=list, blank=True)
+    themes_clustered = models.PositiveIntegerField(default=0)
+    themes_assigned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace"], name="text_settings_unique")]
 
 
 class FeedbackImport(WorkspaceScoped):

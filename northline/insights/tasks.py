@@ -1,4 +1,6 @@
-"""Background tasks of insights: a file import (its dry run, or the import itself)."""
+"""Background tasks of insights: a file import (its dry run, or the import itself), processing
+new feedback, retraining the workspace's classifiers, re-clustering its themes. Each is safe to
+run twice (see the services)."""
 
 from __future__ import annotations
 
@@ -6,14 +8,14 @@ from typing import Any
 
 from django_tasks import task
 
-from northline.accounts.models import User
+from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.errors import DomainError
 from northline.core.roles import WRITE
 from northline.core.tasks import tracking
 
 from .models import FeedbackImport
-from .services import imports
+from .services import imports, processing, retraining, themes
 
 
 @task()
@@ -30,4 +32,37 @@ def run_import(progress_id: int, import_id: int, write: bool, user_id: int) -> d
             raise
         job = imports.execute(access, job, write=write, report=report)
         result.update(imports.summary(job))
+    return result
+
+
+@task()
+def process_feedback(workspace_id: int, feedback_ids: list[int]) -> dict[str, Any]:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return {"processed": 0}
+    outcome = processing.process(workspace, feedback_ids)
+    if outcome.recluster:
+        recluster_themes.enqueue(workspace_id=workspace_id)
+    return {"processed": outcome.processed, "indexed": outcome.indexed}
+
+
+@task()
+def recluster_themes(workspace_id: int, progress_id: int | None = None) -> dict[str, Any]:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    if progress_id is None:
+        return {"themes": themes.recluster(workspace)}
+    with tracking(progress_id) as (report, result):
+        report(10, "Clustering")
+        result["themes"] = themes.recluster(workspace)
+    return result
+
+
+@task()
+def retrain_classifier(
+    progress_id: int, workspace_id: int, task_name: str, user_id: int | None
+) -> dict[str, Any]:
+    with tracking(progress_id) as (report, result):
+        workspace = Workspace.objects.get(pk=workspace_id)
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+        result.update(retraining.retrain(workspace, task_name, user, report))
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, views, views_text
 
 app_name = "insights"
 
@@ -36,4 +36,20 @@ urlpatterns = [
     path(_I + "imports/<int:pk>/dry-run/", import_views.import_dry_run, name="import_dry_run"),
     path(_I + "imports/<int:pk>/start/", import_views.import_start, name="import_start"),
     path(_I + "demand/export.csv", views.demand_export, name="demand_export"),
+    path(_F + "type/", views_text.correct_type, name="correct_type"),
+    path(_F + "sentiment/", views_text.correct_sentiment, name="correct_sentiment"),
+    path(_F + "theme/", views_text.move_theme, name="move_theme"),
+    path(_F + "duplicate-of/<int:other>/", views_text.merge_duplicate, name="merge_duplicate"),
+    path(_F + "not-duplicate/<int:other>/", views_text.dismiss_duplicate, name="dismiss_duplicate"),
+    path(_I + "themes/", views_text.themes_page, name="themes"),
+    path(_I + "themes/recluster/", views_text.themes_recluster, name="themes_recluster"),
+    path(_I + "themes/<int:pk>/", views_text.theme_page, name="theme"),
+    path(_I + "themes/<int:pk>/rename/", views_text.theme_rename, name="theme_rename"),
+    path(_I + "themes/<int:pk>/split/", views_text.theme_split, name="theme_split"),
+    path(_I + "themes/<int:pk>/merge/", views_text.theme_merge, name="theme_merge"),
+    path(_I + "processing/", views_text.processing_page, name="processing"),
+    path(_I + "processing/retrain/", views_text.processing_retrain, name="processing_retrain"),
+    path(
+        _I + "processing/reprocess/", views_text.processing_reprocess, name="processing_reprocess"
+    ),
 ]

@@ -21,6 +21,7 @@ from northline.core.errors import DomainError, Invalid
 from northline.core.pages import show_errors, workspace_for
 from northline.core.roles import WRITE
 
+from . import views_text as text_views
 from .forms import CompanyForm, CustomerForm, FeedbackForm, HighlightForm, LinkForm, TriageForm
 from .models import Company, Customer, Feedback, Highlight
 from .services import customers as people
@@ -92,6 +93,8 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
             access, source=get.get("source", ""), tag=get.get("tag", ""),
             customer=get.get("customer"), company=get.get("company"),
             feature=get.get("feature", ""), assignee=get.get("assignee", ""), q=get.get("q", ""),
+            kind=get.get("type", ""), sentiment=get.get("sentiment", ""),
+            language=get.get("language", ""), theme=get.get("theme"),
         )  # fmt: skip
     except DomainError as error:
         chosen, problem = service.Filters(), error
@@ -103,7 +106,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         sources=Feedback.Source.choices, values=get,
         tab_query=query_without(request, "status", "page"),
         page_query=query_without(request, "page"),
-    )  # fmt: skip
+    ) | text_views.filter_choices(access)  # fmt: skip
     return render(request, "insights/inbox.html", context)
 
 
@@ -144,7 +147,7 @@ def detail(
         triage_form=forms.get("triage_form") or TriageForm(initial=initial, members=members(access)),
         highlight_form=forms.get("highlight_form") or HighlightForm(),
         link_form=forms.get("link_form") or LinkForm(highlights=highlights),
-    )  # fmt: skip
+    ) | text_views.text_context(access, feedback, forms.get("processing_problem"))  # fmt: skip
     return render(request, "insights/feedback.html", context, status=status)
 
 

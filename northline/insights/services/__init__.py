@@ -1,5 +1,8 @@
 """Domain verbs of insights, one module per concept: customers (and companies), feedback,
 links (highlights and links to features), demand; `fields` and `bulk` are their shared checks.
+Processing of the text: `processing` (the per-item pipeline and its settings), `similarity` (the
+persistent index), `learning` (the classifiers), `retraining` (corrections), `themes`; their
+verbs' phrases are `processing.PHRASES`.
 
 `PHRASES` says how the activity feed reads each verb these modules record.
 """

@@ -22,8 +22,8 @@ from northline.core.errors import Conflict, Invalid
 from northline.core.roles import WRITE
 from northline.planning.models import Feature
 
-from ..models import Company, Customer, Feedback, FeedbackLink, Tag
-from . import bulk
+from ..models import Company, Customer, Feedback, FeedbackLink, Tag, Theme
+from . import bulk, processing
 from . import customers as people
 from . import fields as check
 from .fields import Errors
@@ -315,6 +315,8 @@ def add_feedback(
         verb = "feedback.created" if created else "feedback.updated"
         if created or changes:
             activity.record(access.workspace, access.user, verb, feedback, changes)
+        if created or _reads_differently(changes):
+            processing.queue(access.workspace, [feedback.pk])
     return feedback, created
 
 
@@ -343,6 +345,7 @@ def import_feedback(
         activity.record(
             access.workspace, access.user, "feedback.imported", access.workspace, changes
         )
+        processing.queue(access.workspace, result.ids)
     return result
 
 
@@ -360,7 +363,14 @@ def update_feedback(access: Access, feedback: Feedback, **fields: Any) -> Feedba
         changes = _changes(before, _snapshot(feedback))
         if changes:
             activity.record(access.workspace, access.user, _verb(changes), feedback, changes)
+        if _reads_differently(changes):
+            processing.queue(access.workspace, [feedback.pk])
     return feedback
+
+
+def _reads_differently(changes: Mapping[str, Any]) -> bool:
+    """A new title or text is processed again (type, sentiment, similar items)."""
+    return "text" in changes or "title" in changes
 
 
 def set_status(access: Access, feedback: Feedback, status: str) -> Feedback:
@@ -390,6 +400,10 @@ class Filters:
     feature: Feature | None = None
     assignee: User | None = None
     q: str = ""
+    kind: str = ""
+    sentiment: str = ""
+    language: str = ""
+    theme: Theme | None = None
 
 
 def filters(
@@ -402,9 +416,15 @@ def filters(
     feature: str = "",
     assignee: str = "",
     q: str = "",
+    kind: str = "",
+    sentiment: str = "",
+    language: str = "",
+    theme: str | int | None = None,
 ) -> Filters:
     """Filters from query parameters: ids of a customer and company, F-12, an e-mail or "me"."""
     errors = Errors()
+    if isinstance(theme, str) and theme.isdigit():
+        theme = int(theme)
     if source:
         errors.check(check.choice, source, "source", Source.values)
     names = errors.check(tag_names, tag, "tag") or [""]
@@ -416,6 +436,10 @@ def filters(
         feature=errors.check(feature_of, access, feature) if feature else None,
         assignee=errors.check(_member, access, access.user if assignee == "me" else assignee),
         q=errors.check(check.text, q, "q", 200) or "",
+        kind=errors.check(_slug, kind, "type") or "",
+        sentiment=errors.check(_sentiment, sentiment) or "",
+        language=errors.check(_slug, language, "language") or "",
+        theme=errors.check(check.record, access, Theme, theme, "theme"),
     )
     errors.raise_any()
     return result
@@ -435,7 +459,25 @@ def _filtered(access: Access, chosen: Filters) -> QuerySet[Feedback]:
         rows = rows.filter(links__feature=chosen.feature)
     if chosen.q:
         rows = rows.filter(Q(title__icontains=chosen.q) | Q(text__icontains=chosen.q))
+    for name in ("kind", "sentiment", "language", "theme"):
+        if getattr(chosen, name):
+            rows = rows.filter(**{name: getattr(chosen, name)})
     return rows
+
+
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def _sentiment(value: str) -> str:
+    return check.choice(value, "sentiment", SENTIMENTS) if value else ""
+
+
+def _slug(value: str, field: str) -> str:
+    """A type or language code to filter by: lower-case letters, digits and underscores."""
+    clean = value.strip().lower()
+    if clean and (len(clean) > 40 or not clean.replace("_", "").isalnum()):
+        raise Invalid(f"{field}: must be a code such as bug or en, got {value!r}")
+    return clean
 
 
 def feedback_list(access: Access, chosen: Filters, status: str = "open") -> QuerySet[Feedback]:
@@ -454,8 +496,10 @@ def feedback_list(access: Access, chosen: Filters, status: str = "open") -> Quer
 
 
 def status_counts(access: Access, chosen: Filters) -> dict[str, int]:
-    """Items per tab under the filters, from one grouped query."""
-    rows = _filtered(access, chosen).order_by().values_list("status").annotate(n=Count("id"))
-    counts = {status: 0 for status in Status.values} | dict(rows)
+    """Items per tab under the filters, from one query. Counted with one filtered aggregate
+    per status rather than GROUP BY status, which would lead the planner to the status index
+    and a scan of the whole workspace instead of the filter's own index."""
+    rows = _filtered(access, chosen).order_by()
+    counts = rows.aggregate(**{s: Count("id", filter=Q(status=s)) for s in Status.values})
     open_ = sum(n for status, n in counts.items() if status != Status.ARCHIVED)
     return counts | {"open": open_, "all": open_ + counts[Status.ARCHIVED]}

@@ -1,13 +1,364 @@
-"""Text processing of feedback (type, sentiment, language, near-duplicates, themes), queued as a
-background task whenever feedback arrives: one item from the form or the API, many after an
-import. Every intake path calls `queue` once its transaction has committed."""
+"""Text processing of feedback (type, sentiment, language, near-duplicates, similar features,
+themes), queued as a background task whenever feedback arrives: one item from the form or the
+API, many after an import. Every intake path calls `queue`; it enqueues once the caller's
+transaction has committed, so a task never sees rows that were rolled back.
+
+Processing is batched (`BATCH` items per task, classified in one call per model) and
+idempotent: an item's labels depend only on its text and the workspace's models, an item
+whose text is already indexed is not indexed again, and a corrected label is never
+overwritten, so a retried or repeated task stores the same result.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.db.models import F, Field
+from django.utils import timezone
 
 from northline.accounts.models import Workspace
+from northline.core import activity
+from northline.core.access import Access
+from northline.core.errors import Invalid
+from northline.core.roles import MANAGE
+from northline.insights.text.classifier import ISSUE_TYPE
+from northline.insights.text.language import detect_language
+from northline.insights.text.matching import best_matches
+from northline.insights.text.tiers import (
+    LEXICAL,
+    SEMANTIC,
+    TIERS,
+    TierUnavailable,
+    make_classifier,
+    make_similarity_index,
+)
+from northline.planning.models import Feature
+
+from ..models import (
+    DuplicateVerdict,
+    Feedback,
+    SimilarFeature,
+    SimilarFeedback,
+    TextSettings,
+    new_token,
+)
+from . import fields as check
+from . import learning, similarity, themes
+
+logger = logging.getLogger(__name__)
+PHRASES: dict[str, str] = {
+    "feedback.type_corrected": "corrected the type of",
+    "feedback.sentiment_corrected": "corrected the sentiment of",
+    "feedback.merged": "merged as a duplicate:",
+    "feedback.not_duplicate": "marked as not a duplicate:",
+    "feedback.theme_changed": "moved to another theme:",
+    "theme.renamed": "renamed the theme",
+    "theme.merged": "merged a theme into",
+    "theme.split": "split the theme",
+    "processing.tier_changed": "changed the text tier of",
+}
+BATCH = 2000
+SIMILAR_K = 5
+SIMILAR_MIN = 0.3  # below this cosine an item is not worth showing as similar
+FEATURES_K = 3
+FEATURE_MIN = 0.15
 
 
 def queue(workspace: Workspace, feedback_ids: Sequence[int]) -> None:
-    """Queue the processing of these feedback items (being built: the processing task)."""
+    """Queue the processing of these feedback items, in batches, after the current
+    transaction commits (at once outside one)."""
+    ids = sorted({int(i) for i in feedback_ids})
+    if not ids:
+        return
+    from ..tasks import process_feedback
+
+    def enqueue() -> None:
+        for start in range(0, len(ids), BATCH):
+            process_feedback.enqueue(
+                workspace_id=workspace.pk, feedback_ids=ids[start : start + BATCH]
+            )
+
+    transaction.on_commit(enqueue)
+
+
+# --- the tier --------------------------------------------------------------------------------
+
+
+def model_path() -> str | None:
+    return django_settings.SEMANTIC_MODEL or None
+
+
+def semantic_problem() -> str:
+    """Why the semantic tier cannot be chosen here, or "" when it can."""
+    return _semantic_problem(model_path())
+
+
+@cache
+def _semantic_problem(path: str | None) -> str:
+    """Asked once per process and model folder: building the tier may load a model."""
+    try:
+        make_classifier(ISSUE_TYPE, SEMANTIC, model_path=path)
+        make_similarity_index(SEMANTIC, model_path=path)
+    except TierUnavailable as error:
+        return str(error)
+    return ""
+
+
+def tier_of(workspace: Workspace) -> str:
+    """The workspace's chosen tier, or lexical when the semantic one is chosen but cannot run
+    on this server (the settings page says so)."""
+    return usable_tier(similarity.settings_of(workspace))
+
+
+def usable_tier(state: TextSettings) -> str:
+    chosen = state.tier
+    if chosen == SEMANTIC and semantic_problem():
+        logger.warning("workspace %s: semantic tier unavailable, using lexical", state.workspace_id)
+        return LEXICAL
+    return chosen
+
+
+def set_tier(access: Access, tier: str) -> TextSettings:
+    """Switch the workspace's tier; its models and index are rebuilt for it, and every item
+    is processed again."""
+    access.require(MANAGE)
+    if tier not in TIERS:
+        raise Invalid(f"tier: expected one of {', '.join(TIERS)}, got {tier!r}")
+    if tier == SEMANTIC and (problem := semantic_problem()):
+        raise Invalid(f"tier: the semantic tier is not available on this server ({problem})")
+    with transaction.atomic():
+        state = TextSettings.objects.select_for_update().get(
+            pk=similarity.settings_of(access.workspace).pk
+        )
+        if state.tier == tier:
+            return state
+        before = state.tier
+        state.tier = tier
+        state.token = new_token()
+        state.snapshot, state.snapshot_seq = "", 0
+        state.save()
+        Feedback.objects.filter(workspace=access.workspace).update(indexed_digest="")
+        activity.record(
+            access.workspace, access.user, "processing.tier_changed", access.workspace,
+            {"tier": [before, tier]},
+        )  # fmt: skip
+        reprocess_all(access.workspace)
+    return state
+
+
+def reprocess(access: Access) -> int:
+    """Process every item again, on request (after the seed set or the engine improved)."""
+    access.require(MANAGE)
+    return reprocess_all(access.workspace)
+
+
+def reprocess_all(workspace: Workspace) -> int:
+    """Queue every item of the workspace again (after a tier change, or on request)."""
+    ids = list(Feedback.objects.filter(workspace=workspace).values_list("pk", flat=True))
+    queue(workspace, ids)
+    return len(ids)
+
+
+# --- one batch -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    processed: int
+    indexed: int
+    recluster: bool
+
+
+def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
+    """Classify, index and relate a batch of items; the heavy work runs outside the final
+    transaction, which writes every result at once."""
+    rows = list(
+        Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids)).order_by("pk")
+    )
+    if not rows:
+        return Outcome(0, 0, False)
+    tier, path = tier_of(workspace), model_path()
+    texts = [similarity.item_text(f.title, f.text) for f in rows]
+    kinds = learning.predict(learning.classifier_for(workspace, "type", tier, path)[0], texts)
+    moods = learning.predict(learning.classifier_for(workspace, "sentiment", tier, path)[0], texts)
+    languages = [detect_language(t) for t in texts]
+    indexed = _index(workspace, rows, texts)
+    similar = similarity.query_many(
+        workspace, tier, texts, SIMILAR_K, [f.pk for f in rows], model_path=path
+    )
+    features = _similar_features(workspace, texts)
+    now = timezone.now()
+    with transaction.atomic():
+        for f, kind, mood, language in zip(rows, kinds, moods, languages, strict=True):
+            if not f.kind_by_team:
+                f.kind, f.kind_confidence = kind
+            if not f.sentiment_by_team:
+                f.sentiment, f.sentiment_confidence = mood
+            f.language, f.language_confidence = language.code, round(language.confidence, 4)
+            f.processed_at = now
+        update_rows(rows, RESULT_FIELDS)
+        _store_similar(workspace, rows, similar, features)
+        recluster = themes.assign(workspace, rows, texts)
+    state = similarity.settings_of(workspace)
+    if similarity.snapshot_due(state):
+        similarity.write_snapshot(workspace, tier, path)
+    return Outcome(len(rows), indexed, recluster)
+
+
+RESULT_FIELDS = (
+    "kind", "kind_confidence", "sentiment", "sentiment_confidence", "language",
+    "language_confidence", "processed_at",
+)  # fmt: skip
+
+
+def update_rows(rows: Sequence[Feedback], fields: Sequence[str]) -> None:
+    """Write these fields of many rows, one plain UPDATE per row sent with executemany.
+
+    `bulk_update` builds one CASE expression per field over the whole batch, which costs more
+    in Python than the database spends on the writes (seconds per 2000 rows)."""
+    model = Feedback._meta
+    columns = [field for name in fields if isinstance(field := model.get_field(name), Field)]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(model.db_table)} SET {sets} WHERE {quote(model.pk.column)} = %s"  # noqa: S608 - names from the model
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _index(workspace: Workspace, rows: list[Feedback], texts: list[str]) -> int:
+    """Give the items whose text the index does not hold yet the next sequence numbers."""
+    changed = [
+        (f, digest)
+        for f, text in zip(rows, texts, strict=True)
+        if f.indexed_digest != (digest := similarity.digest(text))
+    ]
+    if not changed:
+        return 0
+    with transaction.atomic():
+        similarity.settings_of(workspace)
+        TextSettings.objects.filter(workspace=workspace).update(
+            next_seq=F("next_seq") + len(changed)
+        )
+        last = TextSettings.objects.get(workspace=workspace).next_seq
+        for offset, (f, digest) in enumerate(changed):
+            f.indexed_digest, f.indexed_seq = digest, last - len(changed) + offset + 1
+        update_rows([f for f, _ in changed], ("indexed_digest", "indexed_seq"))
+    return len(changed)
+
+
+def _similar_features(workspace: Workspace, texts: list[str]) -> list[list[tuple[int, float]]]:
+    """Planning features (title and description) that read like each text; features are few
+    (thousands at most), so they are matched afresh per batch."""
+    rows = list(
+        Feature.objects.filter(workspace=workspace)
+        .exclude(status=Feature.Status.DROPPED)
+        .values_list("pk", "title", "description")
+    )
+    if not rows:
+        return [[] for _ in texts]
+    found = best_matches(
+        texts, [similarity.item_text(r[1], r[2]) for r in rows], FEATURES_K, FEATURE_MIN
+    )
+    return [[(rows[c][0], score) for c, score in hits] for hits in found]
+
+
+def _store_similar(
+    workspace: Workspace,
+    rows: list[Feedback],
+    similar: list[list[tuple[int, float]]],
+    features: list[list[tuple[int, float]]],
+) -> None:
+    ids = [f.pk for f in rows]
+    SimilarFeedback.objects.filter(feedback_id__in=ids).delete()
+    SimilarFeature.objects.filter(feedback_id__in=ids).delete()
+    known = set(
+        Feedback.objects.filter(
+            workspace=workspace, pk__in={doc for hits in similar for doc, _ in hits}
+        ).values_list("pk", flat=True)
+    )
+    SimilarFeedback.objects.bulk_create(
+        SimilarFeedback(workspace=workspace, feedback=f, other_id=doc, score=round(score, 4))
+        for f, hits in zip(rows, similar, strict=True)
+        for doc, score in hits
+        if score >= SIMILAR_MIN and doc in known
+    )
+    SimilarFeature.objects.bulk_create(
+        SimilarFeature(workspace=workspace, feedback=f, feature_id=doc, score=round(score, 4))
+        for f, hits in zip(rows, features, strict=True)
+        for doc, score in hits
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+MAX_QUERY = 5000
+MAX_K = 50
+
+
+@dataclass(frozen=True)
+class Similar:
+    feedback: Feedback
+    score: float
+    duplicate: bool  # the score reaches the workspace's duplicate threshold
+
+
+def related(access: Access, feedback: Feedback) -> tuple[list[Similar], list[SimilarFeature]]:
+    """Items that read like this one (found when either was processed; pairs the team
+    dismissed left out) and the similar planning features, best first."""
+    threshold = similarity.settings_of(access.workspace).duplicate_threshold
+    dismissed = set(
+        DuplicateVerdict.objects.filter(feedback=feedback, duplicate=False).values_list(
+            "other_id", flat=True
+        )
+    ) | set(
+        DuplicateVerdict.objects.filter(other=feedback, duplicate=False).values_list(
+            "feedback_id", flat=True
+        )
+    )
+    best: dict[int, float] = {}
+    for other, score in [
+        *SimilarFeedback.objects.filter(feedback=feedback).values_list("other_id", "score"),
+        *SimilarFeedback.objects.filter(other=feedback).values_list("feedback_id", "score"),
+    ]:
+        if other not in dismissed and other != feedback.pk:
+            best[other] = max(score, best.get(other, 0.0))
+    rows = Feedback.objects.in_bulk(list(best))
+    similar = sorted(
+        (Similar(rows[pk], score, score >= threshold) for pk, score in best.items() if pk in rows),
+        key=lambda s: (-s.score, s.feedback.pk),
+    )
+    features = list(feedback.similar_features.select_related("feature"))
+    return similar[: SIMILAR_K * 2], features
+
+
+def similar_to_text(access: Access, text: object, k: object = SIMILAR_K) -> list[Similar]:
+    """Open items that read like a text being written (a new idea, a support reply)."""
+    clean = check.text(text, "text", MAX_QUERY, required=True)
+    count = check.whole(k, "k", 1, MAX_K) or SIMILAR_K
+    state = similarity.settings_of(access.workspace)
+    hits = similarity.query(
+        access.workspace, usable_tier(state), clean, count * 2, model_path=model_path(),
+        state=state,
+    )  # fmt: skip
+    rows = (
+        Feedback.objects.filter(pk__in=[doc for doc, _ in hits])
+        .exclude(status=Feedback.Status.ARCHIVED)
+        .select_related("workspace")
+        .in_bulk()
+    )
+    found = [
+        Similar(rows[doc], score, score >= state.duplicate_threshold)
+        for doc, score in hits
+        if doc in rows
+    ]
+    return found[:count]

@@ -1,0 +1,301 @@
+"""Processing benchmarks of insights (issue 3, "Speed and scale"; not part of the test suite).
+
+Builds a throw-away SQLite data directory with generated feedback (template sentences over a
+few hundred product words, so texts repeat needs in different words) and measures:
+
+  throughput  items/s of `processing.process` for the lexical tier in batches of 2000 on
+              --process items: type + sentiment + language, indexing, near-duplicates among
+              everything indexed so far, similar features, storing; plus classification alone
+  similar     the "similar feedback" API (GET /api/v1/workspaces/<slug>/feedback/similar)
+              at --similar items: p50/p95/p99 of complete Django requests (test client:
+              routing, session, access check, queries, JSON; no network) after the index was
+              built by a snapshot, as a worker would, and loaded once by the process; and the
+              same queries on the engine's index alone (what is ours is the difference)
+  inbox       the feedback list page with filters at --inbox items: p95 server time of
+              GET /w/<slug>/insights/ with the type, sentiment, language and theme filters
+  seed        how good the default (seed) models are before any correction, on public data
+              (--data: NLBSE'24 issues for type, Senti4SD for sentiment): macro-F1
+
+    python bench/processing_bench.py [--part all|throughput|similar|inbox]
+        [--process 20000] [--similar 200000] [--inbox 1000000] [--requests 200] [--json FILE]
+        [--data ../shared/data/feedback]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = str.split(
+    "app dashboard report export import csv excel pdf invoice billing payment card plan "
+    "subscription login password sso okta google account team member invite role permission "
+    "search filter sort tag label comment mention notification email slack webhook api token "
+    "mobile android iphone tablet desktop browser safari firefox chrome offline sync upload "
+    "download file image photo video calendar reminder deadline task project board column "
+    "card timeline gantt chart graph widget theme dark mode font layout sidebar menu button "
+    "page form field date time zone language translation currency tax refund discount trial "
+    "onboarding tutorial documentation support ticket chat speed performance crash error bug "
+    "freeze lag memory battery storage backup restore archive delete undo history audit log "
+    "integration zapier jira github salesforce hubspot stripe paypal keyboard shortcut "
+    "accessibility contrast screen reader print share link public private folder template"
+)
+TEMPLATES = (
+    "The {a} crashes when I open the {b}",
+    "Please add {a} support to the {b}",
+    "How do I change the {a} of my {b}?",
+    "Love the new {a}, the {b} is great",
+    "The {a} is too slow and the {b} keeps failing, very frustrating",
+    "It would be great to export the {a} from the {b}",
+    "Error when saving the {a} in the {b}",
+    "Can you integrate the {a} with the {b}?",
+    "{a} {b} does not work since the update",
+    "Thanks for the quick fix of the {a} {b}",
+)
+KINDS = ("bug", "feature_request", "question", "praise", "complaint", "other")
+MOODS = ("positive", "neutral", "negative")
+LANGS = ("en", "en", "en", "de", "fr", "es")
+
+
+def texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        a, b, c = rng.choice(WORDS), rng.choice(WORDS), rng.choice(WORDS)
+        out.append(rng.choice(TEMPLATES).format(a=a, b=b) + f", {c} {rng.choice(WORDS)}")
+    return out
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    at = lambda q: round(samples[min(len(samples) - 1, int(q * len(samples)))], 1)  # noqa: E731
+    return {"p50_ms": round(statistics.median(samples), 1), "p95_ms": at(0.95), "p99_ms": at(0.99),
+            "max_ms": round(samples[-1], 1)}  # fmt: skip
+
+
+def workspace(name: str) -> tuple[Any, Any]:
+    from northline.accounts import services as accounts
+    from northline.accounts.models import User
+
+    user = User.objects.create_user(f"{name}@example.com", "bench-password-123", name=name)
+    return user, accounts.create_workspace(user, name)
+
+
+def insert(ws: Any, n: int, seed: int, **fields: Any) -> None:
+    """n feedback rows in chunks (bulk_create); `fields` are fixed or callables of the rng."""
+    from northline.insights.models import Feedback
+
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    chunk = 20_000
+    for offset in range(0, n, chunk):
+        batch = texts(min(chunk, n - offset), seed + offset)
+        rows = []
+        for i, text in enumerate(batch):
+            extra = {k: (v(rng, offset + i) if callable(v) else v) for k, v in fields.items()}
+            rows.append(Feedback(workspace=ws, text=text, source="import",
+                                 received_at=start + timedelta(minutes=offset + i), **extra))  # fmt: skip
+        Feedback.objects.bulk_create(rows, batch_size=2000)
+
+
+def bench_throughput(n: int) -> dict[str, Any]:
+    from northline.core.access import Actor, load
+    from northline.insights.models import Feedback
+    from northline.insights.services import learning, processing
+    from northline.planning.services import features
+
+    user, ws = workspace("throughput")
+    access = load(Actor(user), ws.slug)
+    for title in ("Dark mode", "Export to Excel", "SSO with Okta", "Offline mode", "Slack alerts"):
+        features.create_feature(access, title)
+    insert(ws, n, 1)
+    ids = list(Feedback.objects.filter(workspace=ws).order_by("pk").values_list("pk", flat=True))
+    sample = texts(n, 1)
+    learning.seed_classifier("type", "lexical")
+    learning.seed_classifier("sentiment", "lexical")
+    started = time.perf_counter()
+    learning.seed_classifier("type", "lexical").predict(sample)
+    learning.seed_classifier("sentiment", "lexical").predict(sample)
+    classify = time.perf_counter() - started
+    started = time.perf_counter()
+    for at in range(0, len(ids), processing.BATCH):
+        processing.process(ws, ids[at : at + processing.BATCH])
+    seconds = time.perf_counter() - started
+    assert Feedback.objects.filter(workspace=ws, processed_at__isnull=True).count() == 0
+    return {"items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds),
+            "classify_only_items_per_s": round(n / classify)}  # fmt: skip
+
+
+def bench_similar(n: int, requests: int) -> dict[str, Any]:
+    from django.test import Client
+
+    from northline.insights.services import similarity
+
+    user, ws = workspace("similar")
+    insert(ws, n, 2, indexed_seq=lambda rng, i: i + 1, processed_at=datetime.now(UTC))
+    from northline.insights.models import TextSettings
+
+    TextSettings.objects.update_or_create(workspace=ws, defaults={"next_seq": n})
+    started = time.perf_counter()
+    similarity.write_snapshot(ws, "lexical")
+    build = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    similarity.forget(ws)
+    client = Client()
+    client.force_login(user)
+    url = f"/api/v1/workspaces/{ws.slug}/feedback/similar"
+    started = time.perf_counter()
+    assert client.get(url, {"text": "warm up"}).status_code == 200
+    first = time.perf_counter() - started
+    samples = []
+    for query in texts(requests, 99):
+        started = time.perf_counter()
+        response = client.get(url, {"text": query, "k": 5})
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and response.json(), response.content
+    index = similarity.index_for(ws, "lexical")
+    engine = []
+    for query in texts(requests, 99):
+        started = time.perf_counter()
+        index.query(query, 11)
+        engine.append((time.perf_counter() - started) * 1000)
+    return {"items": n, "snapshot_build_s": round(build, 1), "first_request_s": round(first, 2),
+            "peak_rss_mb": round(peak_mb), "api": percentiles(samples),
+            "engine_query_only": percentiles(engine)}  # fmt: skip
+
+
+def bench_inbox(n: int, requests: int) -> dict[str, Any]:
+    from django.test import Client
+
+    from northline.insights.models import Theme
+
+    user, ws = workspace("inbox")
+    themes = [
+        Theme.objects.create(workspace=ws, label=f"theme {i}", size=n // 40) for i in range(40)
+    ]
+    started = time.perf_counter()
+    insert(
+        ws, n, 3,
+        kind=lambda rng, i: rng.choice(KINDS), kind_confidence=0.8,
+        sentiment=lambda rng, i: rng.choice(MOODS), sentiment_confidence=0.7,
+        language=lambda rng, i: rng.choice(LANGS), language_confidence=0.9,
+        theme_id=lambda rng, i: themes[rng.randrange(40)].pk,
+        status=lambda rng, i: "archived" if rng.random() < 0.1 else "new",
+    )  # fmt: skip
+    load = time.perf_counter() - started
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    client = Client()
+    client.force_login(user)
+    base = f"/w/{ws.slug}/insights/"
+    urls = {
+        "type": f"{base}?type=bug",
+        "type+sentiment": f"{base}?type=feature_request&sentiment=negative",
+        "language": f"{base}?language=de",
+        "theme": f"{base}?theme={themes[7].pk}",
+        "theme+type, page 20": f"{base}?theme={themes[3].pk}&type=question&page=20",
+        "no filter": base,
+    }
+    results = {}
+    for name, url in urls.items():
+        client.get(url)
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            assert client.get(url).status_code == 200
+            samples.append((time.perf_counter() - started) * 1000)
+        results[name] = percentiles(samples)
+    return {"items": n, "load_s": round(load, 1), "pages": results}
+
+
+def bench_seed(data: Path) -> dict[str, Any]:
+    """The seed models on data nobody wrote for them (labels outside the data's set count as
+    errors: a bug called a complaint is wrong here)."""
+    import csv
+
+    from sklearn.metrics import f1_score
+
+    from northline.insights.services import learning
+    from northline.insights.text.preprocess import issue_text
+
+    csv.field_size_limit(2**31 - 1)
+    with (data / "nlbse24_issues_train.csv").open(encoding="utf-8", newline="") as handle:
+        issues = list(csv.DictReader(handle))
+    names = {"bug": "bug", "feature": "feature_request", "question": "question"}
+    truth = [names[r["label"]] for r in issues]
+    typed = learning.seed_classifier("type", "lexical").predict(
+        [issue_text(r["title"], r["body"]) for r in issues]
+    )
+    with (data / "senti4sd_train.csv").open(encoding="utf-8", newline="") as handle:
+        posts = list(csv.reader(handle, delimiter=";"))
+    moods = learning.seed_classifier("sentiment", "lexical").predict([p[2] for p in posts])
+    return {
+        "type_macro_f1_nlbse": round(float(f1_score(truth, [p.label for p in typed],
+                                                    labels=list(names.values()), average="macro")), 3),
+        "type_items": len(issues),
+        "sentiment_macro_f1_senti4sd": round(float(f1_score([p[1] for p in posts], [p.label for p in moods],
+                                                            labels=list(learning.SENTIMENTS), average="macro")), 3),
+        "sentiment_items": len(posts),
+    }  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--part", default="all", choices=("all", "throughput", "similar", "inbox", "seed")
+    )
+    parser.add_argument("--process", type=int, default=20_000)
+    parser.add_argument("--similar", type=int, default=200_000)
+    parser.add_argument("--inbox", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "feedback")
+    args = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="northline-bench-")
+    os.environ.update(NORTHLINE_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="northline.settings")
+    os.environ.setdefault("NORTHLINE_ALLOWED_HOSTS", "testserver")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    report: dict[str, Any] = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
+    if args.part in ("all", "throughput"):
+        report["throughput"] = bench_throughput(args.process)
+        print(json.dumps(report["throughput"]), flush=True)
+    if args.part in ("all", "similar"):
+        report["similar"] = bench_similar(args.similar, args.requests)
+        print(json.dumps(report["similar"]), flush=True)
+    if args.part in ("all", "inbox"):
+        report["inbox"] = bench_inbox(args.inbox, max(20, args.requests // 5))
+        print(json.dumps(report["inbox"]), flush=True)
+    if args.part in ("all", "seed"):
+        report["seed"] = bench_seed(args.data)
+        print(json.dumps(report["seed"]), flush=True)
+    print(json.dumps(report, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The team's corrections, and what they teach: a corrected type or sentiment (a new
+category included) retrains the workspace's classifier; merged or dismissed duplicates set
+the score from which similar items are called likely duplicates.
+
+Corrections are counted; every `RETRAIN_AFTER` of them queue a retraining, and the team can
+start one at any time. Retraining stores a new model version and predicts again every item
+the team has not labelled, in batches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from northline.accounts.models import User, Workspace
+from northline.core import activity
+from northline.core import tasks as background
+from northline.core.access import Access
+from northline.core.errors import Invalid
+from northline.core.models import TaskProgress
+from northline.core.roles import WRITE
+from northline.insights.text.thresholds import duplicate_threshold
+
+from ..models import DuplicateVerdict, Feedback, SimilarFeedback, TextSettings
+from . import learning, processing, similarity
+
+RETRAIN_AFTER = 5
+REPREDICT_BATCH = 2000
+MAX_CATEGORIES = 30
+_LABEL = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def label_value(value: Any, task: str) -> str:
+    """A label as stored: "Billing issue" → "billing_issue"; sentiment is one of three."""
+    field = "type" if task == "type" else "sentiment"
+    if not isinstance(value, str):
+        raise Invalid(f"{field}: must be text, got {value!r}")
+    clean = "_".join(value.strip().lower().replace("-", " ").split())
+    if task == "sentiment" and clean not in learning.SENTIMENTS:
+        raise Invalid(f"sentiment: expected one of positive, neutral, negative, got {value!r}")
+    if not _LABEL.match(clean):
+        raise Invalid(
+            f"type: must start with a letter and hold only letters, digits and spaces "
+            f"(at most 40), got {value!r}"
+        )
+    return clean
+
+
+def _locked(workspace: Workspace) -> TextSettings:
+    similarity.settings_of(workspace)
+    return TextSettings.objects.select_for_update().get(workspace=workspace)
+
+
+def correct(access: Access, feedback: Feedback, task: str, value: Any) -> Feedback:
+    """The team's label for an item; processing keeps it, and retraining learns from it."""
+    access.require(WRITE)
+    if task not in learning.TASKS:
+        raise Invalid(f"task: expected type or sentiment, got {task!r}")
+    label = label_value(value, task)
+    field, by_team = learning.FIELDS[task]
+    with transaction.atomic():
+        state = _locked(access.workspace)
+        if task == "type" and label not in learning.TYPES and label not in state.categories:
+            if len(state.categories) >= MAX_CATEGORIES:
+                raise Invalid(
+                    f"type: at most {MAX_CATEGORIES} own categories; {label!r} is one too many"
+                )
+            state.categories = [*state.categories, label]
+        before = getattr(feedback, field)
+        setattr(feedback, field, label)
+        setattr(feedback, f"{field}_confidence", 1.0)
+        setattr(feedback, by_team, True)
+        feedback.save(update_fields=[field, f"{field}_confidence", by_team, "updated_at"])
+        state.corrections_since_training += 1
+        due = state.corrections_since_training >= RETRAIN_AFTER
+        if due:
+            state.corrections_since_training = 0
+        state.save(update_fields=["categories", "corrections_since_training", "updated_at"])
+        activity.record(
+            access.workspace, access.user, f"feedback.{task}_corrected", feedback,
+            {task: [before or None, label]},
+        )  # fmt: skip
+        if due:
+            transaction.on_commit(lambda: start_retraining(access, task))
+    return feedback
+
+
+def start_retraining(access: Access, task: str) -> TaskProgress:
+    access.require(WRITE)
+    if task not in learning.TASKS:
+        raise Invalid(f"task: expected type or sentiment, got {task!r}")
+    from ..tasks import retrain_classifier
+
+    return background.start(
+        access.workspace, access.user, f"Retrain the {task} model", retrain_classifier,
+        workspace_id=access.workspace.pk, task_name=task, user_id=access.user.pk,
+    )  # fmt: skip
+
+
+def retrain(
+    workspace: Workspace, task: str, user: User | None, report: Callable[[int, str], None]
+) -> dict[str, Any]:
+    """Train the next version, then predict again every item the team has not labelled."""
+    tier, path = processing.tier_of(workspace), processing.model_path()
+    model = learning.train(workspace, task, tier, user, path)
+    report(20, f"Trained version {model.version} on {model.team_labels} team labels")
+    classifier, _ = learning.classifier_for(workspace, task, tier, path)
+    field, by_team = learning.FIELDS[task]
+    pending = Feedback.objects.filter(workspace=workspace, **{by_team: False}).order_by("pk")
+    total, done, last = pending.count(), 0, 0
+    while True:
+        rows = list(
+            pending.filter(pk__gt=last).values_list("pk", "title", "text")[:REPREDICT_BATCH]
+        )
+        if not rows:
+            break
+        predicted = learning.predict(classifier, [similarity.item_text(r[1], r[2]) for r in rows])
+        updates = [
+            Feedback(pk=row[0], **{field: label, f"{field}_confidence": confidence})
+            for row, (label, confidence) in zip(rows, predicted, strict=True)
+        ]
+        processing.update_rows(updates, [field, f"{field}_confidence"])
+        done, last = done + len(rows), rows[-1][0]
+        report(20 + int(80 * done / max(total, 1)), f"Predicted {done} of {total} items again")
+    return {
+        "version": model.version, "labels": model.labels, "team_labels": model.team_labels,
+        "seed_labels": model.seed_labels, "repredicted": done,
+    }  # fmt: skip
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+def _pair_score(feedback: Feedback, other: Feedback) -> float:
+    row = SimilarFeedback.objects.filter(feedback=feedback, other=other).first() or (
+        SimilarFeedback.objects.filter(feedback=other, other=feedback).first()
+    )
+    return row.score if row is not None else 0.0
+
+
+def _verdict(access: Access, feedback: Feedback, other: Feedback, duplicate: bool) -> None:
+    if feedback.pk == other.pk:
+        raise Invalid(f"other: must differ from the feedback itself ({feedback.pk})")
+    DuplicateVerdict.objects.update_or_create(
+        feedback=feedback, other=other,
+        defaults={"workspace": access.workspace, "duplicate": duplicate,
+                  "score": _pair_score(feedback, other), "created_by": access.user},
+    )  # fmt: skip
+    verdicts = DuplicateVerdict.objects.filter(workspace=access.workspace, score__gt=0)
+    threshold = duplicate_threshold(
+        list(verdicts.filter(duplicate=True).values_list("score", flat=True)),
+        list(verdicts.filter(duplicate=False).values_list("score", flat=True)),
+    )
+    TextSettings.objects.filter(workspace=access.workspace).update(duplicate_threshold=threshold)
+
+
+def merge_duplicate(access: Access, feedback: Feedback, original: Feedback) -> Feedback:
+    """`feedback` says what `original` says: it is archived as its duplicate."""
+    access.require(WRITE)
+    if original.duplicate_of_id == feedback.pk:
+        raise Invalid(f"original: feedback {original.pk} is already a duplicate of this one")
+    with transaction.atomic():
+        similarity.settings_of(access.workspace)
+        _verdict(access, feedback, original, True)
+        feedback.duplicate_of = original
+        feedback.status = Feedback.Status.ARCHIVED
+        feedback.save(update_fields=["duplicate_of", "status", "updated_at"])
+        activity.record(
+            access.workspace, access.user, "feedback.merged", feedback,
+            {"duplicate_of": [None, original.pk]},
+        )  # fmt: skip
+    return feedback
+
+
+def dismiss_duplicate(access: Access, feedback: Feedback, other: Feedback) -> None:
+    """The pair only looks alike: it is no longer offered as similar."""
+    access.require(WRITE)
+    with transaction.atomic():
+        similarity.settings_of(access.workspace)
+        _verdict(access, feedback, other, False)
+        activity.record(
+            access.workspace, access.user, "feedback.not_duplicate", feedback,
+            {"not_duplicate_of": [None, other.pk]},
+        )  # fmt: skip

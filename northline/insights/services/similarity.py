@@ -1,0 +1,185 @@
+"""The workspace's similarity index, built once and kept: never rebuilt per request.
+
+Every process (app server, worker) holds at most one copy per workspace, loaded once from the
+newest snapshot file under `settings.DATA_DIR/similarity/` and caught up from the database:
+processing gives each item it indexes a sequence number (`Feedback.indexed_seq`), so a copy
+that holds items up to seq N adds only the rows after N. A request therefore costs one read
+of the workspace's TextSettings row (whose `next_seq` says whether there are newer rows to
+fetch, in one indexed query) and the index query itself. The worker writes a new snapshot
+(its own copy, pickled) when the items added since the last one reach `SNAPSHOT_GROWTH` of the
+index, so a fresh server loads a file instead of re-reading a million texts, and a million-row
+import writes about twenty snapshots. Servers that do not share DATA_DIR rebuild their copy
+from the database.
+
+An edited text is indexed again under the same id; answers keep each id's best score, and the
+old version goes when the index is next built from the database (a tier change, a server
+without the snapshot).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings as django_settings
+
+from northline.accounts.models import Workspace
+from northline.insights.text.tiers import SimilarityIndex, make_similarity_index
+
+from ..models import Feedback, TextSettings
+
+logger = logging.getLogger(__name__)
+SNAPSHOT_GROWTH = 0.5
+SNAPSHOT_MIN = 1000
+CATCH_UP_CHUNK = 20_000
+_MAGIC = b"northline-similarity-v1\n"
+
+
+def item_text(title: str, text: str) -> str:
+    """What is indexed and classified: the title as the first line, then the text."""
+    return f"{title}\n{text}" if title else text
+
+
+def digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@dataclass
+class Loaded:
+    token: str
+    tier: str
+    snapshot: str
+    seq: int
+    index: SimilarityIndex
+
+
+_copies: dict[int, Loaded] = {}
+_lock = threading.Lock()
+
+
+def settings_of(workspace: Workspace) -> TextSettings:
+    row, _ = TextSettings.objects.get_or_create(workspace=workspace)
+    return row
+
+
+def folder(workspace: Workspace) -> Path:
+    return Path(django_settings.DATA_DIR) / "similarity" / str(workspace.pk)
+
+
+def index_for(
+    workspace: Workspace, tier: str, model_path: str | None = None,
+    state: TextSettings | None = None,
+) -> SimilarityIndex:  # fmt: skip
+    """The workspace's index, current with every item processing has indexed so far
+    (`state`: the workspace's TextSettings row, when the caller has just read it)."""
+    state = state or settings_of(workspace)
+    with _lock:
+        copy = _copies.get(workspace.pk)
+        if copy is None or (copy.token, copy.tier) != (state.token, tier):
+            copy = _load(workspace, state, tier, model_path)
+            _copies[workspace.pk] = copy
+        if state.next_seq > copy.seq:  # the row says what was indexed: no query when current
+            _catch_up(workspace, copy)
+        return copy.index
+
+
+def _load(workspace: Workspace, state: TextSettings, tier: str, model_path: str | None) -> Loaded:
+    if state.snapshot and tier == state.tier:
+        path = folder(workspace) / state.snapshot
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            logger.info(
+                "similarity: no snapshot %s (%s); rebuilding from the database", path, error
+            )
+        else:
+            if data.startswith(_MAGIC):
+                index = pickle.loads(data[len(_MAGIC) :])  # noqa: S301 - written by us, below
+                return Loaded(state.token, tier, state.snapshot, state.snapshot_seq, index)
+    index = make_similarity_index(tier, model_path=model_path)
+    return Loaded(state.token, tier, state.snapshot, -1, index)
+
+
+def _catch_up(workspace: Workspace, copy: Loaded) -> None:
+    """Add the items indexed after the copy's mark, oldest first, in chunks."""
+    while True:
+        rows = list(
+            Feedback.objects.filter(workspace=workspace, indexed_seq__gt=copy.seq)
+            .order_by("indexed_seq")
+            .values_list("pk", "title", "text", "indexed_seq")[:CATCH_UP_CHUNK]
+        )
+        if not rows:
+            return
+        copy.index.add([str(r[0]) for r in rows], [item_text(r[1], r[2]) for r in rows])
+        copy.seq = rows[-1][3] or copy.seq
+
+
+def query(
+    workspace: Workspace, tier: str, text: str, k: int, *, exclude: int | None = None,
+    model_path: str | None = None, state: TextSettings | None = None,
+) -> list[tuple[int, float]]:  # fmt: skip
+    """[(feedback id, score)] of the `k` most similar indexed items, best first, each id once."""
+    return _best(index_for(workspace, tier, model_path, state), text, k, exclude)
+
+
+def query_many(
+    workspace: Workspace, tier: str, texts: Sequence[str], k: int, excludes: Sequence[int],
+    model_path: str | None = None,
+) -> list[list[tuple[int, float]]]:  # fmt: skip
+    """`query` for each text (a batch being processed), the index loaded and caught up once."""
+    index = index_for(workspace, tier, model_path)
+    return [_best(index, text, k, exclude) for text, exclude in zip(texts, excludes, strict=True)]
+
+
+def _best(
+    index: SimilarityIndex, text: str, k: int, exclude: int | None
+) -> list[tuple[int, float]]:
+    hits = index.query(text, k * 2 + 1, exclude=None if exclude is None else str(exclude))
+    best: dict[int, float] = {}
+    for doc, score in hits:
+        best.setdefault(int(doc), score)
+    return sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))[:k]
+
+
+def snapshot_due(state: TextSettings) -> bool:
+    grown = state.next_seq - state.snapshot_seq
+    return grown >= max(SNAPSHOT_MIN, SNAPSHOT_GROWTH * state.snapshot_seq) or (
+        state.snapshot_seq == 0 and grown > 0 and not state.snapshot
+    )
+
+
+def write_snapshot(workspace: Workspace, tier: str, model_path: str | None = None) -> str:
+    """Write this process's copy of the index (caught up first; built from the current texts
+    when there is none) atomically, and point every server at it; older snapshot files are
+    removed (a server holding one in memory keeps working)."""
+    state = settings_of(workspace)
+    with _lock:
+        copy = _copies.get(workspace.pk)
+        if copy is None or (copy.token, copy.tier) != (state.token, tier):
+            index = make_similarity_index(tier, model_path=model_path)
+            copy = Loaded(state.token, tier, "", -1, index)
+        _catch_up(workspace, copy)
+        name = f"{tier}-{copy.seq}.pickle"
+        target = folder(workspace)
+        target.mkdir(parents=True, exist_ok=True)
+        partial = target / (name + ".partial")
+        partial.write_bytes(_MAGIC + pickle.dumps(copy.index, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(target / name)
+        TextSettings.objects.filter(pk=state.pk).update(snapshot=name, snapshot_seq=copy.seq)
+        copy.snapshot = name
+        _copies[workspace.pk] = copy
+    for old in target.glob("*.pickle"):
+        if old.name != name:
+            old.unlink(missing_ok=True)
+    return name
+
+
+def forget(workspace: Workspace) -> None:
+    """Drop this process's copy (a tier change, a test)."""
+    with _lock:
+        _copies.pop(workspace.pk, None)

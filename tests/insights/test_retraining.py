@@ -1,0 +1,253 @@
+"""Corrections retrain the workspace's models: a new category ("billing") is learnt from a
+handful of corrected items, versions are stored with who and on how many labels, unlabelled
+items are predicted again; merged and dismissed duplicates set the duplicate threshold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from northline.core.models import TaskProgress
+from northline.insights.models import DuplicateVerdict, Feedback, TextModel
+from northline.insights.services import learning, processing, retraining, similarity
+from northline.insights.text.thresholds import duplicate_threshold
+from tests.conftest import Team
+from tests.insights.processing_helpers import (
+    EDITORS,
+    PERSONAS,
+    Commits,
+    add,
+    call,
+    error,
+    expected,
+)
+
+pytestmark = pytest.mark.django_db
+
+BILLING = [
+    "I was charged twice for my subscription this month",
+    "The invoice shows the wrong VAT number",
+    "Please refund the extra payment on my credit card",
+    "Why did my bill go up? The invoice total is wrong",
+    "Payment failed but the card was charged anyway",
+]
+
+
+def api(team: Team) -> str:
+    return f"/api/v1/workspaces/{team.workspace.slug}"
+
+
+def test_the_seed_model_does_not_know_billing(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "My invoice was charged twice, please refund the payment")
+    assert fb.kind in learning.TYPES and fb.kind != "billing"
+    assert "billing" not in learning.seed_classifier("type", "lexical").labels
+
+
+def test_a_new_category_is_learnt_from_corrections(team: Team, commits: Commits) -> None:
+    items = [add(team, commits, text) for text in BILLING]
+    waiting = add(team, commits, "My invoice was charged twice, please refund the payment")
+    assert waiting.kind != "billing"
+    with commits():
+        for fb in items:
+            response = call(
+                team.client("editor"),
+                "put",
+                f"{api(team)}/feedback/{fb.pk}/type",
+                {"type": "Billing"},
+            )
+            assert response.status_code == 200, response.content
+            assert response.json()["type"] == {
+                "value": "billing",
+                "confidence": 1.0,
+                "by_team": True,
+            }
+    model = TextModel.objects.get(workspace=team.workspace, task="type")
+    assert (model.version, model.team_labels, model.seed_labels) == (1, 5, len(learning.seed()))
+    assert "billing" in model.labels and model.trained_by == team.editor
+    waiting.refresh_from_db()
+    assert waiting.kind == "billing" and not waiting.kind_by_team
+    new = add(team, commits, "Refund please: the invoice charged my card twice")
+    assert new.kind == "billing"
+    progress = TaskProgress.objects.get()
+    assert progress.status == "succeeded" and progress.result["labels"] == model.labels
+    assert progress.result["repredicted"] == 1  # the one item the team did not label
+
+
+def test_corrections_count_until_a_retraining(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, BILLING[0])
+    with commits():
+        for _ in range(retraining.RETRAIN_AFTER - 1):
+            retraining.correct(team.access("editor"), fb, "type", "billing")
+    assert not TextModel.objects.exists()
+    assert similarity.settings_of(team.workspace).corrections_since_training == 4
+    assert similarity.settings_of(team.workspace).categories == ["billing"]
+
+
+def test_retraining_on_demand_stores_a_new_version(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "Great app, thank you so much")
+    retraining.correct(team.access("editor"), fb, "sentiment", "positive")
+    with commits():
+        first = call(
+            team.client("editor"), "post", f"{api(team)}/processing/retrain", {"task": "sentiment"}
+        )
+        call(team.client("admin"), "post", f"{api(team)}/processing/retrain", {"task": "sentiment"})
+    assert first.status_code == 202 and first.json()["status"] == "succeeded"  # ran at once
+    versions = list(
+        TextModel.objects.filter(task="sentiment").values_list("version", "trained_by__email")
+    )
+    assert versions == [(2, "admin@example.com"), (1, "editor@example.com")]
+    assert learning.classifier_for(team.workspace, "sentiment", "lexical")[1] == 2
+    body = team.client("viewer").get(f"{api(team)}/processing").json()
+    assert [m["version"] for m in body["models"]] == [2, 1]
+    assert body["models"][0]["team_labels"] == 1
+
+
+def test_a_corrected_item_keeps_its_label_when_retrained(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "The app crashes on start")
+    retraining.correct(team.access("editor"), fb, "type", "question")
+    with commits():
+        retraining.start_retraining(team.access("editor"), "type")
+    fb.refresh_from_db()
+    assert (fb.kind, fb.kind_confidence, fb.kind_by_team) == ("question", 1.0, True)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("type", {"type": "  "}, "type: must start with a letter and hold only letters, digits and spaces (at most 40), got '  '"),
+        ("type", {"type": "9 lives"}, "type: must start with a letter and hold only letters, digits and spaces (at most 40), got '9 lives'"),
+        ("type", {"type": "x" * 41}, f"type: must start with a letter and hold only letters, digits and spaces (at most 40), got '{'x' * 41}'"),
+        ("sentiment", {"sentiment": "angry"}, "sentiment: expected one of positive, neutral, negative, got 'angry'"),
+    ],
+)  # fmt: skip
+def test_bad_corrections(team: Team, commits: Commits, path: str, body: Any, message: str) -> None:
+    fb = add(team, commits, "The app crashes on start")
+    response = call(team.client("editor"), "put", f"{api(team)}/feedback/{fb.pk}/{path}", body)
+    assert response.status_code == 422 and response.json() == error(422, message)
+    fb.refresh_from_db()
+    assert not fb.kind_by_team and not fb.sentiment_by_team
+    assert similarity.settings_of(team.workspace).categories == []
+
+
+def test_a_bad_retraining_task_is_refused(team: Team) -> None:
+    response = call(
+        team.client("editor"), "post", f"{api(team)}/processing/retrain", {"task": "mood"}
+    )
+    assert response.json() == error(422, "task: expected type or sentiment, got 'mood'")
+    assert not TaskProgress.objects.exists()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_corrections_for_each_persona(team: Team, commits: Commits, persona: str) -> None:
+    fb = add(team, commits, "Dark mode please")
+    other = add(team, commits, "Please add a dark mode")
+    w = api(team)
+    table = [
+        ("put", f"{w}/feedback/{fb.pk}/type", {"type": "bug"}),
+        ("put", f"{w}/feedback/{fb.pk}/sentiment", {"sentiment": "negative"}),
+        ("post", f"{w}/feedback/{fb.pk}/not-duplicate", {"other": other.pk}),
+        ("post", f"{w}/feedback/{fb.pk}/duplicate-of", {"original": other.pk}),
+        ("post", f"{w}/processing/retrain", {"task": "type"}),
+    ]
+    for method, url, body in table:
+        response = call(team.client(persona), method, url, body)
+        ok = 202 if url.endswith("retrain") else 200
+        assert response.status_code == expected(persona, EDITORS, ok), (url, response.content)
+    fb.refresh_from_db()
+    assert fb.kind_by_team == (persona in EDITORS)
+    assert (fb.duplicate_of_id == other.pk) == (persona in EDITORS)
+
+
+def test_correction_pages_for_each_persona(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "Dark mode please")
+    url = f"/w/{team.workspace.slug}/insights/feedback/{fb.pk}/type/"
+    for persona in PERSONAS:
+        response = team.client(persona).post(url, {"type": "__new__", "new_type": "Design"})
+        assert response.status_code == expected(persona, EDITORS, 302, page=True), persona
+    fb.refresh_from_db()
+    assert fb.kind == "design" and fb.kind_by_team
+    bad = team.client("editor").post(url, {"type": "__new__", "new_type": ""})
+    assert bad.status_code == 422
+    assert "type: must start with a letter" in bad.content.decode()
+
+
+# --- duplicates ------------------------------------------------------------------------------
+
+
+def test_merging_archives_the_duplicate_and_learns_the_threshold(
+    team: Team, commits: Commits
+) -> None:
+    first = add(team, commits, "Please add a dark mode to the mobile app")
+    again = add(team, commits, "Dark mode for the mobile app please")
+    add(team, commits, "The export to CSV crashes")
+    score = processing.related(team.access("viewer"), again)[0][0].score
+    response = call(
+        team.client("editor"),
+        "post",
+        f"{api(team)}/feedback/{again.pk}/duplicate-of",
+        {"original": first.pk},
+    )
+    assert response.status_code == 200 and response.json()["duplicate_of"] == first.pk
+    again.refresh_from_db()
+    assert again.status == "archived" and again.duplicate_of == first
+    assert similarity.settings_of(team.workspace).duplicate_threshold == round(min(score, 0.95), 4)
+
+
+def test_a_dismissed_pair_is_no_longer_offered(team: Team, commits: Commits) -> None:
+    first = add(team, commits, "Please add a dark mode to the mobile app")
+    again = add(team, commits, "Dark mode for the mobile app please")
+    assert [s.feedback for s in processing.related(team.access("viewer"), again)[0]] == [first]
+    retraining.dismiss_duplicate(team.access("editor"), again, first)
+    assert processing.related(team.access("viewer"), again)[0] == []
+    assert processing.related(team.access("viewer"), first)[0] == []
+    assert DuplicateVerdict.objects.get().duplicate is False
+
+
+def test_an_item_is_not_its_own_duplicate(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "Dark mode please")
+    response = call(
+        team.client("editor"),
+        "post",
+        f"{api(team)}/feedback/{fb.pk}/duplicate-of",
+        {"original": fb.pk},
+    )
+    assert response.json() == error(422, f"other: must differ from the feedback itself ({fb.pk})")
+    fb.refresh_from_db()
+    assert fb.status == "new" and not DuplicateVerdict.objects.exists()
+
+
+def test_merging_into_an_unknown_item_is_404(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "Dark mode please")
+    response = call(
+        team.client("editor"),
+        "post",
+        f"{api(team)}/feedback/{fb.pk}/duplicate-of",
+        {"original": 99999},
+    )
+    assert response.status_code == 404 and response.json() == error(404, "feedback not found")
+
+
+@pytest.mark.parametrize(
+    ("duplicates", "others", "threshold"),
+    [
+        ([], [0.9], 0.5),
+        ([0.8, 0.7], [], 0.7),
+        ([0.8, 0.7], [0.75], 0.7),  # 0.7: F1 0.8 at both cuts 0.7 and 0.7501 -> the higher one
+        ([0.9, 0.85], [0.6, 0.4], 0.85),
+        ([0.1], [], 0.2),
+    ],
+)
+def test_the_duplicate_threshold(
+    duplicates: list[float], others: list[float], threshold: float
+) -> None:
+    assert duplicate_threshold(duplicates, others) == threshold
+
+
+def test_verdict_scores_are_kept(team: Team, commits: Commits) -> None:
+    first = add(team, commits, "Please add a dark mode to the mobile app")
+    again = add(team, commits, "Dark mode for the mobile app please")
+    retraining.merge_duplicate(team.access("editor"), again, first)
+    verdict = DuplicateVerdict.objects.get()
+    assert verdict.score > 0.5 and verdict.created_by == team.editor
+    assert Feedback.objects.get(pk=again.pk).duplicate_of_id == first.pk
