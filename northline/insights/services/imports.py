@@ -483,11 +483,17 @@ def _insert(job: FeedbackImport, items: list[tuple[Any, ...]]) -> list[int]:
 
 def _insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
     """`executemany` of an INSERT into the model's table, values made ready as Django would
-    (times as the database stores them)."""
+    (times as the database stores them). Every other column gets its field's default, so a
+    field added to the model later never breaks the import."""
     if not rows:
         return
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[n] for n in names]
+    rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
+    if rest:
+        defaults = tuple(f.get_default() for f in rest)
+        fields += rest
+        rows = [row + defaults for row in rows]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
