@@ -198,8 +198,8 @@ class Follow(WorkspaceScoped):
 
 
 class SimilarIndex(WorkspaceScoped):
-    """The workspace's similar-ideas index as the background task last built it (compressed
-    pickle of the text engine's index, only ever written by Northline itself), and what it
+    """The workspace's similar-ideas index as the background task last built it (the text
+    engine's plain-array `.npz` form, zlib-compressed), and what it
     covers: `ideas` published ideas, the newest `latest` (their max `edited_at`). Every app
     server loads it instead of building its own, then adds ideas published since."""
 

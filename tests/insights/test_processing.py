@@ -130,7 +130,19 @@ def test_a_snapshot_is_loaded_by_a_fresh_process(team: Team, imported: list[Feed
     similarity.forget(team.workspace)
     hits = similarity.query(team.workspace, "lexical", "dark mode mobile app", 2)
     assert {doc for doc, _ in hits} == {imported[1].pk, imported[5].pk}
-    assert similarity._copies[team.workspace.pk].snapshot == name
+    loaded = similarity._copies[team.workspace.pk]
+    assert loaded.snapshot == name and name.endswith(".npz")
+    assert loaded.seq == len(imported)  # read from the file, not rebuilt (a rebuild starts at -1)
+
+
+def test_an_unusable_snapshot_is_rebuilt_from_the_database(
+    team: Team, imported: list[Feedback]
+) -> None:
+    name = similarity.write_snapshot(team.workspace, "lexical")
+    (similarity.folder(team.workspace) / name).write_bytes(b"not an index")
+    similarity.forget(team.workspace)
+    hits = similarity.query(team.workspace, "lexical", "dark mode mobile app", 2)
+    assert {doc for doc, _ in hits} == {imported[1].pk, imported[5].pk}
 
 
 def test_a_server_catches_up_with_items_indexed_elsewhere(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from northline.insights.text import tiers
 from northline.portal.models import Idea
 from northline.portal.services import antispam, moderation, similar
 from tests.conftest import Team
@@ -165,6 +166,28 @@ def test_a_big_portal_builds_its_index_in_the_worker_and_every_process_loads_it(
     assert work() == ["rebuilt"]
     assert len(similar.index_for(team.workspace) or []) == 12
     assert similar.index_for(team.workspace) is not gone
+
+
+def test_a_stored_index_of_another_format_is_rebuilt_not_trusted(team: Team) -> None:
+    import zlib
+
+    from northline.portal.models import SimilarIndex
+
+    make_portal(team)
+    for title in IDEAS:
+        make_idea(team.workspace, title)
+    assert similar.warm(team.workspace) == "small"  # small portals store nothing: store by hand
+    index = similar._build(team.workspace)
+    SimilarIndex.objects.create(
+        workspace=team.workspace, tier="lexical", ideas=index.count, latest=index.latest,
+        data=zlib.compress(b"an index pickled by an older Northline"),
+    )  # fmt: skip
+    assert similar._load(team.workspace) is None
+    row = SimilarIndex.objects.get(workspace=team.workspace)
+    row.data = zlib.compress(tiers.similarity_index_bytes(index.index))
+    row.save()
+    loaded = similar._load(team.workspace)
+    assert loaded is not None and len(loaded.index) == len(index.index)
 
 
 def test_a_big_portal_of_a_tier_that_is_not_stored_builds_on_the_request(

@@ -6,7 +6,7 @@ processing gives each item it indexes a sequence number (`Feedback.indexed_seq`)
 that holds items up to seq N adds only the rows after N. A request therefore costs one read
 of the workspace's TextSettings row (whose `next_seq` says whether there are newer rows to
 fetch, in one indexed query) and the index query itself. The worker writes a new snapshot
-(its own copy, pickled) when the items added since the last one reach `SNAPSHOT_GROWTH` of the
+(its own copy, as the index's plain-array `.npz` file) when the items added since the last one reach `SNAPSHOT_GROWTH` of the
 index, so a fresh server loads a file instead of re-reading a million texts, and a million-row
 import writes about twenty snapshots. Servers that do not share DATA_DIR rebuild their copy
 from the database.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import pickle
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,11 @@ from pathlib import Path
 from django.conf import settings as django_settings
 
 from northline.accounts.models import Workspace
-from northline.insights.text.tiers import SimilarityIndex, make_similarity_index
+from northline.insights.text.tiers import (
+    SimilarityIndex,
+    load_similarity_index,
+    make_similarity_index,
+)
 
 from ..models import Feedback, TextSettings
 
@@ -37,7 +40,6 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_GROWTH = 0.5
 SNAPSHOT_MIN = 1000
 CATCH_UP_CHUNK = 20_000
-_MAGIC = b"northline-similarity-v1\n"
 
 
 def item_text(title: str, text: str) -> str:
@@ -92,15 +94,13 @@ def _load(workspace: Workspace, state: TextSettings, tier: str, model_path: str 
     if state.snapshot and tier == state.tier:
         path = folder(workspace) / state.snapshot
         try:
-            data = path.read_bytes()
-        except OSError as error:
+            index = load_similarity_index(path, tier, model_path=model_path)
+        except (OSError, ValueError, KeyError) as error:
             logger.info(
-                "similarity: no snapshot %s (%s); rebuilding from the database", path, error
+                "similarity: snapshot %s unusable (%s); rebuilding from the database", path, error
             )
         else:
-            if data.startswith(_MAGIC):
-                index = pickle.loads(data[len(_MAGIC) :])  # noqa: S301 - written by us, below
-                return Loaded(state.token, tier, state.snapshot, state.snapshot_seq, index)
+            return Loaded(state.token, tier, state.snapshot, state.snapshot_seq, index)
     index = make_similarity_index(tier, model_path=model_path)
     return Loaded(state.token, tier, state.snapshot, -1, index)
 
@@ -164,16 +164,16 @@ def write_snapshot(workspace: Workspace, tier: str, model_path: str | None = Non
             index = make_similarity_index(tier, model_path=model_path)
             copy = Loaded(state.token, tier, "", -1, index)
         _catch_up(workspace, copy)
-        name = f"{tier}-{copy.seq}.pickle"
+        name = f"{tier}-{copy.seq}.npz"
         target = folder(workspace)
         target.mkdir(parents=True, exist_ok=True)
-        partial = target / (name + ".partial")
-        partial.write_bytes(_MAGIC + pickle.dumps(copy.index, protocol=pickle.HIGHEST_PROTOCOL))
+        partial = target / f"partial-{name}"  # numpy insists on the .npz ending
+        copy.index.save(partial)
         partial.replace(target / name)
         TextSettings.objects.filter(pk=state.pk).update(snapshot=name, snapshot_seq=copy.seq)
         copy.snapshot = name
         _copies[workspace.pk] = copy
-    for old in target.glob("*.pickle"):
+    for old in [*target.glob("*.npz"), *target.glob("*.pickle")]:
         if old.name != name:
             old.unlink(missing_ok=True)
     return name

@@ -8,7 +8,9 @@ same protocols below.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +48,8 @@ class SimilarityIndex(Protocol):
         self, text: str, k: int = 5, *, exclude: str | None = None
     ) -> list[tuple[str, float]]: ...
 
+    def save(self, path: str | Path) -> None: ...
+
 
 def check_tier(tier: str) -> str:
     if tier not in TIERS:
@@ -78,3 +82,31 @@ def make_similarity_index(tier: str = LEXICAL, *, model_path: str | None = None)
     if check_tier(tier) == LEXICAL:
         return DuplicateIndex()
     return semantic.SemanticIndex(semantic.require_semantic(model_path))
+
+
+def load_similarity_index(
+    path: str | Path, tier: str = LEXICAL, *, model_path: str | None = None
+) -> SimilarityIndex:
+    """An index from what its `save` wrote: plain arrays with a format tag, never pickle, so a
+    file of another format or tier is refused (ValueError) instead of scoring wrongly."""
+    if check_tier(tier) == LEXICAL:
+        return DuplicateIndex.load(path)
+    return semantic.SemanticIndex.load(path, semantic.require_semantic(model_path))
+
+
+def similarity_index_bytes(index: SimilarityIndex) -> bytes:
+    """What `save` writes, as bytes (for an index kept in the database)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.npz"
+        index.save(path)
+        return path.read_bytes()
+
+
+def similarity_index_from_bytes(
+    data: bytes, tier: str = LEXICAL, *, model_path: str | None = None
+) -> SimilarityIndex:
+    """`load_similarity_index` of bytes from `similarity_index_bytes`."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "index.npz"
+        path.write_bytes(data)
+        return load_similarity_index(path, tier, model_path=model_path)

@@ -20,7 +20,7 @@ not changes. Each cached lexical index holds about 25 MB of term statistics, so 
 
 from __future__ import annotations
 
-import pickle
+import logging
 import threading
 import zlib
 from collections import OrderedDict
@@ -38,6 +38,8 @@ from northline.insights.text import tiers
 
 from ..models import Idea, SimilarIndex
 from ..tasks import warm_similar_index
+
+logger = logging.getLogger(__name__)
 
 CACHED_WORKSPACES = 8
 MIN_SCORE = 0.12
@@ -122,7 +124,11 @@ def _load(workspace: Workspace) -> _Cached | None:
     row = SimilarIndex.objects.filter(workspace=workspace, tier=tier()).first()
     if row is None:
         return None
-    index = pickle.loads(zlib.decompress(bytes(row.data)))  # noqa: S301 — only `warm` writes it
+    try:
+        index = tiers.similarity_index_from_bytes(zlib.decompress(bytes(row.data)), row.tier)
+    except (ValueError, KeyError, zlib.error) as error:  # another format: rebuild
+        logger.info("portal: stored similar-ideas index unusable (%s); rebuilding", error)
+        return None
     return _Cached(index, row.ideas, row.latest, source_at=row.updated_at)
 
 
@@ -185,7 +191,7 @@ def warm(workspace: Workspace) -> str:
     outcome = "extended"
     if stored is None or not _catch_up(stored, workspace, stamp):
         stored, outcome = _build(workspace), "rebuilt"
-    data = zlib.compress(pickle.dumps(stored.index, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    data = zlib.compress(tiers.similarity_index_bytes(stored.index), 1)
     SimilarIndex.objects.update_or_create(
         workspace=workspace,
         defaults={"tier": tier(), "ideas": stored.count, "latest": stored.latest, "data": data},
