@@ -1,7 +1,7 @@
 """Speed and size of the text engine's similarity indexes, and the semantic tier's overhead.
 
     .venv/bin/python bench/text_bench.py lexical --items 1000000 --checkpoints 100000,500000 \
-        [--pool 2000] [--also-pools 1000,500] [--exact-up-to 100000] [--save]
+        [--pool 1000] [--also-pools 2000,500] [--exact-up-to 100000] [--save]
     .venv/bin/python bench/text_bench.py semantic --texts 512
 
 `lexical`: the 2,355 Firefox duplicate reports first, then synthetic items (a Firefox report's
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from northline.insights.text.duplicates import DuplicateIndex, top_k
+from northline.insights.text.duplicates import POOL, DuplicateIndex, top_k
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "feedback"
 BATCH = 50_000
@@ -221,7 +221,7 @@ def main() -> None:
     parser.add_argument("what", choices=["lexical", "semantic"])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--checkpoints", default="100000")
-    parser.add_argument("--pool", type=int, default=2000)
+    parser.add_argument("--pool", type=int, default=POOL)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--firefox", type=int, default=500)
     parser.add_argument("--save", action="store_true")

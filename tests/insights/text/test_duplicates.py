@@ -152,3 +152,17 @@ def test_an_index_saved_in_the_old_layout_is_refused(tmp_path) -> None:
         r"rebuild the index from the texts",
     ):
         DuplicateIndex.load(tmp_path / "old.npz")
+
+
+def test_a_chunked_two_stage_index_answers_the_same_after_load(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(duplicates, "CHUNK_TEXTS", 2)
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 2)
+    index = make_index(pool=2)
+    index.add(["f7"], ["Dark theme for the night"])
+    assert len(index._char.chunks) == 4 and len(index._postings.segments) == 2
+    index.save(tmp_path / "index.npz")
+    loaded = DuplicateIndex.load(tmp_path / "index.npz")
+    query = "dark theme at night please, and export to excel"
+    assert loaded.pool == 2 and loaded.candidate_postings == duplicates.CANDIDATE_POSTINGS
+    assert loaded.query(query, k=5) == index.query(query, k=5)
+    assert len(loaded.query(query, k=5)) == 2
