@@ -1,12 +1,20 @@
 """A near-duplicate index over feedback texts: TF-IDF cosine on words and character n-grams.
 
-Built for a million items. Terms are hashed (no vocabulary to refit), and the index stores each
-text's sublinear term frequencies in an inverted layout (one row per term, one column per text),
-so a query touches only the posting lists of its own terms. IDF is applied at query time from
-live document frequencies, so an added text is searchable at once and no stored weight goes
-stale; only the per-text norms are recomputed, cheaply, when the collection has grown by
-`NORM_REFRESH_GROWTH`. New texts go into small segments that are merged log-structured (like a
-binary counter), so adding one text at a time costs O(log n) copies per text, not O(n).
+Built for a million items in bounded memory and query time. Terms are hashed (no vocabulary to
+refit). Each text's raw term counts are kept text-major, packed four bytes a posting (hashed
+feature << 8 | count clipped to 255), in chunks of at most `CHUNK_TEXTS` texts that are merged
+log-structured as texts arrive (adding one text at a time costs O(log n) copies per text, and
+no merge ever copies more than a chunk). IDF is applied at query time from live document
+frequencies, so an added text is searchable at once; only the per-text norms are recomputed,
+cheaply, when the collection has grown by `NORM_REFRESH_GROWTH`.
+
+A query runs in two stages. Candidates come from a word-level inverted index: the query's
+rarest words are read, up to `candidate_postings` postings in all (frequent words, whose lists
+are long and barely move the score, are skipped here only), and the `pool` texts with the best
+partial word cosine go on. Those candidates are then scored exactly on the full word and
+character vectors, so the work of a query grows with the pool, not with the collection. When
+the index holds no more than `pool` texts every text is a candidate and the answer is exactly
+that of a full scan (`similarities`).
 
 Similarity is the mean of the word cosine and the character 3-5-gram cosine. The first line of a
 text (a title, a summary) is counted `TITLE_WEIGHT` times. Terms found in fewer than `MIN_DF`
@@ -16,7 +24,7 @@ indexed texts carry no weight: one-off tokens (typos, ids) only inflate norms.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,12 +38,17 @@ from northline.insights.text.preprocess import clean_text
 TITLE_WEIGHT = 3
 MIN_DF = 2
 NORM_REFRESH_GROWTH = 0.05
-COMMON_SHARE = 1.0
-COMMON_FROM = 20_000
-NORM_CHUNK_TERMS = 2**18
-_FORMAT = "northline-duplicate-index-v2"
+CHUNK_TEXTS = 2**16
+ADD_BATCH = 8192
+SCORE_BATCH = 4096
+POOL = 1000
+CANDIDATE_POSTINGS = 200_000
+_FORMAT = "northline-duplicate-index-v3"
+_OLD_FORMATS = ("northline-duplicate-index-v2",)
 WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
+_COUNT_BITS = 8
+_COUNT_MASK = np.uint32(2**_COUNT_BITS - 1)
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     str.split(
@@ -53,66 +66,119 @@ def index_text(text: str) -> str:
 
 
 @dataclass
-class _Block:
-    """One feature space (words or character n-grams) of the index.
+class _Chunk:
+    """Consecutive texts' term counts, text-major: `packed[indptr[i]:indptr[i + 1]]` holds text
+    i's postings as feature << 8 | count."""
 
-    Postings are term-major CSR segments holding raw term counts as uint8 (5 bytes a posting
-    with the int32 text number); weights are computed when a query reads them.
-    """
+    indptr: np.ndarray
+    packed: np.ndarray
+
+    @property
+    def n_texts(self) -> int:
+        return self.indptr.shape[0] - 1
+
+    @classmethod
+    def of(cls, counts: sparse.csr_matrix) -> _Chunk:
+        packed = counts.indices.astype(np.uint32) << _COUNT_BITS
+        packed |= np.minimum(counts.data, 255).astype(np.uint32)
+        return cls(counts.indptr.astype(np.int64), packed)
+
+    def rows(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The postings of texts `local` (positions in this chunk), concatenated, and where
+        each text's run starts in them (one more entry than texts)."""
+        starts, ends = self.indptr[local], self.indptr[local + 1]
+        lengths = ends - starts
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        offsets = np.repeat(starts - bounds[:-1], lengths) + np.arange(bounds[-1])
+        return self.packed[offsets], bounds
+
+
+def _merge(first: _Chunk, second: _Chunk) -> _Chunk:
+    indptr = np.concatenate([first.indptr, second.indptr[1:] + first.indptr[-1]])
+    return _Chunk(indptr, np.concatenate([first.packed, second.packed]))
+
+
+@dataclass
+class _Block:
+    """One feature space (words or character n-grams) of the index: document frequencies,
+    per-text norms and the text-major chunks of raw counts (weights are computed when a
+    query reads them)."""
 
     vectorizer: HashingVectorizer
     df: np.ndarray
-    segments: list[sparse.csr_matrix] = field(default_factory=list)
+    chunks: list[_Chunk] = field(default_factory=list)
     norms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Text-major term counts, clipped to 255."""
-        tf = self.vectorizer.transform(texts).tocsr()
-        return sparse.csr_matrix(
-            (np.minimum(tf.data, 255).astype(np.uint8), tf.indices, tf.indptr), shape=tf.shape
-        )
+        """Text-major term counts (float32 as the vectorizer gives them)."""
+        return self.vectorizer.transform(texts).tocsr()
 
-    def idf(self, n_docs: int, common: float, terms: np.ndarray | None = None) -> np.ndarray:
-        """Smoothed IDF (of `terms`, or of every feature); zero below `MIN_DF` texts and for
-        terms in more than `common` texts (those are never read: see `DuplicateIndex`)."""
+    def idf(self, n_docs: int, terms: np.ndarray | None = None) -> np.ndarray:
+        """Smoothed IDF (of `terms`, or of every feature); zero below `MIN_DF` texts."""
         df = self.df if terms is None else self.df[terms]
         idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
-        return np.where((df < MIN_DF) | (df > common), 0.0, idf).astype(np.float32)
+        return np.where(df < MIN_DF, 0.0, idf).astype(np.float32)
 
-    def add(self, counts: sparse.csr_matrix, n_docs: int, common: float) -> None:
+    def add(self, counts: sparse.csr_matrix, n_docs: int) -> None:
         """Append rows of term counts; `n_docs` counts them already."""
         self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
-        self.norms = np.concatenate([self.norms, _row_norms(counts, self.idf(n_docs, common))])
-        self.segments.append(counts.T.tocsr())
-        self.segments = _merge_segments(self.segments, self.df > common)
+        chunk = _Chunk.of(counts)
+        self.norms = np.concatenate([self.norms, _norms(chunk, self.idf(n_docs))])
+        self.chunks.append(chunk)
+        while (
+            len(self.chunks) > 1
+            and self.chunks[-1].n_texts * 2 >= self.chunks[-2].n_texts
+            and self.chunks[-1].n_texts + self.chunks[-2].n_texts <= CHUNK_TEXTS
+        ):
+            newest = self.chunks.pop()
+            self.chunks[-1] = _merge(self.chunks[-1], newest)
 
     def refresh_norms(self, idf: np.ndarray) -> None:
-        self.norms = np.concatenate([_column_norms(s, idf) for s in self.segments])
+        self.norms = np.concatenate([_norms(chunk, idf) for chunk in self.chunks])
 
-    def scores(
-        self, counts: sparse.csr_matrix, n_docs: int, common: float, max_terms: int | None
-    ) -> np.ndarray:
-        """Cosine of one query row of term counts against every indexed text."""
-        idf = self.idf(n_docs, common, counts.indices)
+    def query_weights(
+        self, text: str, n_docs: int, max_terms: int | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """The query's terms, their weights against raw document counts (sublinear tf · idf ·
+        idf: the documents' idf is folded in here) and the query's norm."""
+        counts = self.counts([text])
+        idf = self.idf(n_docs, counts.indices)
         terms, weights = _top_terms(counts.indices, _sublinear(counts.data) * idf, max_terms)
         query_norm = float(np.sqrt(np.sum(weights.astype(np.float64) ** 2)))
-        if query_norm == 0.0:
-            return np.zeros(self.norms.shape[0], dtype=np.float32)
-        weights = weights * self.idf(n_docs, common, terms)
-        dots = np.concatenate([_dot(s, terms, weights) for s in self.segments])
-        norms = np.where(self.norms > 0, self.norms, np.inf)
+        return terms, (weights * self.idf(n_docs, terms)).astype(np.float32), query_norm
+
+    def cosines(
+        self, terms: np.ndarray, weights: np.ndarray, query_norm: float, docs: np.ndarray
+    ) -> np.ndarray:
+        """Cosine of the query to each of `docs` (sorted text positions), reading only their
+        postings."""
+        if query_norm == 0.0 or docs.shape[0] == 0:
+            return np.zeros(docs.shape[0], dtype=np.float32)
+        lookup = np.zeros(self.df.shape[0], dtype=np.float32)
+        lookup[terms] = weights
+        dots = np.concatenate(list(self._dots(lookup, docs)))
+        norms = self.norms[docs]
+        norms = np.where(norms > 0, norms, np.inf)
         return np.asarray(dots / (norms * query_norm), dtype=np.float32)
 
+    def _dots(self, lookup: np.ndarray, docs: np.ndarray) -> Iterator[np.ndarray]:
+        starts = np.cumsum([0] + [chunk.n_texts for chunk in self.chunks])
+        cuts = np.searchsorted(docs, starts)
+        for number, chunk in enumerate(self.chunks):
+            local = docs[cuts[number] : cuts[number + 1]] - starts[number]
+            for first in range(0, local.shape[0], SCORE_BATCH):
+                packed, bounds = chunk.rows(local[first : first + SCORE_BATCH])
+                values = lookup[packed >> _COUNT_BITS] * _TF[packed & _COUNT_MASK]
+                yield _row_sums(values, bounds)
+
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        """The block as plain arrays (one merged segment), for `DuplicateIndex.save`."""
-        merged = _merged(self.segments, self.df.shape[0])
-        return {
-            f"{prefix}_df": self.df,
-            f"{prefix}_norms": self.norms,
-            f"{prefix}_indptr": merged.indptr,
-            f"{prefix}_indices": merged.indices,
-            f"{prefix}_data": merged.data,
-        }
+        """The block as plain arrays, one pair per chunk, for `DuplicateIndex.save`."""
+        arrays = {f"{prefix}_df": self.df, f"{prefix}_norms": self.norms}
+        arrays[f"{prefix}_chunks"] = np.array(len(self.chunks))
+        for number, chunk in enumerate(self.chunks):
+            arrays[f"{prefix}_indptr_{number}"] = chunk.indptr
+            arrays[f"{prefix}_packed_{number}"] = chunk.packed
+        return arrays
 
     def restore(self, data: Any, prefix: str, n_docs: int) -> None:
         df, norms = data[f"{prefix}_df"], data[f"{prefix}_norms"]
@@ -120,40 +186,85 @@ class _Block:
             raise ValueError(f"{prefix}: arrays do not fit this index (shape {df.shape})")
         self.df = np.asarray(df, dtype=self.df.dtype)
         self.norms = np.asarray(norms, dtype=np.float32)
-        shape = (self.df.shape[0], n_docs)
-        segment = sparse.csr_matrix(
-            (data[f"{prefix}_data"], data[f"{prefix}_indices"], data[f"{prefix}_indptr"]),
-            shape=shape,
+        self.chunks = [
+            _Chunk(
+                np.asarray(data[f"{prefix}_indptr_{number}"], dtype=np.int64),
+                np.asarray(data[f"{prefix}_packed_{number}"], dtype=np.uint32),
+            )
+            for number in range(int(data[f"{prefix}_chunks"]))
+        ]
+        if sum(chunk.n_texts for chunk in self.chunks) != n_docs:
+            raise ValueError(f"{prefix}: chunks do not hold {n_docs} texts")
+
+
+@dataclass
+class _WordPostings:
+    """The word-level inverted index that proposes candidates: term-major CSR segments of raw
+    counts as uint8 (5 bytes a posting), merged log-structured like the chunks."""
+
+    segments: list[sparse.csr_matrix] = field(default_factory=list)
+
+    def add(self, counts: sparse.csr_matrix) -> None:
+        clipped = sparse.csr_matrix(
+            (np.minimum(counts.data, 255).astype(np.uint8), counts.indices, counts.indptr),
+            shape=counts.shape,
         )
-        self.segments = [segment] if n_docs else []
+        self.segments.append(clipped.T.tocsr())
+        while (
+            len(self.segments) > 1 and self.segments[-1].shape[1] * 2 >= self.segments[-2].shape[1]
+        ):
+            newest = self.segments.pop()
+            self.segments[-1] = sparse.hstack([self.segments[-1], newest], format="csr")
+
+    def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        arrays: dict[str, np.ndarray] = {"postings_segments": np.array(len(self.segments))}
+        for number, segment in enumerate(self.segments):
+            arrays[f"postings_indptr_{number}"] = segment.indptr
+            arrays[f"postings_indices_{number}"] = segment.indices
+            arrays[f"postings_data_{number}"] = segment.data
+            arrays[f"postings_texts_{number}"] = np.array(segment.shape[1])
+        return arrays
+
+    def restore(self, data: Any, n_terms: int) -> None:
+        self.segments = [
+            sparse.csr_matrix(
+                (
+                    data[f"postings_data_{number}"],
+                    data[f"postings_indices_{number}"],
+                    data[f"postings_indptr_{number}"],
+                ),
+                shape=(n_terms, int(data[f"postings_texts_{number}"])),
+            )
+            for number in range(int(data["postings_segments"]))
+        ]
 
 
 class DuplicateIndex:
     """add(ids, texts), then query(text, k) → [(id, score)], best first; score is a cosine.
 
-    At scale the cost of a query is the length of the posting lists it reads. With
-    `common_share` below 1, a term found in more than that share of the texts (once the index
-    holds `common_from` texts) is treated as a stopword: queries skip it, norms leave it out and
-    merged segments drop its postings, which shrinks the index and the query time. It is off by
-    default because it costs recall: on the Firefox duplicates, Recall@5 falls from 0.723 to
-    0.685 at 0.1 and 0.640 at 0.05 (frequent character n-grams carry real signal in short bug
-    reports); see bench/RESULTS_text.md.
+    `pool` is how many candidates a query scores exactly and `candidate_postings` how many
+    word postings it reads to find them (see the module docstring); `max_query_terms` keeps
+    the heaviest query terms of each feature space (None: all of them).
     """
 
     def __init__(
         self,
         *,
         max_query_terms: int | None = 256,
-        common_share: float = COMMON_SHARE,
-        common_from: int = COMMON_FROM,
+        pool: int = POOL,
+        candidate_postings: int = CANDIDATE_POSTINGS,
     ) -> None:
         self.max_query_terms = max_query_terms
-        self.common_share = common_share
-        self.common_from = common_from
+        self.pool = pool
+        self.candidate_postings = candidate_postings
         self._ids: list[str] = []
         self._normed_at = 0
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
+        self._postings = _WordPostings()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -163,29 +274,25 @@ class DuplicateIndex:
         return list(self._ids)
 
     def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        """Index `texts` under `ids` (ids need not be unique, but usually are)."""
+        """Index `texts` under `ids` (ids need not be unique, but usually are); texts are
+        vectorised `ADD_BATCH` at a time so that memory stays bounded."""
         if len(ids) != len(texts):
             raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
-        if len(texts) == 0:
-            return
-        prepared = [index_text(t) for t in texts]
-        self._ids.extend(str(i) for i in ids)
-        common = self._common()
-        for block in (self._word, self._char):
-            block.add(block.counts(prepared), len(self._ids), common)
+        for first in range(0, len(texts), ADD_BATCH):
+            prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
+            self._ids.extend(str(i) for i in ids[first : first + ADD_BATCH])
+            words = self._word.counts(prepared)
+            self._postings.add(words)
+            self._word.add(words, len(self._ids))
+            del words
+            self._char.add(self._char.counts(prepared), len(self._ids))
         if len(self._ids) > (1 + NORM_REFRESH_GROWTH) * self._normed_at:
             self._refresh_norms()
 
     def similarities(self, text: str) -> np.ndarray:
-        """Cosine similarity of `text` to every indexed text, in insertion order."""
-        if not self._ids:
-            return np.zeros(0, dtype=np.float32)
-        prepared = [index_text(text)]
-        n_docs, common = len(self._ids), self._common()
-        total = np.zeros(n_docs, dtype=np.float32)
-        for block in (self._word, self._char):
-            total += block.scores(block.counts(prepared), n_docs, common, self.max_query_terms)
-        return total / 2
+        """Cosine similarity of `text` to every indexed text, in insertion order (a full scan:
+        cost grows with the collection; `query` does not)."""
+        return self._scores(text, np.arange(len(self._ids)))[1]
 
     def query(
         self, text: str, k: int = 5, *, exclude: str | None = None
@@ -194,9 +301,42 @@ class DuplicateIndex:
 
         `exclude` drops one id from the answer (the text itself, when it is indexed already).
         """
-        scores = self.similarities(text)
-        best = [(self._ids[i], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0]
+        docs, scores = self._scores(text, None)
+        best = [
+            (self._ids[docs[i]], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0
+        ]
         return [hit for hit in best if hit[0] != exclude][:k]
+
+    def _scores(self, text: str, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores of `docs` (None: the candidates), with the positions scored."""
+        n_docs = len(self._ids)
+        if n_docs == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        prepared = index_text(text)
+        word = self._word.query_weights(prepared, n_docs, self.max_query_terms)
+        if docs is None:
+            docs = self._candidates(word[0], word[1])
+        total = self._word.cosines(*word, docs)
+        char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
+        total += self._char.cosines(*char, docs)
+        return docs, total / 2
+
+    def _candidates(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Sorted positions of the `pool` texts with the best word cosine over the query's
+        rarest words (every text when the index holds no more than `pool`)."""
+        n_docs = len(self._ids)
+        if n_docs <= self.pool:
+            return np.arange(n_docs)
+        df = self._word.df[terms]
+        order = np.argsort(df, kind="stable")
+        read = order[np.cumsum(df[order]) <= self.candidate_postings]
+        read = read if read.shape[0] else order[:1]
+        partial = self._postings.dots(terms[read], weights[read])
+        partial /= np.where(self._word.norms > 0, self._word.norms, np.inf)
+        touched = np.flatnonzero(partial > 0)
+        if touched.shape[0] > self.pool:
+            touched = touched[np.argpartition(-partial[touched], self.pool - 1)[: self.pool]]
+        return np.sort(touched)
 
     def save(self, path: str | Path) -> None:
         """Write the index to one ``.npz`` file of plain arrays (no pickle); see `load`."""
@@ -211,41 +351,43 @@ class DuplicateIndex:
     def arrays(self) -> dict[str, np.ndarray]:
         """The index as named plain arrays (what `save` writes)."""
         terms = -1 if self.max_query_terms is None else self.max_query_terms
-        settings = [self.common_share, self.common_from, self._normed_at, terms]
+        settings = [self.pool, self.candidate_postings, self._normed_at, terms]
         return {
             "format": np.array(_FORMAT),
             "settings": np.array(settings, dtype=np.float64),
             "ids": np.array(self._ids, dtype=np.str_),
             **self._word.arrays("word"),
             **self._char.arrays("char"),
+            **self._postings.arrays(),
         }
 
     @classmethod
     def from_arrays(cls, data: Any, source: str) -> DuplicateIndex:
-        """The index `arrays` described; `source` names the file in errors."""
-        if "format" not in data or str(data["format"]) != _FORMAT:
+        """The index `arrays` described; `source` names the file in errors. An index saved in
+        an older layout is refused (rebuild it from the texts), never read as this one."""
+        found = str(data["format"]) if "format" in data else None
+        if found in _OLD_FORMATS:
+            raise ValueError(
+                f"{source}: saved in an older layout ({found}); rebuild the index from the texts"
+            )
+        if found != _FORMAT:
             raise ValueError(f"{source}: not a saved Northline duplicate index")
-        share, common_from, normed_at, terms = data["settings"].tolist()
+        pool, postings, normed_at, terms = data["settings"].tolist()
         index = cls(
             max_query_terms=None if terms < 0 else int(terms),
-            common_share=float(share),
-            common_from=int(common_from),
+            pool=int(pool),
+            candidate_postings=int(postings),
         )
         index._ids = [str(i) for i in data["ids"]]
         index._normed_at = int(normed_at)
         index._word.restore(data, "word", len(index._ids))
         index._char.restore(data, "char", len(index._ids))
+        index._postings.restore(data, WORD_FEATURES)
         return index
 
-    def _common(self) -> float:
-        """Document frequency above which a term is a stopword (infinite for small indexes)."""
-        n_docs = len(self._ids)
-        return self.common_share * n_docs if n_docs >= self.common_from else np.inf
-
     def _refresh_norms(self) -> None:
-        common = self._common()
         for block in (self._word, self._char):
-            block.refresh_norms(block.idf(len(self._ids), common))
+            block.refresh_norms(block.idf(len(self._ids)))
         self._normed_at = len(self._ids)
 
 
@@ -317,23 +459,23 @@ def _sublinear(counts: np.ndarray) -> np.ndarray:
     return (1.0 + np.log(counts.astype(np.float32))).astype(np.float32)
 
 
-def _row_norms(counts: sparse.csr_matrix, idf: np.ndarray) -> np.ndarray:
-    """L2 norm of each text-major row of sublinear tf·idf."""
-    weights = _sublinear(counts.data) * idf[counts.indices]
-    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    squared = np.bincount(rows, weights=weights.astype(np.float64) ** 2, minlength=counts.shape[0])
-    return np.sqrt(squared).astype(np.float32)
+_TF = np.concatenate([[0.0], _sublinear(np.arange(1, 256))]).astype(np.float32)
 
 
-def _column_norms(segment: sparse.csr_matrix, idf: np.ndarray) -> np.ndarray:
-    """L2 norm of each text (column) of a term-major segment, in chunks of terms."""
-    squared = np.zeros(segment.shape[1], dtype=np.float64)
-    for first in range(0, segment.shape[0], NORM_CHUNK_TERMS):
-        part = segment[first : first + NORM_CHUNK_TERMS]
-        terms = np.repeat(np.arange(part.shape[0]) + first, np.diff(part.indptr))
-        weights = _sublinear(part.data) * idf[terms]
-        squared += np.bincount(part.indices, weights=weights**2, minlength=segment.shape[1])
-    return np.sqrt(squared).astype(np.float32)
+def _norms(chunk: _Chunk, idf: np.ndarray) -> np.ndarray:
+    """L2 norm of each text of a chunk in sublinear tf·idf, `SCORE_BATCH` texts at a time."""
+    parts = []
+    for first in range(0, chunk.n_texts, SCORE_BATCH):
+        packed, bounds = chunk.rows(np.arange(first, min(first + SCORE_BATCH, chunk.n_texts)))
+        weights = _TF[packed & _COUNT_MASK] * idf[packed >> _COUNT_BITS]
+        parts.append(np.sqrt(_row_sums(weights.astype(np.float64) ** 2, bounds)))
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, dtype=np.float32)
+
+
+def _row_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sum of each run `values[bounds[i]:bounds[i + 1]]` (0 for an empty run)."""
+    sums = np.add.reduceat(np.append(values, values.dtype.type(0)), bounds[:-1])
+    return np.where(bounds[1:] > bounds[:-1], sums, 0.0).astype(np.float32)
 
 
 def _dot(segment: sparse.csr_matrix, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -344,43 +486,10 @@ def _dot(segment: sparse.csr_matrix, terms: np.ndarray, weights: np.ndarray) -> 
     if lengths.sum() == 0:
         return np.zeros(segment.shape[1], dtype=np.float32)
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-    values = _sublinear(segment.data[offsets]) * np.repeat(weights.astype(np.float32), lengths)
+    values = _TF[segment.data[offsets]] * np.repeat(weights.astype(np.float32), lengths)
     return np.bincount(segment.indices[offsets], weights=values, minlength=segment.shape[1]).astype(
         np.float32
     )
-
-
-def _merge_segments(
-    segments: list[sparse.csr_matrix], common: np.ndarray
-) -> list[sparse.csr_matrix]:
-    """Merge the newest segments while the newest is at least half the size of the one before;
-    a merged segment drops the postings of `common` terms."""
-    merged = False
-    while len(segments) > 1 and segments[-1].shape[1] * 2 >= segments[-2].shape[1]:
-        newest = segments.pop()
-        segments[-1] = sparse.hstack([segments[-1], newest], format="csr")
-        merged = True
-    if merged and common.any():
-        segments[-1] = _drop_terms(segments[-1], common)
-    return segments
-
-
-def _drop_terms(segment: sparse.csr_matrix, terms: np.ndarray) -> sparse.csr_matrix:
-    """The segment without the posting lists of the terms flagged in `terms`."""
-    lengths = np.diff(segment.indptr)
-    keep = np.repeat(~terms, lengths)
-    indptr = np.concatenate([[0], np.cumsum(np.where(terms, 0, lengths))]).astype(
-        segment.indptr.dtype
-    )
-    return sparse.csr_matrix(
-        (segment.data[keep], segment.indices[keep], indptr), shape=segment.shape
-    )
-
-
-def _merged(segments: list[sparse.csr_matrix], n_terms: int) -> sparse.csr_matrix:
-    if not segments:
-        return sparse.csr_matrix((n_terms, 0), dtype=np.uint8)
-    return segments[0] if len(segments) == 1 else sparse.hstack(segments, format="csr")
 
 
 def _top_terms(

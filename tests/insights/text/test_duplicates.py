@@ -55,8 +55,8 @@ def test_segments_merge_log_structured() -> None:
     index = DuplicateIndex()
     for i in range(7):
         index.add([str(i)], [f"text number {i}"])
-    sizes = [segment.shape[1] for segment in index._word.segments]
-    assert sizes == [5, 2]
+    assert [chunk.n_texts for chunk in index._char.chunks] == [5, 2]
+    assert [segment.shape[1] for segment in index._postings.segments] == [5, 2]
 
 
 def test_query_pruning_keeps_the_heaviest_terms() -> None:
@@ -104,12 +104,65 @@ def test_a_foreign_file_is_refused(tmp_path) -> None:
         DuplicateIndex.load(tmp_path / "other.npz")
 
 
-def test_common_terms_are_dropped_at_scale() -> None:
-    index = DuplicateIndex(common_share=0.5, common_from=4)
-    for batch in ("abcd", "efgh"):
-        index.add(list(batch), [f"common words here {w}" for w in batch])
-    common = index._word.df > index._common()
-    assert common.any()
-    merged = index._word.segments[0]
-    assert np.diff(merged.indptr)[common].sum() == 0
-    assert merged.data.dtype == np.uint8
+def test_two_stage_query_equals_a_full_scan_when_the_pool_covers_everything() -> None:
+    index = make_index(pool=len(FEEDBACK))
+    query = "dark theme at night please, and export to excel"
+    exact = index.similarities(query)
+    order = [i for i in np.argsort(-exact, kind="stable") if exact[i] > 0]
+    hits = index.query(query, k=6)
+    assert [doc for doc, _ in hits] == [index.ids[i] for i in order]
+    assert [score for _, score in hits] == pytest.approx(exact[order].tolist())
+    assert len(hits) >= 2
+
+
+def test_a_smaller_pool_scores_its_candidates_exactly() -> None:
+    index = make_index(pool=2)
+    query = "dark theme at night please, and export to excel"
+    exact = dict(zip(index.ids, index.similarities(query).tolist(), strict=True))
+    hits = index.query(query, k=5)
+    assert len(hits) == 2
+    assert all(score == pytest.approx(exact[doc]) for doc, score in hits)
+
+
+def test_candidates_come_from_the_rarest_query_words_within_the_budget() -> None:
+    index = DuplicateIndex(pool=1, candidate_postings=2)
+    index.add(list("abcd"), ["shared rare", "shared rare", "shared common", "shared common"])
+    # "shared" is in 4 texts, over the budget of 2 postings: only "rare" finds candidates.
+    assert index.query("shared rare", k=5)[0][0] in {"a", "b"}
+    assert len(index.query("shared rare", k=5)) == 1
+
+
+def test_chunks_never_exceed_their_cap(monkeypatch) -> None:
+    monkeypatch.setattr(duplicates, "CHUNK_TEXTS", 4)
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 2)
+    index = make_index()
+    index.add(["f7", "f8"], ["Dark theme for the night", "Export to Excel fails"])
+    assert [chunk.n_texts for chunk in index._char.chunks] == [4, 4]
+    exact = make_index()
+    exact.add(["f7", "f8"], ["Dark theme for the night", "Export to Excel fails"])
+    query = "dark theme at night please"
+    assert np.allclose(index.similarities(query), exact.similarities(query), atol=1e-5)
+
+
+def test_an_index_saved_in_the_old_layout_is_refused(tmp_path) -> None:
+    np.savez(tmp_path / "old.npz", format=np.array("northline-duplicate-index-v2"))
+    with pytest.raises(
+        ValueError,
+        match=r"old\.npz: saved in an older layout \(northline-duplicate-index-v2\); "
+        r"rebuild the index from the texts",
+    ):
+        DuplicateIndex.load(tmp_path / "old.npz")
+
+
+def test_a_chunked_two_stage_index_answers_the_same_after_load(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(duplicates, "CHUNK_TEXTS", 2)
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 2)
+    index = make_index(pool=2)
+    index.add(["f7"], ["Dark theme for the night"])
+    assert len(index._char.chunks) == 4 and len(index._postings.segments) == 2
+    index.save(tmp_path / "index.npz")
+    loaded = DuplicateIndex.load(tmp_path / "index.npz")
+    query = "dark theme at night please, and export to excel"
+    assert loaded.pool == 2 and loaded.candidate_postings == duplicates.CANDIDATE_POSTINGS
+    assert loaded.query(query, k=5) == index.query(query, k=5)
+    assert len(loaded.query(query, k=5)) == 2
