@@ -8,10 +8,10 @@ from northline.accounts import services
 from northline.accounts.models import ApiToken, Invitation, Membership, Workspace
 from northline.core.models import TaskProgress
 from tests.conftest import Team
+from tests.personas import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
 READ_PAGES = [
     "/w/{slug}/", "/w/{slug}/vision/", "/w/{slug}/insights/", "/w/{slug}/planning/",
     "/w/{slug}/roadmap/", "/w/{slug}/experiments/", "/w/{slug}/metrics/",

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -15,29 +14,9 @@ from northline.insights.services import feedback as service
 from northline.insights.services import links
 from northline.planning.services import features
 from tests.conftest import Team
+from tests.personas import EDITORS, EVERYONE, PERSONAS, call, error, expected
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EVERYONE = {"owner", "admin", "editor", "viewer"}
-EDITORS = {"owner", "admin", "editor"}
-
-
-def call(client: Client, method: str, url: str, body: Any = None, **headers: str) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json", headers=headers)
-
-
-def error(status: int, message: str, errors: list[str] | None = None) -> dict[str, Any]:
-    return {"ok": False, "error": message, "errors": errors or [message], "status": status}
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 @pytest.fixture

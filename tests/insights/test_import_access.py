@@ -14,11 +14,10 @@ from django.test import Client
 from northline.insights.models import Feedback, FeedbackImport
 from northline.insights.services import imports
 from tests.conftest import Team
+from tests.personas import EDITORS, PERSONAS
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EDITORS = {"owner", "admin", "editor"}
 CSV = b"Title,Body,Id\nSlow,The app is slow,A-1\nBroken,,A-2\n"
 
 

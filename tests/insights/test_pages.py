@@ -15,10 +15,10 @@ from northline.insights.services import feedback as service
 from northline.insights.services import links
 from northline.planning.services import features
 from tests.conftest import Team
+from tests.personas import PERSONAS
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
 READ = {"owner": 200, "admin": 200, "editor": 200, "viewer": 200, "outsider": 404}
 WRITE = {"owner": 302, "admin": 302, "editor": 302, "viewer": 403, "outsider": 404}
 

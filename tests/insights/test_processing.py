@@ -13,15 +13,8 @@ from northline.insights.services import feedback as service
 from northline.insights.services import processing, similarity
 from northline.planning.services import features
 from tests.conftest import Team
-from tests.insights.processing_helpers import (
-    EVERYONE,
-    PERSONAS,
-    Commits,
-    add,
-    call,
-    error,
-    expected,
-)
+from tests.insights.processing_helpers import Commits, add, expected
+from tests.personas import EVERYONE, PERSONAS, call, error
 
 pytestmark = pytest.mark.django_db
 

@@ -13,15 +13,8 @@ from northline.insights.models import DuplicateVerdict, Feedback, TextModel
 from northline.insights.services import learning, processing, retraining, similarity
 from northline.insights.text.thresholds import duplicate_threshold
 from tests.conftest import Team
-from tests.insights.processing_helpers import (
-    EDITORS,
-    PERSONAS,
-    Commits,
-    add,
-    call,
-    error,
-    expected,
-)
+from tests.insights.processing_helpers import Commits, add, expected
+from tests.personas import EDITORS, PERSONAS, call, error
 
 pytestmark = pytest.mark.django_db
 

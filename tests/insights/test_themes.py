@@ -11,16 +11,8 @@ from northline.insights.models import Feedback, Theme
 from northline.insights.services import feedback as service
 from northline.insights.services import similarity, themes
 from tests.conftest import Team
-from tests.insights.processing_helpers import (
-    EDITORS,
-    EVERYONE,
-    PERSONAS,
-    Commits,
-    add,
-    call,
-    error,
-    expected,
-)
+from tests.insights.processing_helpers import Commits, add, expected
+from tests.personas import EDITORS, EVERYONE, PERSONAS, call, error
 
 pytestmark = pytest.mark.django_db
 

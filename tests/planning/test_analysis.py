@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from northline.core.models import Activity
 from northline.planning.models import Feature, PortfolioRun, ScoringModel, SimulationRun
 from northline.planning.services import analysis, features, scores
 from tests.conftest import Team, access_for
+from tests.personas import EDITORS, EVERYONE, PERSONAS, call, expected
 
 RICE = ("reach", "impact", "confidence", "effort")
 
@@ -360,23 +360,6 @@ def test_runs_of_another_workspace_are_not_found(
 
 
 # --- API -------------------------------------------------------------------------------------
-
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EVERYONE = {"owner", "admin", "editor", "viewer"}
-EDITORS = {"owner", "admin", "editor"}
-
-
-def call(client: Client, method: str, url: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json")
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 @pytest.fixture

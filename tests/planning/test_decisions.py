@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,13 +22,10 @@ from northline.planning.models import (
 from northline.planning.services import decisions as service
 from northline.planning.services import features, scores
 from tests.conftest import Team
+from tests.personas import ADMINS, EDITORS, EVERYONE, PERSONAS, call, expected
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EVERYONE = {"owner", "admin", "editor", "viewer"}
-EDITORS = {"owner", "admin", "editor"}
-ADMINS = {"owner", "admin"}
 OPTIONS = [
     {"name": "Build in-house", "notes": "three months, full control", "chosen": True},
     {"name": "Buy", "notes": "$20k a year", "chosen": False},
@@ -361,19 +357,6 @@ def test_link_and_unlink_evidence(team: Team, world: dict[str, Any]) -> None:
 
 
 # --- API -------------------------------------------------------------------------------------
-
-
-def call(client: Client, method: str, url: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json")
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 def api_endpoints(team: Team, w: dict[str, Any]) -> list[tuple[str, str, Any, set[str], int]]:

@@ -20,10 +20,10 @@ from northline.planning.models import KanoAnswer, KanoResponse, KanoSurvey
 from northline.planning.services import features
 from northline.planning.services import kano as service
 from tests.conftest import Team, access_for
+from tests.personas import PERSONAS, call, error, expected
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
 WRITERS = {"owner", "admin", "editor"}
 MANAGERS = {"owner", "admin"}
 EVERYONE = WRITERS | {"viewer"}
@@ -492,23 +492,6 @@ def test_public_page_escapes_titles(team: Team, setup: dict[str, Any]) -> None:
 
 
 # --- API -------------------------------------------------------------------------------------
-
-
-def call(client: Client, method: str, url: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json")
-
-
-def error(status: int, message: str, errors: list[str] | None = None) -> dict[str, Any]:
-    return {"ok": False, "error": message, "errors": errors or [message], "status": status}
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 def api_endpoints(setup: dict[str, Any]) -> list[tuple[str, str, Any, set[str], int]]:

@@ -21,6 +21,7 @@ from northline.planning.models import (
 )
 from northline.planning.services import analysis, features, scenarios, scores
 from tests.conftest import Team, access_for
+from tests.personas import EDITORS, EVERYONE, PERSONAS, call, expected
 
 RICE = ("reach", "impact", "confidence", "effort")
 
@@ -235,23 +236,6 @@ def test_scenario_by_name(access: Access) -> None:
 
 
 # --- API -------------------------------------------------------------------------------------
-
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EVERYONE = {"owner", "admin", "editor", "viewer"}
-EDITORS = {"owner", "admin", "editor"}
-
-
-def call(client: Client, method: str, url: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json")
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ official replies that e-mail followers, links to features."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -16,27 +15,10 @@ from northline.insights.models import Company, Customer, FeedbackLink
 from northline.planning.services import features
 from northline.portal.models import Comment, Follow, Idea, Vote
 from tests.conftest import Team
+from tests.personas import ADMINS, EDITORS, EVERYONE, PERSONAS, call, expected
 from tests.portal.helpers import make_idea, make_portal, visit
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EVERYONE = {"owner", "admin", "editor", "viewer"}
-EDITORS = {"owner", "admin", "editor"}
-ADMINS = {"owner", "admin"}
-
-
-def call(client: Client, method: str, url: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json")
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 @pytest.fixture

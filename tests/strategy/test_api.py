@@ -21,31 +21,10 @@ from northline.strategy.models import (
 )
 from northline.strategy.services import sharing
 from tests.conftest import Team
+from tests.personas import ADMINS, EDITORS, EVERYONE, PERSONAS, call, error, expected
 from tests.strategy.conftest import Strategy
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
-EVERYONE = {"owner", "admin", "editor", "viewer"}
-EDITORS = {"owner", "admin", "editor"}
-ADMINS = {"owner", "admin"}
-
-
-def call(client: Client, method: str, url: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(url, data=data, content_type="application/json")
-
-
-def error(status: int, message: str, errors: list[str] | None = None) -> dict[str, Any]:
-    return {"ok": False, "error": message, "errors": errors or [message], "status": status}
-
-
-def expected(persona: str, allowed: set[str], ok: int) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona == "outsider":
-        return 404
-    return ok if persona in allowed else 403
 
 
 def counts() -> tuple[int, ...]:

@@ -24,11 +24,11 @@ from northline.strategy.models import (
 )
 from northline.strategy.services import sharing, vision
 from tests.conftest import Team
+from tests.personas import PERSONAS
 from tests.strategy.conftest import Strategy
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["owner", "admin", "editor", "viewer", "outsider", "anonymous"]
 READ = {"owner": 200, "admin": 200, "editor": 200, "viewer": 200, "outsider": 404}
 WRITE = {"owner": 302, "admin": 302, "editor": 302, "viewer": 403, "outsider": 404}
 
