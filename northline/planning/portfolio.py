@@ -35,6 +35,18 @@ _INF = math.inf
 RESCHEDULE_SECONDS = 2.0  # at most this long spent moving valuable items into earlier periods
 
 
+class _QuietHighs(highspy.Highs):
+    """A HiGHS solver that prints nothing, not even its start-up banner.
+
+    `highspy.Highs()` registers its callbacks inside the constructor, and that first log call
+    prints the "Running HiGHS" banner once per process (on the demo load, in the worker),
+    before a caller could set `output_flag`; so the option is set just before it."""
+
+    def enableCallbacks(self) -> None:
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A feature that may be planned.
@@ -363,8 +375,7 @@ class _Model:
         lp.a_matrix_.start_, lp.a_matrix_.index_ = rows.indptr, rows.indices
         lp.a_matrix_.value_ = rows.data
         lp.integrality_ = [highspy.HighsVarType.kInteger] * n_cols
-        solver = highspy.Highs()
-        solver.setOptionValue("output_flag", False)
+        solver = _QuietHighs()
         solver.setOptionValue("time_limit", float(time_limit))
         solver.setOptionValue("mip_rel_gap", float(mip_gap))
         solver.passModel(lp)

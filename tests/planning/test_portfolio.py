@@ -368,3 +368,21 @@ def test_more_valuable_items_come_first() -> None:
     assert plan.total_value == 22
     assert plan.selected == {"high": "Q1", "mid": "Q1", "low": "Q2", "after": "Q2"}
     assert plan.capacity_used == {"Q1": 10, "Q2": 10}
+
+
+def test_solving_prints_nothing_not_even_the_highs_banner() -> None:
+    """HiGHS prints its banner once per process, so a fresh process is the only fair check."""
+    import subprocess
+    import sys
+
+    script = (
+        "from northline.planning.portfolio import Candidate, Period, select_portfolio\n"
+        "plan = select_portfolio([Candidate('a', 3, 2), Candidate('b', 2, 2)], "
+        "[Period('Q1', 2, {})])\n"
+        "print(sorted(plan.selected))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout == "['a']\n"
+    assert "HiGHS" not in done.stderr
