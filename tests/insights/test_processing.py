@@ -19,7 +19,7 @@ from tests.personas import EVERYONE, PERSONAS, call, error
 pytestmark = pytest.mark.django_db
 
 ITEMS = [
-    "The app crashes every time I upload a photo from my phone",
+    "The app crashes every time I upload a photo from my phone, so frustrating",
     "Please add a dark mode to the mobile app",
     "How do I change the e-mail address of my account?",
     "Love the new design, great work team!",
@@ -39,7 +39,7 @@ def imported(team: Team, commits: Commits) -> list[Feedback]:
 
 
 def test_an_item_is_processed_once_its_transaction_commits(team: Team, commits: Commits) -> None:
-    fb = add(team, commits, "The app crashes every time I upload a photo")
+    fb = add(team, commits, "The app crashes every time I upload a photo, so frustrating")
     assert (fb.kind, fb.sentiment, fb.language) == ("bug", "negative", "en")
     assert 0 < fb.kind_confidence <= 1 and 0 < fb.sentiment_confidence <= 1
     assert fb.processed_at is not None and fb.indexed_seq == 1
@@ -98,7 +98,7 @@ def test_processing_again_stores_the_same_result(
 
 
 def test_a_correction_survives_processing_again(team: Team, commits: Commits) -> None:
-    fb = add(team, commits, "The app crashes every time I upload a photo")
+    fb = add(team, commits, "The app crashes every time I upload a photo, so frustrating")
     fb.kind, fb.kind_by_team = "billing", True
     fb.save()
     processing.process(team.workspace, [fb.pk])
