@@ -10,6 +10,7 @@ from northline.accounts import services as accounts
 from northline.accounts.models import User, Workspace
 from northline.core.access import Actor, load
 from northline.core.roles import Role
+from northline.insights import demo as insights_demo
 from northline.metrics import demo as metrics_demo
 from northline.planning import demo as planning_demo
 from northline.portal import demo as portal_demo
@@ -66,4 +67,5 @@ def load_demo() -> DemoLogin:
         metrics_demo.load(access)
         strategy_demo.load(access, made)  # after the metrics demo: it binds to its KPIs
         portal_demo.load(access)
+        insights_demo.load(access, made)  # after the portal demo: it enriches its companies
     return DemoLogin(owner_email, DEMO_PASSWORD, workspace)
