@@ -6,16 +6,17 @@ exists; a member whose role is too low for the action gets Forbidden.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import models
 
 from northline.core.errors import Forbidden, NotFound
-from northline.core.roles import READ, Role
+from northline.core.roles import READ, WRITE, Role
 
 if TYPE_CHECKING:
-    from northline.accounts.models import ApiToken, User, Workspace
+    from northline.accounts.models import ApiToken, Membership, User, Workspace
 
 M = TypeVar("M", bound=models.Model)
 
@@ -65,6 +66,38 @@ def load(actor: Actor, workspace_slug: str, needed: Role = READ) -> Access:
         .filter(workspace__slug=workspace_slug, user=actor.user, user__is_active=True)
         .first()
     )
+    return _granted(actor, membership, needed)
+
+
+def intake_access(workspace: Workspace) -> Access:
+    """The access through which a public channel (the portal) writes what customers post into
+    the workspace: the workspace itself, with the editor's rights the intake services need and
+    no team member behind it, so the activity feed shows no team actor for a customer's post.
+    Only code that has already checked the visitor may use it; no page or endpoint of the team
+    calls it."""
+    return Access(workspace, Actor(user=cast("User", None)), WRITE, membership_id=0)
+
+
+def load_among(
+    actor: Actor, memberships: Sequence[Membership], workspace_slug: str, needed: Role = READ
+) -> Access:
+    """`load`, choosing from the signed-in user's memberships (`memberships_of`) that a page
+    has read anyway for the workspace switcher: one query for both."""
+    found = (
+        m for m in memberships if m.workspace.slug == workspace_slug and m.user_id == actor.user.pk
+    )
+    return _granted(actor, next(found, None) if actor.user.is_active else None, needed)
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships with their workspaces, by workspace name."""
+    from northline.accounts.models import Membership
+
+    rows = Membership.objects.filter(user=user, user__is_active=True).select_related("workspace")
+    return list(rows.order_by("workspace__name", "workspace_id"))
+
+
+def _granted(actor: Actor, membership: Membership | None, needed: Role) -> Access:
     if membership is None or (actor.token and actor.token.workspace_id != membership.workspace_id):
         raise NotFound("workspace not found")
     role = Role(membership.role)

@@ -6,19 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from northline.core.access import memberships_of
 from northline.core.areas import AREAS
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
-    from northline.accounts.models import Membership
-
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("workspace")
-        .order_by("workspace__name")
-    )
+    memberships = getattr(request, "memberships", None)  # read by `pages.workspace_for`
+    if memberships is None:
+        memberships = memberships_of(request.user)
     return {
         "areas": AREAS,
         "my_workspaces": [m.workspace for m in memberships],

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from northline.accounts.models import User
-from northline.core.access import Access, Actor, load
+from northline.core.access import Access, Actor, load_among, memberships_of
 from northline.core.errors import DomainError
 from northline.core.roles import READ, Role
 
@@ -23,7 +23,11 @@ def signed_in(request: HttpRequest) -> User:
 
 
 def workspace_for(request: HttpRequest, slug: str, needed: Role = READ) -> Access:
-    access = load(Actor(user=signed_in(request)), slug, needed)
+    """The page's workspace; the user's memberships, read once, also fill the switcher."""
+    user = signed_in(request)
+    memberships = memberships_of(user)
+    request.memberships = memberships  # type: ignore[attr-defined]
+    access = load_among(Actor(user=user), memberships, slug, needed)
     if request.session.get("workspace") != access.workspace.slug:
         request.session["workspace"] = access.workspace.slug  # only write when it changes
     request.access = access  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from northline.core import activity
+from northline.core.access import intake_access
 from northline.core.errors import Invalid, NotFound
 from northline.insights.models import Customer, Feedback
 from northline.insights.services import feedback as intake
@@ -24,7 +25,7 @@ from northline.insights.services.fields import Errors
 
 from ..models import Comment, Follow, Idea, Vote
 from . import antispam, similar
-from .portal import Visit, intake_access
+from .portal import Visit
 
 Status = Idea.Status
 State = Idea.State

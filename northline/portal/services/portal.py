@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.db import transaction
 
-from northline.accounts.models import User, Workspace
+from northline.accounts.models import Workspace
 from northline.core import activity
-from northline.core.access import Access, Actor
+from northline.core.access import Access
 from northline.core.errors import Invalid, NotFound, Unauthorized
-from northline.core.roles import MANAGE, WRITE
+from northline.core.roles import MANAGE
 from northline.insights.models import Customer
 from northline.insights.services import fields as check
 from northline.insights.services.fields import Errors
@@ -28,13 +28,6 @@ Visibility = Portal.Visibility
 SETTINGS = ("enabled", "visibility", "title", "intro", "moderation", "allowed_domains",
             "invited_emails")  # fmt: skip
 MAX_LIST = 500
-
-
-def intake_access(workspace: Workspace) -> Access:
-    """The access through which the portal writes customers' ideas into insights (customers
-    and feedback): the workspace itself, with the editor's rights those services need and no
-    team member behind it, so the activity feed shows no team actor for a customer's post."""
-    return Access(workspace, Actor(user=cast(User, None)), WRITE, membership_id=0)
 
 
 def portal_of(workspace: Workspace) -> Portal:

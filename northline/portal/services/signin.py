@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from northline.accounts.services import clean_email, digest
 from northline.core import ratelimit
+from northline.core.access import intake_access
 from northline.core.errors import Gone, NotFound, RateLimited
 from northline.insights.models import Customer
 from northline.insights.services.customers import customer_for
@@ -22,7 +23,7 @@ from northline.insights.services.customers import customer_for
 from ..models import Portal, PortalSession, SignInLink
 from ..tasks import purge_expired_sign_ins
 from . import antispam
-from .portal import intake_access, may_enter
+from .portal import may_enter
 
 LINK_MINUTES = 30
 SESSION_DAYS = 30
