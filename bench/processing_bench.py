@@ -14,6 +14,7 @@ few hundred product words, so texts repeat needs in different words) and measure
   inbox       the feedback list page with filters at --inbox items: p95 server time of
               GET /w/<slug>/insights/ with the type, sentiment, language and theme filters
   seed        how good the default (seed) models are before any correction, on public data
+              (and how long fitting them takes: once per process, at first use)
               (--data: NLBSE'24 issues for type, Senti4SD for sentiment): macro-F1
 
     python bench/processing_bench.py [--part all|throughput|similar|inbox]
@@ -232,6 +233,12 @@ def bench_seed(data: Path) -> dict[str, Any]:
     from northline.insights.text.preprocess import issue_text
 
     csv.field_size_limit(2**31 - 1)
+    fits: dict[str, dict[str, float]] = {}
+    for task in learning.TASKS:  # the start-up cost: each process fits both once
+        wall, cpu = time.perf_counter(), time.process_time()
+        learning.seed_classifier(task, "lexical")
+        fits[task] = {"wall_s": round(time.perf_counter() - wall, 2),
+                      "cpu_s": round(time.process_time() - cpu, 2)}  # fmt: skip
     with (data / "nlbse24_issues_train.csv").open(encoding="utf-8", newline="") as handle:
         issues = list(csv.DictReader(handle))
     names = {"bug": "bug", "feature": "feature_request", "question": "question"}
@@ -249,6 +256,7 @@ def bench_seed(data: Path) -> dict[str, Any]:
         "sentiment_macro_f1_senti4sd": round(float(f1_score([p[1] for p in posts], [p.label for p in moods],
                                                             labels=list(learning.SENTIMENTS), average="macro")), 3),
         "sentiment_items": len(posts),
+        "seed_items": len(learning.seed()), "fit": fits, "load_average": os.getloadavg(),
     }  # fmt: skip
 
 
