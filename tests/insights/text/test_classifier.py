@@ -134,5 +134,7 @@ def test_titles_weigh_in_when_the_body_says_little() -> None:
     texts, labels = toy()
     titled = [f"{t}\nsee the details below" for t in texts]
     model = TextClassifier(ISSUE_TYPE).fit(titled, labels)
-    predicted = model.predict(["how do I archive a project?\nsee the details below"])
-    assert predicted[0].label == "question"
+    query = ["how do I archive a project?\nsee the details below"]
+    assert model.predict(query)[0].label == "question"
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    assert np.allclose(loaded.predict_proba(query), model.predict_proba(query))
