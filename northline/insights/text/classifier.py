@@ -20,7 +20,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from northline.insights.text.features import text_features
-from northline.insights.text.preprocess import clean_text
+from northline.insights.text.preprocess import clean_text, titled_text
 
 _MAGIC = b"northline-text-classifier-v1\n"
 CALIBRATION_FOLDS = 3
@@ -28,7 +28,11 @@ CALIBRATION_FOLDS = 3
 
 @dataclass(frozen=True)
 class ClassifierConfig:
-    """Hyper-parameters; the defaults are the issue-type settings chosen by cross-validation."""
+    """Hyper-parameters of the word + character TF-IDF and the SVM; `ISSUE_TYPE` and `SENTIMENT`
+    are the settings chosen by cross-validation (bench/RESULTS_text.md).
+
+    `title_weight` > 0 adds a block of features read from the title line alone (the first line of
+    a multi-line text, see `preprocess.titled_text`), scaled by that weight."""
 
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
@@ -36,10 +40,17 @@ class ClassifierConfig:
     c: float = 0.5
     negation: bool = False
     lexicon_weight: float = 0.0
+    title_weight: float = 0.0
     max_chars: int = 4000
 
+    def clean(self, text: str) -> str:
+        """The text as the features read it: with a title block, the title line stays apart."""
+        if self.title_weight > 0:
+            return titled_text(text, max_chars=self.max_chars)
+        return clean_text(text, max_chars=self.max_chars)
 
-ISSUE_TYPE = ClassifierConfig()
+
+ISSUE_TYPE = ClassifierConfig(c=0.3, title_weight=0.5)
 SENTIMENT = ClassifierConfig(c=0.2, negation=True, lexicon_weight=1.0)
 
 
@@ -77,6 +88,7 @@ class TextClassifier:
             char_min_df=self.config.char_min_df,
             negation=self.config.negation,
             lexicon_weight=self.config.lexicon_weight,
+            title_weight=self.config.title_weight,
         )
         matrix = self._features.fit_transform(cleaned)
         self._model = linear_model(self.config.c, labels)
@@ -118,7 +130,7 @@ class TextClassifier:
         return loaded
 
     def _clean(self, texts: Sequence[str]) -> list[str]:
-        return [clean_text(text, max_chars=self.config.max_chars) for text in texts]
+        return [self.config.clean(text) for text in texts]
 
 
 def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:

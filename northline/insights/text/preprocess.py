@@ -60,13 +60,39 @@ def clean_text(text: str, *, max_chars: int = 4000, markers: bool = True) -> str
 def issue_text(
     title: str, body: str, *, title_weight: int = 2, max_chars: int = 4000, markers: bool = True
 ) -> str:
-    """Combine an issue's title and body into one cleaned text.
+    """Combine an issue's title and body into one cleaned text: the title line, then the body.
 
     The title is repeated `title_weight` times: it is the densest statement of what the report is,
-    and repetition is the simplest way to weight it in bag-of-words models.
+    and repetition is the simplest way to weight it in bag-of-words models. It stays on a line of
+    its own so that a classifier with a title block (`ClassifierConfig.title_weight`) can also
+    read it apart from the body (`title_line`).
     """
     if title_weight < 1:
         raise ValueError(f"title_weight must be at least 1, got {title_weight}")
-    cleaned_title = clean_text(title, max_chars=max_chars)
-    cleaned_body = clean_text(body, max_chars=max_chars, markers=markers)
-    return " . ".join([cleaned_title] * title_weight + [cleaned_body]).strip(" .")
+    cleaned_title = clean_text(title, max_chars=max_chars).strip(" .")
+    cleaned_body = clean_text(body, max_chars=max_chars, markers=markers).strip(" .")
+    if not cleaned_title:
+        return cleaned_body
+    return " . ".join([cleaned_title] * title_weight) + "\n" + cleaned_body
+
+
+def titled_text(text: str, *, max_chars: int = 4000) -> str:
+    """`clean_text` that keeps a multi-line text's first line (its title) as a line of its own.
+
+    Feedback arrives as "title\\ntext" (`similarity.item_text`) and issues as `issue_text`
+    builds them; the first line is cleaned on its own and the rest after it, so that `title_line`
+    finds it again (also when the body cleans away to nothing). A one-line text has no title: it
+    is cleaned as by `clean_text`.
+    """
+    first, newline, rest = text.partition("\n")
+    if not newline or not first.strip():
+        return clean_text(text, max_chars=max_chars)
+    title = clean_text(first, max_chars=max_chars)
+    body = clean_text(rest, max_chars=max_chars)
+    return f"{title}\n{body}" if title else body
+
+
+def title_line(text: str) -> str:
+    """The lower-cased title line of a `titled_text` result; empty when it has none."""
+    first, newline, _ = text.partition("\n")
+    return first.lower() if newline else ""

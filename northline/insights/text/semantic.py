@@ -293,7 +293,7 @@ class SemanticClassifier:
             encoder, [semantic_text(t) for t in texts], labels, self.fine_tune
         )
         self._encoder = encoder
-        cleaned = [clean_text(t, max_chars=self.config.max_chars) for t in texts]
+        cleaned = [self.config.clean(t) for t in texts]
         self._features = text_features(
             self.config.word_ngrams,
             self.config.char_ngrams,
@@ -301,6 +301,7 @@ class SemanticClassifier:
             char_min_df=self.config.char_min_df,
             negation=self.config.negation,
             lexicon_weight=self.config.lexicon_weight,
+            title_weight=self.config.title_weight,
         )
         lexical = self._features.fit_transform(cleaned)
         matrix = sparse.hstack([lexical, self._embed(texts)], format="csr")
@@ -312,7 +313,7 @@ class SemanticClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if self._features is None or self._model is None:
             raise RuntimeError("classifier: call fit() before predicting")
-        cleaned = [clean_text(t, max_chars=self.config.max_chars) for t in texts]
+        cleaned = [self.config.clean(t) for t in texts]
         matrix = sparse.hstack(
             [self._features.transform(cleaned), self._embed(texts)], format="csr"
         )

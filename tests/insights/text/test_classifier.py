@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from northline.insights.text.classifier import SENTIMENT, TextClassifier
+from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
+from northline.insights.text.features import TitleFeatures
 from tests.insights.text.text_data import read_csv
 
 TOY = {
@@ -108,3 +109,32 @@ def test_sentiment_on_senti4sd_sample() -> None:
     predicted = [p.label for p in model.predict([r["text"] for r in test])]
     # 5-fold CV on the whole file gives 0.84; a smaller training set still clears 0.75.
     assert f1_score([r["polarity"] for r in test], predicted, average="macro") > 0.75
+
+
+def test_the_title_block_reads_the_title_line_only() -> None:
+    features = TitleFeatures(weight=0.5).fit(["Crash on save\nbody words", "Dark mode\nmore"])
+    rows = features.transform(["Crash on save\nDark mode", "no title line at all"])
+    word = features.vectorizers_[0]
+    assert "crash" in word.vocabulary_ and "body" not in word.vocabulary_
+    assert rows[0, word.vocabulary_["crash"]] > 0
+    assert rows[0, word.vocabulary_["dark"]] == 0
+    assert rows[1].nnz == 0
+    assert np.isclose(np.linalg.norm(rows[0, : len(word.vocabulary_)].toarray()), 0.5)
+
+
+def test_the_title_block_without_any_title_has_no_columns() -> None:
+    texts, labels = toy()
+    features = TitleFeatures().fit(texts)
+    assert features.transform(texts).shape == (len(texts), 0)
+    model = TextClassifier(ISSUE_TYPE).fit(texts, labels)
+    assert [p.label for p in model.predict(["please add a dark mode"])] == ["feature"]
+
+
+def test_titles_weigh_in_when_the_body_says_little() -> None:
+    texts, labels = toy()
+    titled = [f"{t}\nsee the details below" for t in texts]
+    model = TextClassifier(ISSUE_TYPE).fit(titled, labels)
+    query = ["how do I archive a project?\nsee the details below"]
+    assert model.predict(query)[0].label == "question"
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    assert np.allclose(loaded.predict_proba(query), model.predict_proba(query))
