@@ -237,6 +237,35 @@ class Feedback(WorkspaceScoped):
         return label_name(self.kind)
 
 
+class FeedbackTally(models.Model):
+    """How many feedback items of a workspace share one (status, type, sentiment, language,
+    source): the inbox's tab counts, with or without those filters, are a sum over a few
+    hundred of these rows instead of a count over a million feedback rows.
+
+    Kept by database triggers on the feedback table (migration 0006, decision 0021), in the
+    transaction of every write, whichever code path writes (the ORM, an import's executemany,
+    a cascade); `northline recount_feedback` rebuilds it from the feedback itself."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10)
+    kind = models.CharField(max_length=40)
+    sentiment = models.CharField(max_length=10)
+    language = models.CharField(max_length=8)
+    source = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "status", "kind", "sentiment", "language", "source"],
+                name="feedback_tally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status}/{self.kind}/{self.sentiment}/{self.language}/{self.source}: {self.n}"
+
+
 class Highlight(WorkspaceScoped):
     """A quote within a feedback's text: `quote == feedback.text[start:end]` (offsets count
     Unicode code points)."""
