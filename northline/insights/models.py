@@ -217,9 +217,15 @@ class Feedback(WorkspaceScoped):
                 fields=["workspace", "language", "-received_at", "-id", "status"],
                 name="feedback_language_order",
             ),
+            # A theme is not in the tally (decision 0021): its index also carries the tally's
+            # facets, so that a theme with type, sentiment, language or source is counted
+            # from the index alone.
             models.Index(
-                fields=["workspace", "theme", "-received_at", "-id", "status"],
-                name="feedback_theme_order",
+                fields=[
+                    "workspace", "theme", "-received_at", "-id", "status", "kind", "sentiment",
+                    "language", "source",
+                ],
+                name="feedback_theme_facets",
             ),
             models.Index(fields=["workspace", "indexed_seq"], name="feedback_indexed_seq"),
         ]
