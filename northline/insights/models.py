@@ -227,6 +227,17 @@ class Feedback(WorkspaceScoped):
                 ],
                 name="feedback_theme_facets",
             ),
+            # The source and assignee filters, in the list's order: without them the planner
+            # walks the newest-first index and checks each row (a rare source, or "assigned
+            # to me" with few such rows, read the whole workspace: 1.8 s at a million).
+            models.Index(
+                fields=["workspace", "source", "-received_at", "-id", "status"],
+                name="feedback_source_order",
+            ),
+            models.Index(
+                fields=["workspace", "assignee", "-received_at", "-id", "status"],
+                name="feedback_assignee_order",
+            ),
             models.Index(fields=["workspace", "indexed_seq"], name="feedback_indexed_seq"),
         ]
 
