@@ -222,8 +222,15 @@ class Feedback(WorkspaceScoped):
             # from the index alone.
             models.Index(
                 fields=[
-                    "workspace", "theme", "-received_at", "-id", "status", "kind", "sentiment",
-                    "language", "source",
+                    "workspace",
+                    "theme",
+                    "-received_at",
+                    "-id",
+                    "status",
+                    "kind",
+                    "sentiment",
+                    "language",
+                    "source",
                 ],
                 name="feedback_theme_facets",
             ),
