@@ -201,7 +201,11 @@ class Feedback(WorkspaceScoped):
         ]  # fmt: skip
         indexes = [
             models.Index(fields=["workspace", "status", "-received_at"], name="feedback_inbox"),
-            models.Index(fields=["workspace", "-received_at"], name="feedback_recent"),
+            # The unfiltered list in its exact order (and the status to check): an ordering
+            # index the planner prefers to any covering one it would have to sort.
+            models.Index(
+                fields=["workspace", "-received_at", "-id", "status"], name="feedback_recent_order"
+            ),
             # The inbox's processing filters: in the list's order (newest first, then id), and
             # `status` last, so that both the page and the tab counts under a filter are read
             # from the index alone.
