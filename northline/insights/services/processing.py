@@ -351,7 +351,9 @@ def similar_to_text(access: Access, text: object, k: object = SIMILAR_K) -> list
         state=state,
     )  # fmt: skip
     rows = (
-        Feedback.objects.filter(workspace=access.workspace, pk__in=[doc for doc, _ in hits])
+        # By primary key alone (the index is the workspace's): a workspace condition here
+        # leads SQLite to a workspace index and 0.6 s per request at a million items.
+        Feedback.objects.filter(pk__in=[doc for doc, _ in hits])
         .exclude(status=Feedback.Status.ARCHIVED)
         .only("pk", "title", "text", "status", "workspace_id")
         .in_bulk()
