@@ -19,6 +19,7 @@ few hundred product words, so texts repeat needs in different words) and measure
 
     python bench/processing_bench.py [--part all|throughput|similar|inbox]
         [--process 20000] [--similar 200000] [--inbox 1000000] [--requests 200] [--json FILE]
+        [--data-dir DIR]
         [--data ../shared/data/feedback]
 """
 
@@ -141,16 +142,21 @@ def bench_throughput(n: int) -> dict[str, Any]:
 def bench_similar(n: int, requests: int) -> dict[str, Any]:
     from django.test import Client
 
+    from northline.accounts.models import User, Workspace
+    from northline.insights.models import TextSettings
     from northline.insights.services import similarity
 
-    user, ws = workspace("similar")
-    insert(ws, n, 2, indexed_seq=lambda rng, i: i + 1, processed_at=datetime.now(UTC))
-    from northline.insights.models import TextSettings
-
-    TextSettings.objects.update_or_create(workspace=ws, defaults={"next_seq": n})
-    started = time.perf_counter()
-    similarity.write_snapshot(ws, "lexical")
-    build = time.perf_counter() - started
+    reused = Workspace.objects.filter(slug="similar").first()  # --data-dir of an earlier run
+    build = None
+    if reused is None:
+        user, ws = workspace("similar")
+        insert(ws, n, 2, indexed_seq=lambda rng, i: i + 1, processed_at=datetime.now(UTC))
+        TextSettings.objects.update_or_create(workspace=ws, defaults={"next_seq": n})
+        started = time.perf_counter()
+        similarity.write_snapshot(ws, "lexical")
+        build = round(time.perf_counter() - started, 1)
+    else:
+        ws, user = reused, User.objects.get(email="similar@example.com")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     similarity.forget(ws)
     client = Client()
@@ -160,44 +166,55 @@ def bench_similar(n: int, requests: int) -> dict[str, Any]:
     assert client.get(url, {"text": "warm up"}).status_code == 200
     first = time.perf_counter() - started
     samples = []
+    cpu = time.process_time()
     for query in texts(requests, 99):
         started = time.perf_counter()
         response = client.get(url, {"text": query, "k": 5})
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200 and response.json(), response.content
+    api_cpu_ms = (time.process_time() - cpu) * 1000 / requests
+    api_load = os.getloadavg()[0]
     index = similarity.index_for(ws, "lexical")
     engine = []
     for query in texts(requests, 99):
         started = time.perf_counter()
         index.query(query, 11)
         engine.append((time.perf_counter() - started) * 1000)
-    return {"items": n, "snapshot_build_s": round(build, 1), "first_request_s": round(first, 2),
-            "peak_rss_mb": round(peak_mb), "api": percentiles(samples),
+    return {"items": n, "snapshot_build_s": build, "first_request_s": round(first, 2),
+            "peak_rss_mb": round(peak_mb),
+            "api": percentiles(samples) | {"cpu_ms_per_request": round(api_cpu_ms, 1),
+                                           "load_avg_1min": api_load},
             "engine_query_only": percentiles(engine)}  # fmt: skip
 
 
 def bench_inbox(n: int, requests: int) -> dict[str, Any]:
+    from django.db import connection
     from django.test import Client
 
+    from northline.accounts.models import User, Workspace
     from northline.insights.models import Theme
 
-    user, ws = workspace("inbox")
-    themes = [
-        Theme.objects.create(workspace=ws, label=f"theme {i}", size=n // 40) for i in range(40)
-    ]
-    started = time.perf_counter()
-    insert(
-        ws, n, 3,
-        kind=lambda rng, i: rng.choice(KINDS), kind_confidence=0.8,
-        sentiment=lambda rng, i: rng.choice(MOODS), sentiment_confidence=0.7,
-        language=lambda rng, i: rng.choice(LANGS), language_confidence=0.9,
-        theme_id=lambda rng, i: themes[rng.randrange(40)].pk,
-        status=lambda rng, i: "archived" if rng.random() < 0.1 else "new",
-    )  # fmt: skip
-    load = time.perf_counter() - started
-    from django.db import connection
-
-    with connection.cursor() as cursor:
+    reused = Workspace.objects.filter(slug="inbox").first()  # --data-dir of an earlier run
+    if reused is None:
+        user, ws = workspace("inbox")
+        themes = [
+            Theme.objects.create(workspace=ws, label=f"theme {i}", size=n // 40) for i in range(40)
+        ]
+        started = time.perf_counter()
+        insert(
+            ws, n, 3,
+            kind=lambda rng, i: rng.choice(KINDS), kind_confidence=0.8,
+            sentiment=lambda rng, i: rng.choice(MOODS), sentiment_confidence=0.7,
+            language=lambda rng, i: rng.choice(LANGS), language_confidence=0.9,
+            theme_id=lambda rng, i: themes[rng.randrange(40)].pk,
+            status=lambda rng, i: "archived" if rng.random() < 0.1 else "new",
+        )  # fmt: skip
+        load = round(time.perf_counter() - started, 1)
+    else:
+        ws, load = reused, None
+        user = User.objects.get(email="inbox@example.com")
+        themes = list(Theme.objects.filter(workspace=ws).order_by("pk"))
+    with connection.cursor() as cursor:  # statistics for every index, new ones included
         cursor.execute("ANALYZE")
     client = Client()
     client.force_login(user)
@@ -205,21 +222,32 @@ def bench_inbox(n: int, requests: int) -> dict[str, Any]:
     urls = {
         "type": f"{base}?type=bug",
         "type+sentiment": f"{base}?type=feature_request&sentiment=negative",
+        "type+sentiment+language": f"{base}?type=bug&sentiment=negative&language=de",
         "language": f"{base}?language=de",
+        "source+type, archived tab": f"{base}?source=import&type=bug&status=archived",
         "theme": f"{base}?theme={themes[7].pk}",
         "theme+type, page 20": f"{base}?theme={themes[3].pk}&type=question&page=20",
         "no filter": base,
+        "no filter, page 200": f"{base}?page=200",
+        "assignee=me": f"{base}?assignee=me",
+        "source=sales (rare)": f"{base}?source=sales",
+        "search q": f"{base}?q=zzz-not-there",
     }
     results = {}
     for name, url in urls.items():
         client.get(url)
         samples = []
-        for _ in range(requests):
+        cpu = time.process_time()
+        repeat = 3 if name == "search q" else requests  # a full scan: seconds each
+        for _ in range(repeat):
             started = time.perf_counter()
             assert client.get(url).status_code == 200
             samples.append((time.perf_counter() - started) * 1000)
-        results[name] = percentiles(samples)
-    return {"items": n, "load_s": round(load, 1), "pages": results}
+        cpu_ms = (time.process_time() - cpu) * 1000 / repeat
+        results[name] = percentiles(samples) | {
+            "cpu_ms_per_request": round(cpu_ms, 1), "load_avg_1min": os.getloadavg()[0],
+        }  # fmt: skip
+    return {"items": n, "load_s": load, "pages": results}
 
 
 def bench_seed(data: Path) -> dict[str, Any]:
@@ -270,9 +298,12 @@ def main() -> int:
     parser.add_argument("--inbox", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the database here; a second run reuses its inbox"
+    )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "feedback")
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="northline-bench-")
+    data_dir = str(args.data_dir or tempfile.mkdtemp(prefix="northline-bench-"))
     os.environ.update(NORTHLINE_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="northline.settings")
     os.environ.setdefault("NORTHLINE_ALLOWED_HOSTS", "testserver")
     sys.path.insert(0, str(ROOT))

@@ -19,6 +19,7 @@ COMMANDS = [
     "eval",
     "plan",
     "import",
+    "recount_feedback",
     "metrics",
     "portal",
 ]

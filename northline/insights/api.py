@@ -342,7 +342,8 @@ def list_feedback(
     rows = service.feedback_list(access, chosen, status)
     start, size = window(offset, limit)
     items = [feedback_out(f, request) for f in with_details(rows)[start : start + size]]
-    return FeedbackPage(count=rows.count(), offset=start, limit=size, items=items)
+    count = service.status_counts(access, chosen)[status]
+    return FeedbackPage(count=count, offset=start, limit=size, items=items)
 
 
 @router.post(W + "/feedback", response={200: FeedbackOut, 201: FeedbackOut},
