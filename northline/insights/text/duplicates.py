@@ -49,6 +49,7 @@ WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
 _COUNT_BITS = 8
 _COUNT_MASK = np.uint32(2**_COUNT_BITS - 1)
+_BUCKET_BITS = 5
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     str.split(
@@ -86,6 +87,10 @@ class _Chunk:
     def rows(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The postings of texts `local` (positions in this chunk), concatenated, and where
         each text's run starts in them (one more entry than texts)."""
+        if local.shape[0] and local[-1] - local[0] + 1 == local.shape[0]:
+            # a run of consecutive texts (a full scan): one slice, no gather
+            first, last = self.indptr[local[0]], self.indptr[local[-1] + 1]
+            return self.packed[first:last], self.indptr[local[0] : local[-1] + 2] - first
         starts, ends = self.indptr[local], self.indptr[local + 1]
         lengths = ends - starts
         bounds = np.concatenate([[0], np.cumsum(lengths)])
@@ -156,20 +161,31 @@ class _Block:
             return np.zeros(docs.shape[0], dtype=np.float32)
         lookup = np.zeros(self.df.shape[0], dtype=np.float32)
         lookup[terms] = weights
-        dots = np.concatenate(list(self._dots(lookup, docs)))
+        buckets = np.zeros(self.df.shape[0] >> _BUCKET_BITS, dtype=bool)
+        buckets[terms >> _BUCKET_BITS] = True
+        dots = np.concatenate(list(self._dots(lookup, buckets, docs)))
         norms = self.norms[docs]
         norms = np.where(norms > 0, norms, np.inf)
         return np.asarray(dots / (norms * query_norm), dtype=np.float32)
 
-    def _dots(self, lookup: np.ndarray, docs: np.ndarray) -> Iterator[np.ndarray]:
+    def _dots(
+        self, lookup: np.ndarray, buckets: np.ndarray, docs: np.ndarray
+    ) -> Iterator[np.ndarray]:
+        """Each doc's dot product with the query: `buckets` (one flag per `2**_BUCKET_BITS`
+        features, a table small enough to stay in cache) keeps the few postings that may be
+        query terms, and only those are weighed and summed."""
         starts = np.cumsum([0] + [chunk.n_texts for chunk in self.chunks])
         cuts = np.searchsorted(docs, starts)
         for number, chunk in enumerate(self.chunks):
             local = docs[cuts[number] : cuts[number + 1]] - starts[number]
             for first in range(0, local.shape[0], SCORE_BATCH):
                 packed, bounds = chunk.rows(local[first : first + SCORE_BATCH])
-                values = lookup[packed >> _COUNT_BITS] * _TF[packed & _COUNT_MASK]
-                yield _row_sums(values, bounds)
+                hits = np.flatnonzero(buckets[packed >> (_COUNT_BITS + _BUCKET_BITS)])
+                found = packed[hits]
+                values = lookup[found >> _COUNT_BITS] * _TF[found & _COUNT_MASK]
+                rows = np.searchsorted(bounds, hits, side="right") - 1
+                sums = np.bincount(rows, weights=values, minlength=bounds.shape[0] - 1)
+                yield sums.astype(np.float32)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The block as plain arrays, one pair per chunk, for `DuplicateIndex.save`."""
