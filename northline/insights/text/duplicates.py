@@ -8,10 +8,11 @@ no merge ever copies more than a chunk). IDF is applied at query time from live 
 frequencies, so an added text is searchable at once; only the per-text norms are recomputed,
 cheaply, when the collection has grown by `NORM_REFRESH_GROWTH`.
 
-A query runs in two stages. Candidates come from a word-level inverted index: the query's
-rarest words are read, up to `candidate_postings` postings in all (frequent words, whose lists
-are long and barely move the score, are skipped here only), and the `pool` texts with the best
-partial word cosine go on. Those candidates are then scored exactly on the full word and
+A query runs in two stages. Candidates come from an inverted index of word stems (each word's
+first `KEY_CHARS` characters, so that inflections and compounds meet): the query's rarest stems
+are read, up to `candidate_postings` postings in all (frequent stems, whose lists are long and
+barely move the score, are skipped here only), and the `pool` texts with the best partial
+score go on. Those candidates are then scored exactly on the full word and
 character vectors, so the work of a query grows with the pool, not with the collection. When
 the index holds no more than `pool` texts every text is a candidate and the answer is exactly
 that of a full scan (`similarities`).
@@ -43,8 +44,9 @@ ADD_BATCH = 8192
 SCORE_BATCH = 4096
 POOL = 1000
 CANDIDATE_POSTINGS = 200_000
-_FORMAT = "northline-duplicate-index-v3"
-_OLD_FORMATS = ("northline-duplicate-index-v2",)
+_FORMAT = "northline-duplicate-index-v4"
+_OLD_FORMATS = ("northline-duplicate-index-v2", "northline-duplicate-index-v3")
+KEY_CHARS = 5
 WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
 _COUNT_BITS = 8
@@ -214,13 +216,29 @@ class _Block:
 
 
 @dataclass
-class _WordPostings:
-    """The word-level inverted index that proposes candidates: term-major CSR segments of raw
-    counts as uint8 (5 bytes a posting), merged log-structured like the chunks."""
+class _KeyPostings:
+    """The inverted index that proposes candidates, keyed on word stems: each word's first
+    `KEY_CHARS` characters (a truncation stemmer: "crashes", "crashed" and "crashing" share
+    "crash", "addressbar" meets "address bar"), so that a text sharing only inflections or
+    compounds with the query, no exact word, is still found. Term-major CSR segments of raw
+    counts as uint8 (5 bytes a posting), merged log-structured like the chunks, and the keys'
+    document frequencies."""
 
+    vectorizer: HashingVectorizer = field(
+        default_factory=lambda: HashingVectorizer(
+            token_pattern=rf"(?u)\b\w{{1,{KEY_CHARS}}}",
+            n_features=WORD_FEATURES,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float32,
+        )
+    )
+    df: np.ndarray = field(default_factory=lambda: _zeros(WORD_FEATURES))
     segments: list[sparse.csr_matrix] = field(default_factory=list)
 
-    def add(self, counts: sparse.csr_matrix) -> None:
+    def add(self, texts: Sequence[str]) -> None:
+        counts = self.vectorizer.transform(texts).tocsr()
+        self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
         clipped = sparse.csr_matrix(
             (np.minimum(counts.data, 255).astype(np.uint8), counts.indices, counts.indptr),
             shape=counts.shape,
@@ -232,11 +250,22 @@ class _WordPostings:
             newest = self.segments.pop()
             self.segments[-1] = sparse.hstack([self.segments[-1], newest], format="csr")
 
+    def query_weights(self, text: str, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+        """The query's keys and their weights against raw counts (sublinear tf · idf · idf).
+        Unlike the scoring blocks, a key held by one text weighs: it may be the one match."""
+        counts = self.vectorizer.transform([text]).tocsr()
+        df = self.df[counts.indices]
+        idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+        return counts.indices, (_sublinear(counts.data) * idf * idf).astype(np.float32)
+
     def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
 
     def arrays(self) -> dict[str, np.ndarray]:
-        arrays: dict[str, np.ndarray] = {"postings_segments": np.array(len(self.segments))}
+        arrays: dict[str, np.ndarray] = {
+            "postings_segments": np.array(len(self.segments)),
+            "postings_df": self.df,
+        }
         for number, segment in enumerate(self.segments):
             arrays[f"postings_indptr_{number}"] = segment.indptr
             arrays[f"postings_indices_{number}"] = segment.indices
@@ -245,6 +274,7 @@ class _WordPostings:
         return arrays
 
     def restore(self, data: Any, n_terms: int) -> None:
+        self.df = np.asarray(data["postings_df"], dtype=self.df.dtype)
         self.segments = [
             sparse.csr_matrix(
                 (
@@ -280,7 +310,7 @@ class DuplicateIndex:
         self._normed_at = 0
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
-        self._postings = _WordPostings()
+        self._postings = _KeyPostings()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -297,8 +327,8 @@ class DuplicateIndex:
         for first in range(0, len(texts), ADD_BATCH):
             prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
             self._ids.extend(str(i) for i in ids[first : first + ADD_BATCH])
+            self._postings.add(prepared)
             words = self._word.counts(prepared)
-            self._postings.add(words)
             self._word.add(words, len(self._ids))
             del words
             self._char.add(self._char.counts(prepared), len(self._ids))
@@ -331,24 +361,27 @@ class DuplicateIndex:
         prepared = index_text(text)
         word = self._word.query_weights(prepared, n_docs, self.max_query_terms)
         if docs is None:
-            docs = self._candidates(word[0], word[1])
+            docs = self._candidates(prepared)
         total = self._word.cosines(*word, docs)
         char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
         total += self._char.cosines(*char, docs)
         return docs, total / 2
 
-    def _candidates(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Sorted positions of the `pool` texts with the best word cosine over the query's
-        rarest words (every text when the index holds no more than `pool`)."""
+    def _candidates(self, prepared: str) -> np.ndarray:
+        """Sorted positions of the `pool` texts with the best partial score over the query's
+        rarest word stems, divided by the texts' character norms (a length that is never zero,
+        unlike the word norm of a text whose words are all rare; every text when the index
+        holds no more than `pool`)."""
         n_docs = len(self._ids)
         if n_docs <= self.pool:
             return np.arange(n_docs)
-        df = self._word.df[terms]
+        terms, weights = self._postings.query_weights(prepared, n_docs)
+        df = self._postings.df[terms]
         order = np.argsort(df, kind="stable")
         read = order[np.cumsum(df[order]) <= self.candidate_postings]
         read = read if read.shape[0] else order[:1]
         partial = self._postings.dots(terms[read], weights[read])
-        partial /= np.where(self._word.norms > 0, self._word.norms, np.inf)
+        partial /= np.where(self._char.norms > 0, self._char.norms, np.inf)
         touched = np.flatnonzero(partial > 0)
         if touched.shape[0] > self.pool:
             touched = touched[np.argpartition(-partial[touched], self.pool - 1)[: self.pool]]
