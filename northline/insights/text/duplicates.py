@@ -353,8 +353,17 @@ class DuplicateIndex:
         ]
         return [hit for hit in best if hit[0] != exclude][:k]
 
-    def _scores(self, text: str, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Exact scores of `docs` (None: the candidates), with the positions scored."""
+    def candidate_scores(self, text: str, also: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores of the query's candidates and of the positions `also` (another stage's
+        candidates: `SemanticIndex` passes the texts nearest in embedding), with the sorted
+        positions scored."""
+        return self._scores(text, None, also)
+
+    def _scores(
+        self, text: str, docs: np.ndarray | None, also: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores of `docs` (None: the candidates, with `also`), with the positions
+        scored."""
         n_docs = len(self._ids)
         if n_docs == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -362,6 +371,7 @@ class DuplicateIndex:
         word = self._word.query_weights(prepared, n_docs, self.max_query_terms)
         if docs is None:
             docs = self._candidates(prepared)
+            docs = docs if also is None else np.union1d(docs, also)
         total = self._word.cosines(*word, docs)
         char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
         total += self._char.cosines(*char, docs)
