@@ -7,12 +7,12 @@
 `lexical`: the 2,355 Firefox duplicate reports first, then synthetic items (a Firefox report's
 first line plus 25 words drawn from the Firefox vocabulary, so posting lists are denser than on
 real text: a pessimistic case) added in batches of 50,000. At each checkpoint it prints one JSON
-line: build time so far (wall and CPU), peak resident memory so far, query p50/p95/p99 (and mean
-CPU time) over `--queries` new
-texts, the planted Firefox reports' Recall@5 and MRR (over the top 5) through the two-stage
-`query` and, up to `--exact-up-to` items, through a full scan, so the two can be compared on the
-same index; the load average. Then the same figures for each of `--also-pools`, and with `--save`
-the save/load time and file size. `semantic`: the bare model's `encode()` against our tier's
+line: build time so far (wall and CPU), peak resident memory so far, query p50/p95/p99 (and the
+mean CPU time a query) over `--queries` new texts, the planted Firefox reports' Recall@5 and MRR
+(over the top 5) through the two-stage `query` and, up to `--exact-up-to` items, through a full
+scan, so the two can be compared on the same index; the load average (the VM is shared: CPU time
+is the figure that load does not inflate). Then the same figures for each of `--also-pools`, and
+with `--save` the save/load time and file size. `semantic`: the bare model's `encode()` against our tier's
 encode path and `SemanticIndex.add` on the same real texts in the same run (best of 3 each).
 """
 
