@@ -8,7 +8,9 @@ is Recall@5 per half. Scores are dense 2,355 × 2,355 matrices from scikit-learn
 (full vocabulary, not the index's hashing and 256-term cap, so the "current" row is 0.720 here
 against 0.723 from `northline eval duplicates`). `--semantic` adds the embedding rows; the
 embeddings of the cleaned texts are computed once (about 13 minutes on this shared 2-core VM) and
-cached in that file. The rows recorded in bench/RESULTS_text.md came from this script.
+cached in that file. It reproduces the rows of bench/RESULTS_text.md that it names; the others
+(fields, pseudo-relevance feedback, a corpus prior, title embeddings, rank fusion) came from
+throwaway variants of it and were not kept.
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def main() -> None:
     same = clusters[:, None] == clusters[None, :]
     np.fill_diagonal(same, False)
     names = sorted(set(clusters))
-    half_a = set(np.array(names)[np.random.default_rng(0).permutation(len(names))[::2]])
+    half_a = set(
+        np.array(names)[np.random.default_rng(0).permutation(len(names))[: len(names) // 2]]
+    )
     in_a = np.array([c in half_a for c in clusters])
     halves = {"A": in_a, "B": ~in_a, "all": np.ones(len(texts), dtype=bool)}
     heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
