@@ -125,7 +125,7 @@ def main() -> None:
         for share in (0.4, 0.5, 0.6):
             mixed = (1 - share) * semantic + share * lexical
             rows[f"embedding + lexical, lexical share {share}"] = mixed
-            rows["  the same, hubness-corrected k=10"] = hubness_corrected(mixed)
+            rows[f"  share {share}, hubness-corrected k=10"] = hubness_corrected(mixed)
     for name, scores in rows.items():
         print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
 
