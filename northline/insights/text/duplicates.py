@@ -87,8 +87,8 @@ class _Chunk:
         return cls(counts.indptr.astype(np.int64), packed)
 
     def rows(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The postings of texts `local` (positions in this chunk), concatenated, and where
-        each text's run starts in them (one more entry than texts)."""
+        """The postings of texts `local` (sorted, distinct positions in this chunk),
+        concatenated, and where each text's run starts in them (one more entry than texts)."""
         if local.shape[0] and local[-1] - local[0] + 1 == local.shape[0]:
             # a run of consecutive texts (a full scan): one slice, no gather
             first, last = self.indptr[local[0]], self.indptr[local[-1] + 1]
