@@ -7,11 +7,12 @@
 `lexical`: the 2,355 Firefox duplicate reports first, then synthetic items (a Firefox report's
 first line plus 25 words drawn from the Firefox vocabulary, so posting lists are denser than on
 real text: a pessimistic case) added in batches of 50,000. At each checkpoint it prints one JSON
-line: build time so far, peak resident memory so far, query p50/p95/p99 over `--queries` new
-texts, the planted Firefox reports' Recall@5 and MRR (over the top 5) through the two-stage
-`query` and, up to `--exact-up-to` items, through a full scan, so the two can be compared on the
-same index; the load average. Then the same figures for each of `--also-pools`, and with `--save`
-the save/load time and file size. `semantic`: the bare model's `encode()` against our tier's
+line: build time so far (wall and CPU), peak resident memory so far, query p50/p95/p99 (and the
+mean CPU time a query) over `--queries` new texts, the planted Firefox reports' Recall@5 and MRR
+(over the top 5) through the two-stage `query` and, up to `--exact-up-to` items, through a full
+scan, so the two can be compared on the same index; the load average (the VM is shared: CPU time
+is the figure that load does not inflate). Then the same figures for each of `--also-pools`, and
+with `--save` the save/load time and file size. `semantic`: the bare model's `encode()` against our tier's
 encode path and `SemanticIndex.add` on the same real texts in the same run (best of 3 each).
 """
 
@@ -115,28 +116,33 @@ def lexical(args: argparse.Namespace) -> dict[str, object]:
     index = DuplicateIndex(pool=args.pool)
     started = time.perf_counter()
     index.add([str(i) for i in range(len(texts))], texts)
-    build, results = 0.0, []
+    build, build_cpu, results = 0.0, 0.0, []
     queries = synthetic(args.queries, seed=10**9)
     done = len(texts)
     for checkpoint in checkpoints:
         while done < checkpoint:
             count = min(BATCH, checkpoint - done)
             batch = synthetic(count, seed=done)
-            begun = time.perf_counter()
+            begun, begun_cpu = time.perf_counter(), time.process_time()
             index.add([f"s{done + i}" for i in range(count)], batch)
             build += time.perf_counter() - begun
+            build_cpu += time.process_time() - begun_cpu
             done += count
             print(f"  {done} items, {build:.0f} s, {peak_mb():.0f} MB", file=sys.stderr, flush=True)
         times = []
+        begun_cpu = time.process_time()
         for text in queries:
             begun = time.perf_counter()
             index.query(text, 5)
             times.append(time.perf_counter() - begun)
+        query_cpu = (time.process_time() - begun_cpu) / len(queries)
         result = {
             "items": done,
             "build_s": round(build, 1),
+            "build_cpu_s": round(build_cpu, 1),
             "peak_rss_mb": round(peak_mb()),
             **percentiles(times),
+            "query_cpu_mean_ms": round(1000 * query_cpu, 1),
             "firefox": planted_quality(index, texts, clusters, sample),
             **(
                 {"firefox_full_scan": planted_quality(index, texts, clusters, sample, exact=True)}

@@ -4,8 +4,10 @@ feedback API and the inbox filters."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import numpy as np
 import pytest
 
 from northline.insights.models import Feedback, SimilarFeature, SimilarFeedback, TextSettings
@@ -136,6 +138,24 @@ def test_an_unusable_snapshot_is_rebuilt_from_the_database(
     similarity.forget(team.workspace)
     hits = similarity.query(team.workspace, "lexical", "dark mode mobile app", 2)
     assert {doc for doc, _ in hits} == {imported[1].pk, imported[5].pk}
+
+
+def test_a_snapshot_of_the_previous_index_layout_is_rebuilt(
+    team: Team, imported: list[Feedback], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A v3 snapshot (word candidates, before the stem keys) is refused, not read as v4."""
+    name = similarity.write_snapshot(team.workspace, "lexical")
+    path = similarity.folder(team.workspace) / name
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files if key != "postings_df"}
+    arrays["format"] = np.array("northline-duplicate-index-v3")
+    with path.open("wb") as handle:
+        np.savez(handle, **arrays)
+    similarity.forget(team.workspace)
+    caplog.set_level(logging.INFO, logger=similarity.logger.name)
+    hits = similarity.query(team.workspace, "lexical", "dark mode mobile app", 2)
+    assert {doc for doc, _ in hits} == {imported[1].pk, imported[5].pk}
+    assert "saved in an older layout (northline-duplicate-index-v3)" in caplog.text
 
 
 def test_a_server_catches_up_with_items_indexed_elsewhere(

@@ -8,10 +8,11 @@ no merge ever copies more than a chunk). IDF is applied at query time from live 
 frequencies, so an added text is searchable at once; only the per-text norms are recomputed,
 cheaply, when the collection has grown by `NORM_REFRESH_GROWTH`.
 
-A query runs in two stages. Candidates come from a word-level inverted index: the query's
-rarest words are read, up to `candidate_postings` postings in all (frequent words, whose lists
-are long and barely move the score, are skipped here only), and the `pool` texts with the best
-partial word cosine go on. Those candidates are then scored exactly on the full word and
+A query runs in two stages. Candidates come from an inverted index of word stems (each word's
+first `KEY_CHARS` characters, so that inflections and compounds meet): the query's rarest stems
+are read, up to `candidate_postings` postings in all (frequent stems, whose lists are long and
+barely move the score, are skipped here only), and the `pool` texts with the best partial
+score go on. Those candidates are then scored exactly on the full word and
 character vectors, so the work of a query grows with the pool, not with the collection. When
 the index holds no more than `pool` texts every text is a candidate and the answer is exactly
 that of a full scan (`similarities`).
@@ -43,12 +44,14 @@ ADD_BATCH = 8192
 SCORE_BATCH = 4096
 POOL = 1000
 CANDIDATE_POSTINGS = 200_000
-_FORMAT = "northline-duplicate-index-v3"
-_OLD_FORMATS = ("northline-duplicate-index-v2",)
+_FORMAT = "northline-duplicate-index-v4"
+_OLD_FORMATS = ("northline-duplicate-index-v2", "northline-duplicate-index-v3")
+KEY_CHARS = 5
 WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
 _COUNT_BITS = 8
 _COUNT_MASK = np.uint32(2**_COUNT_BITS - 1)
+_BUCKET_BITS = 5
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     str.split(
@@ -84,8 +87,12 @@ class _Chunk:
         return cls(counts.indptr.astype(np.int64), packed)
 
     def rows(self, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The postings of texts `local` (positions in this chunk), concatenated, and where
-        each text's run starts in them (one more entry than texts)."""
+        """The postings of texts `local` (sorted, distinct positions in this chunk),
+        concatenated, and where each text's run starts in them (one more entry than texts)."""
+        if local.shape[0] and local[-1] - local[0] + 1 == local.shape[0]:
+            # a run of consecutive texts (a full scan): one slice, no gather
+            first, last = self.indptr[local[0]], self.indptr[local[-1] + 1]
+            return self.packed[first:last], self.indptr[local[0] : local[-1] + 2] - first
         starts, ends = self.indptr[local], self.indptr[local + 1]
         lengths = ends - starts
         bounds = np.concatenate([[0], np.cumsum(lengths)])
@@ -156,20 +163,31 @@ class _Block:
             return np.zeros(docs.shape[0], dtype=np.float32)
         lookup = np.zeros(self.df.shape[0], dtype=np.float32)
         lookup[terms] = weights
-        dots = np.concatenate(list(self._dots(lookup, docs)))
+        buckets = np.zeros(self.df.shape[0] >> _BUCKET_BITS, dtype=bool)
+        buckets[terms >> _BUCKET_BITS] = True
+        dots = np.concatenate(list(self._dots(lookup, buckets, docs)))
         norms = self.norms[docs]
         norms = np.where(norms > 0, norms, np.inf)
         return np.asarray(dots / (norms * query_norm), dtype=np.float32)
 
-    def _dots(self, lookup: np.ndarray, docs: np.ndarray) -> Iterator[np.ndarray]:
+    def _dots(
+        self, lookup: np.ndarray, buckets: np.ndarray, docs: np.ndarray
+    ) -> Iterator[np.ndarray]:
+        """Each doc's dot product with the query: `buckets` (one flag per `2**_BUCKET_BITS`
+        features, a table small enough to stay in cache) keeps the few postings that may be
+        query terms, and only those are weighed and summed."""
         starts = np.cumsum([0] + [chunk.n_texts for chunk in self.chunks])
         cuts = np.searchsorted(docs, starts)
         for number, chunk in enumerate(self.chunks):
             local = docs[cuts[number] : cuts[number + 1]] - starts[number]
             for first in range(0, local.shape[0], SCORE_BATCH):
                 packed, bounds = chunk.rows(local[first : first + SCORE_BATCH])
-                values = lookup[packed >> _COUNT_BITS] * _TF[packed & _COUNT_MASK]
-                yield _row_sums(values, bounds)
+                hits = np.flatnonzero(buckets[packed >> (_COUNT_BITS + _BUCKET_BITS)])
+                found = packed[hits]
+                values = lookup[found >> _COUNT_BITS] * _TF[found & _COUNT_MASK]
+                rows = np.searchsorted(bounds, hits, side="right") - 1
+                sums = np.bincount(rows, weights=values, minlength=bounds.shape[0] - 1)
+                yield sums.astype(np.float32)
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The block as plain arrays, one pair per chunk, for `DuplicateIndex.save`."""
@@ -198,13 +216,29 @@ class _Block:
 
 
 @dataclass
-class _WordPostings:
-    """The word-level inverted index that proposes candidates: term-major CSR segments of raw
-    counts as uint8 (5 bytes a posting), merged log-structured like the chunks."""
+class _KeyPostings:
+    """The inverted index that proposes candidates, keyed on word stems: each word's first
+    `KEY_CHARS` characters (a truncation stemmer: "crashes", "crashed" and "crashing" share
+    "crash", "addressbar" meets "address bar"), so that a text sharing only inflections or
+    compounds with the query, no exact word, is still found. Term-major CSR segments of raw
+    counts as uint8 (5 bytes a posting), merged log-structured like the chunks, and the keys'
+    document frequencies."""
 
+    vectorizer: HashingVectorizer = field(
+        default_factory=lambda: HashingVectorizer(
+            token_pattern=rf"(?u)\b\w{{1,{KEY_CHARS}}}",
+            n_features=WORD_FEATURES,
+            alternate_sign=False,
+            norm=None,
+            dtype=np.float32,
+        )
+    )
+    df: np.ndarray = field(default_factory=lambda: _zeros(WORD_FEATURES))
     segments: list[sparse.csr_matrix] = field(default_factory=list)
 
-    def add(self, counts: sparse.csr_matrix) -> None:
+    def add(self, texts: Sequence[str]) -> None:
+        counts = self.vectorizer.transform(texts).tocsr()
+        self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
         clipped = sparse.csr_matrix(
             (np.minimum(counts.data, 255).astype(np.uint8), counts.indices, counts.indptr),
             shape=counts.shape,
@@ -216,11 +250,22 @@ class _WordPostings:
             newest = self.segments.pop()
             self.segments[-1] = sparse.hstack([self.segments[-1], newest], format="csr")
 
+    def query_weights(self, text: str, n_docs: int) -> tuple[np.ndarray, np.ndarray]:
+        """The query's keys and their weights against raw counts (sublinear tf · idf · idf).
+        Unlike the scoring blocks, a key held by one text weighs: it may be the one match."""
+        counts = self.vectorizer.transform([text]).tocsr()
+        df = self.df[counts.indices]
+        idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+        return counts.indices, (_sublinear(counts.data) * idf * idf).astype(np.float32)
+
     def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
 
     def arrays(self) -> dict[str, np.ndarray]:
-        arrays: dict[str, np.ndarray] = {"postings_segments": np.array(len(self.segments))}
+        arrays: dict[str, np.ndarray] = {
+            "postings_segments": np.array(len(self.segments)),
+            "postings_df": self.df,
+        }
         for number, segment in enumerate(self.segments):
             arrays[f"postings_indptr_{number}"] = segment.indptr
             arrays[f"postings_indices_{number}"] = segment.indices
@@ -229,6 +274,7 @@ class _WordPostings:
         return arrays
 
     def restore(self, data: Any, n_terms: int) -> None:
+        self.df = np.asarray(data["postings_df"], dtype=self.df.dtype)
         self.segments = [
             sparse.csr_matrix(
                 (
@@ -264,7 +310,7 @@ class DuplicateIndex:
         self._normed_at = 0
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
-        self._postings = _WordPostings()
+        self._postings = _KeyPostings()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -281,8 +327,8 @@ class DuplicateIndex:
         for first in range(0, len(texts), ADD_BATCH):
             prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
             self._ids.extend(str(i) for i in ids[first : first + ADD_BATCH])
+            self._postings.add(prepared)
             words = self._word.counts(prepared)
-            self._postings.add(words)
             self._word.add(words, len(self._ids))
             del words
             self._char.add(self._char.counts(prepared), len(self._ids))
@@ -307,32 +353,45 @@ class DuplicateIndex:
         ]
         return [hit for hit in best if hit[0] != exclude][:k]
 
-    def _scores(self, text: str, docs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Exact scores of `docs` (None: the candidates), with the positions scored."""
+    def candidate_scores(self, text: str, also: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores of the query's candidates and of the positions `also` (another stage's
+        candidates: `SemanticIndex` passes the texts nearest in embedding), with the sorted
+        positions scored."""
+        return self._scores(text, None, also)
+
+    def _scores(
+        self, text: str, docs: np.ndarray | None, also: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact scores of `docs` (None: the candidates, with `also`), with the positions
+        scored."""
         n_docs = len(self._ids)
         if n_docs == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         prepared = index_text(text)
         word = self._word.query_weights(prepared, n_docs, self.max_query_terms)
         if docs is None:
-            docs = self._candidates(word[0], word[1])
+            docs = self._candidates(prepared)
+            docs = docs if also is None else np.union1d(docs, also)
         total = self._word.cosines(*word, docs)
         char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
         total += self._char.cosines(*char, docs)
         return docs, total / 2
 
-    def _candidates(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Sorted positions of the `pool` texts with the best word cosine over the query's
-        rarest words (every text when the index holds no more than `pool`)."""
+    def _candidates(self, prepared: str) -> np.ndarray:
+        """Sorted positions of the `pool` texts with the best partial score over the query's
+        rarest word stems, divided by the texts' character norms (a length that is never zero,
+        unlike the word norm of a text whose words are all rare; every text when the index
+        holds no more than `pool`)."""
         n_docs = len(self._ids)
         if n_docs <= self.pool:
             return np.arange(n_docs)
-        df = self._word.df[terms]
+        terms, weights = self._postings.query_weights(prepared, n_docs)
+        df = self._postings.df[terms]
         order = np.argsort(df, kind="stable")
         read = order[np.cumsum(df[order]) <= self.candidate_postings]
         read = read if read.shape[0] else order[:1]
         partial = self._postings.dots(terms[read], weights[read])
-        partial /= np.where(self._word.norms > 0, self._word.norms, np.inf)
+        partial /= np.where(self._char.norms > 0, self._char.norms, np.inf)
         touched = np.flatnonzero(partial > 0)
         if touched.shape[0] > self.pool:
             touched = touched[np.argpartition(-partial[touched], self.pool - 1)[: self.pool]]

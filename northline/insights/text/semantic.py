@@ -7,7 +7,8 @@ Three things live here, each answering the same protocol as its lexical twin (se
   lexical tier never pays for it and the package imports without the `ml` extra.
 - `SemanticIndex`: near-duplicates and similar ideas by inner product over normalised
   embeddings (a NumPy float32 matrix that grows by doubling), averaged with the lexical
-  cosine; saved to / loaded from ``.npz``.
+  cosine, which is computed only for the candidates of both stages; saved to / loaded from
+  ``.npz``.
 - `SemanticClassifier`: frozen embeddings with a linear head score below TF-IDF on issue types
   (about 0.71 against 0.75 macro-F1), so `fit` first fine-tunes the encoder's top layers on the
   labels SetFit-style (an in-batch supervised contrastive loss: texts sharing a label are pulled
@@ -190,9 +191,22 @@ class SemanticIndex:
     def query(
         self, text: str, k: int = 5, *, exclude: str | None = None
     ) -> list[tuple[str, float]]:
-        """The `k` most similar indexed texts (score > 0), best first; `exclude` drops an id."""
-        scores = self.similarities(text)
-        best = [(self._ids[i], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0]
+        """The `k` most similar indexed texts (score > 0), best first; `exclude` drops an id.
+
+        Candidates are the lexical index's own (see `DuplicateIndex`) and the `pool` texts
+        nearest in embedding; only those are scored lexically, so the lexical half no longer
+        scans the collection. While the index holds no more than `pool` texts every text is a
+        candidate and the answer is that of `similarities`.
+        """
+        if not self._ids:
+            return []
+        semantic = self.vectors @ self.encoder.encode([semantic_text(text)])[0]
+        nearest = top_k(semantic, min(self.lexical.pool, semantic.shape[0]))
+        docs, lexical = self.lexical.candidate_scores(text, np.sort(nearest))
+        scores = (semantic[docs] + lexical) / 2
+        best = [
+            (self._ids[docs[i]], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0
+        ]
         return [hit for hit in best if hit[0] != exclude][:k]
 
     def save(self, path: str | Path) -> None:

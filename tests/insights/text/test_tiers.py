@@ -102,6 +102,33 @@ def test_semantic_index_finds_a_paraphrase_without_shared_words() -> None:
     assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-5)
 
 
+def test_semantic_query_equals_the_full_scan_while_the_pool_covers_everything() -> None:
+    index = SemanticIndex(MODEL)
+    index.add(list(FEEDBACK), list(FEEDBACK.values()))
+    query = "dark theme at night, and the excel export"
+    exact = index.similarities(query)
+    order = [i for i in np.argsort(-exact, kind="stable") if exact[i] > 0]
+    hits = index.query(query, k=4)
+    assert [doc for doc, _ in hits] == [index.ids[i] for i in order]
+    assert [score for _, score in hits] == pytest.approx(exact[order].tolist(), abs=1e-5)
+
+
+def test_semantic_candidates_come_from_both_halves_above_the_pool() -> None:
+    """With a pool of 1 each stage proposes one text: the lexical stage f1 (the words), the
+    embedding stage f5 (nearest in meaning); both are scored exactly, nothing else is."""
+    index = SemanticIndex(MODEL)
+    index.lexical.pool = 1
+    index.add(list(FEEDBACK), list(FEEDBACK.values()))
+    index.add(["f5"], ["Excel export is empty\nbroken xlsx file"])
+    query = "the screen is too bright in the evening; excel export broken"
+    assert index.ids[int(np.argmax(index.vectors @ index.encoder.encode([query])[0]))] == "f5"
+    exact = dict(zip(index.ids, index.similarities(query).tolist(), strict=True))
+    assert max(exact, key=lambda doc: exact[doc]) == "f1"
+    hits = dict(index.query(query, k=5))
+    assert set(hits) == {"f1", "f5"}
+    assert all(score == pytest.approx(exact[doc], abs=1e-5) for doc, score in hits.items())
+
+
 def test_semantic_index_save_load_and_pickle_roundtrip(tmp_path: Path) -> None:
     index = SemanticIndex(MODEL)
     index.add(list(FEEDBACK), list(FEEDBACK.values()))

