@@ -159,8 +159,8 @@ class _Scorer:
         self.member = np.array([[w in p.stopwords for p in profiles] for w in words], dtype=float)
         self.grams = CountVectorizer(
             analyzer="char_wb", ngram_range=(min(NGRAM_SIZES), max(NGRAM_SIZES)),
-            vocabulary=grams, preprocessor=_joined_words, dtype=np.float64,
-        )  # fmt: skip
+            vocabulary=grams, lowercase=False, dtype=np.float64,
+        )  # fmt: skip  # fed the joined words of `scores`
         self.words = CountVectorizer(analyzer=str.split, vocabulary=words, dtype=np.float64)
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
