@@ -51,6 +51,7 @@ CHAR_FEATURES = 2**21
 _COUNT_BITS = 8
 _COUNT_MASK = np.uint32(2**_COUNT_BITS - 1)
 _WORD = re.compile(r"\w+")
+_Weights = tuple[np.ndarray, np.ndarray, float]  # a query's terms, weights and norm
 _STOPWORDS = frozenset(
     str.split(
         "a an and are as at be but by do for from has have i if in is it its me my no not of on or "
@@ -328,8 +329,10 @@ class DuplicateIndex:
         n_docs = len(self._ids)
         if n_docs == 0:
             return [[] for _ in texts]
-        word_scratch = np.zeros(self._word.df.shape[0], dtype=np.float32)
-        char_scratch = np.zeros(self._char.df.shape[0], dtype=np.float32)
+        scratch = (
+            np.zeros(self._word.df.shape[0], dtype=np.float32),
+            np.zeros(self._char.df.shape[0], dtype=np.float32),
+        )
         terms = self.max_query_terms
         found: list[list[tuple[str, float]]] = []
         for first in range(0, len(texts), QUERY_BATCH):
@@ -337,12 +340,10 @@ class DuplicateIndex:
             words, chars = self._word.counts(prepared), self._char.counts(prepared)
             for row in range(len(prepared)):
                 word = self._word.row_weights(words, row, n_docs, terms)
-                docs = self._candidates(word[0], word[1])
-                total = self._word.cosines(*word, docs, word_scratch)
                 char = self._char.row_weights(chars, row, n_docs, terms)
-                total += self._char.cosines(*char, docs, char_scratch)
+                docs, scores = self._scored(word, char, None, scratch)
                 exclude = None if excludes is None else excludes[first + row]
-                found.append(self._best(docs, total / 2, k, exclude))
+                found.append(self._best(docs, scores, k, exclude))
         return found
 
     def _best(
@@ -360,11 +361,18 @@ class DuplicateIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         prepared = index_text(text)
         word = self._word.query_weights(prepared, n_docs, self.max_query_terms)
+        char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
+        return self._scored(word, char, docs)
+
+    def _scored(
+        self, word: _Weights, char: _Weights, docs: np.ndarray | None,
+        scratch: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """`_scores` of a query already weighted in both feature spaces."""
         if docs is None:
             docs = self._candidates(word[0], word[1])
-        total = self._word.cosines(*word, docs)
-        char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
-        total += self._char.cosines(*char, docs)
+        total = self._word.cosines(*word, docs, scratch[0])
+        total += self._char.cosines(*char, docs, scratch[1])
         return docs, total / 2
 
     def _candidates(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
