@@ -49,8 +49,8 @@ def process_feedback(workspace_id: int, feedback_ids: list[int]) -> dict[str, An
 @task()
 def recluster_themes(workspace_id: int, progress_id: int | None = None) -> dict[str, Any]:
     workspace = Workspace.objects.get(pk=workspace_id)
-    if progress_id is None:
-        return {"themes": themes.recluster(workspace)}
+    if progress_id is None:  # queued by processing: only when still due
+        return {"themes": themes.recluster(workspace, when_due=True)}
     with tracking(progress_id) as (report, result):
         report(10, "Clustering")
         result["themes"] = themes.recluster(workspace)

@@ -13,6 +13,7 @@ import pytest
 from northline.insights.models import Feedback, SimilarFeature, SimilarFeedback, TextSettings
 from northline.insights.services import feedback as service
 from northline.insights.services import processing, similarity
+from northline.insights.text import duplicates
 from northline.planning.services import features
 from tests.conftest import Team
 from tests.insights.processing_helpers import Commits, add, expected
@@ -97,6 +98,27 @@ def test_processing_again_stores_the_same_result(
     with commits():
         processing.queue(team.workspace, [f.pk for f in imported])
     assert stored(imported) == before
+
+
+def test_a_batch_stores_what_one_query_per_item_finds(
+    team: Team, commits: Commits, imported: list[Feedback], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the batch is hashed three texts at a time, so the stored pairs span several query batches
+    monkeypatch.setattr(duplicates, "QUERY_BATCH", 3)
+    SimilarFeedback.objects.all().delete()
+    processing.process(team.workspace, [f.pk for f in imported])
+    for f in imported:
+        text = similarity.item_text(f.title, f.text)
+        hits = similarity.query(team.workspace, "lexical", text, processing.SIMILAR_K, exclude=f.pk)
+        want = [(doc, round(score, 4)) for doc, score in hits if score >= processing.SIMILAR_MIN]
+        got = list(
+            SimilarFeedback.objects.filter(feedback=f)
+            .order_by("-score", "other")
+            .values_list("other", "score")
+        )
+        assert got == sorted(want, key=lambda hit: (-hit[1], hit[0])), f.text
+    assert SimilarFeedback.objects.filter(feedback=imported[5], other=imported[1]).exists()
+    assert SimilarFeature.objects.get(feedback=imported[1]).created_at is not None
 
 
 def test_a_correction_survives_processing_again(team: Team, commits: Commits) -> None:

@@ -275,3 +275,18 @@ def test_every_processing_verb_has_a_phrase(
     verbs = set(Activity.objects.values_list("verb", flat=True))
     assert verbs - {"feedback.imported", "workspace.created"} == wanted
     assert all(Activity(verb=v).phrase == processing.PHRASES[v] for v in wanted)
+
+
+def test_a_queued_recluster_runs_only_when_due(
+    team: Team, commits: Commits, clustered: dict[str, list[Feedback]]
+) -> None:
+    state = similarity.settings_of(team.workspace)
+    model, clustered_at = bytes(state.theme_model), state.themes_clustered
+    add(team, commits, "Please, a dark mode for the mobile app")  # one item: drift 1/12
+    assert themes.recluster(team.workspace, when_due=True) == Theme.objects.count()
+    state.refresh_from_db()
+    assert (state.themes_assigned, state.themes_clustered) == (1, clustered_at)
+    assert bytes(state.theme_model) != model  # the new item joined the kept model
+    themes.recluster(team.workspace)  # asked for by the team: always
+    state.refresh_from_db()
+    assert (state.themes_assigned, state.themes_clustered) == (0, clustered_at + 1)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ from . import processing
 from .fields import Errors
 from .mapping import Plan, Row, Scan, checked_date_format, guessed, read_rows
 from .presets import PRESETS, fitted, preset
+from .rows import insert_rows
 from .tables import ENCODINGS, Cell, Table, kind_of, open_table
 
 Status = FeedbackImport.Status
@@ -446,7 +447,7 @@ def _create(
     if missing:
         tag_ids.update((t.name, t.pk) for t in service.tags_named(access, missing))
     through = Feedback.tags.through
-    _insert_rows(
+    insert_rows(
         through, ["feedback_id", "tag_id"],
         [
             (pk, tag_ids[name])
@@ -472,46 +473,13 @@ def _insert(job: FeedbackImport, items: list[tuple[Any, ...]]) -> list[int]:
     and PostgreSQL."""
     rows = Feedback.objects.filter(workspace_id=job.workspace_id)
     before = rows.aggregate(last=Max("id"))["last"] or 0
-    _insert_rows(Feedback, list(INSERTED), items)
+    insert_rows(Feedback, list(INSERTED), items)
     added: dict[tuple[str, str, str], int] = {}
     fresh = rows.filter(id__gt=before).values_list("source", "external_id", "content_hash", "id")
     for source, external_id, digest, pk in fresh.iterator(chunk_size=5000):
         added[(source, external_id, digest)] = pk
     at = [INSERTED.index(n) for n in ("source", "external_id", "content_hash")]
     return [added[(i[at[0]], i[at[1]], i[at[2]])] for i in items]
-
-
-def _insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """`executemany` of an INSERT into the model's table, values made ready as Django would
-    (times as the database stores them). Every other column gets its field's default, so a
-    field added to the model later never breaks the import."""
-    if not rows:
-        return
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    fields = [by_attname[n] for n in names]
-    rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
-    if rest:
-        defaults = tuple(f.get_default() for f in rest)
-        fields += rest
-        rows = [row + defaults for row in rows]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Names come from the model's metadata, values go as parameters.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
-    if times:
-        adapted: dict[Any, Any] = {}
-
-        def adapt(value: Any) -> Any:
-            if value not in adapted:
-                adapted[value] = connection.ops.adapt_datetimefield_value(value)
-            return adapted[value]
-
-        rows = [tuple(adapt(v) if i in times else v for i, v in enumerate(row)) for row in rows]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def _unit(job: FeedbackImport) -> str:

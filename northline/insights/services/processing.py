@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings as django_settings
-from django.db import connection, transaction
-from django.db.models import F, Field
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from northline.accounts.models import Workspace
@@ -27,7 +27,7 @@ from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE
 from northline.insights.text.classifier import ISSUE_TYPE
-from northline.insights.text.language import detect_language
+from northline.insights.text.language import detect_languages
 from northline.insights.text.matching import best_matches
 from northline.insights.text.tiers import (
     LEXICAL,
@@ -49,6 +49,7 @@ from ..models import (
 )
 from . import fields as check
 from . import learning, similarity, themes
+from .rows import insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 PHRASES: dict[str, str] = {
@@ -186,7 +187,7 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     texts = [similarity.item_text(f.title, f.text) for f in rows]
     kinds = learning.predict(learning.classifier_for(workspace, "type", tier, path)[0], texts)
     moods = learning.predict(learning.classifier_for(workspace, "sentiment", tier, path)[0], texts)
-    languages = [detect_language(t) for t in texts]
+    languages = detect_languages(texts)
     indexed = _index(workspace, rows, texts)
     similar = similarity.query_many(
         workspace, tier, texts, SIMILAR_K, [f.pk for f in rows], model_path=path
@@ -214,25 +215,6 @@ RESULT_FIELDS = (
     "kind", "kind_confidence", "sentiment", "sentiment_confidence", "language",
     "language_confidence", "processed_at",
 )  # fmt: skip
-
-
-def update_rows(rows: Sequence[Feedback], fields: Sequence[str]) -> None:
-    """Write these fields of many rows, one plain UPDATE per row sent with executemany.
-
-    `bulk_update` builds one CASE expression per field over the whole batch, which costs more
-    in Python than the database spends on the writes (seconds per 2000 rows)."""
-    model = Feedback._meta
-    columns = [field for name in fields if isinstance(field := model.get_field(name), Field)]
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(model.db_table)} SET {sets} WHERE {quote(model.pk.column)} = %s"  # noqa: S608 - names from the model
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _index(workspace: Workspace, rows: list[Feedback], texts: list[str]) -> int:
@@ -278,6 +260,8 @@ def _store_similar(
     similar: list[list[tuple[int, float]]],
     features: list[list[tuple[int, float]]],
 ) -> None:
+    """Replace the batch's similar items and features (a retried batch stores the same), in
+    one INSERT per table sent with executemany."""
     ids = [f.pk for f in rows]
     SimilarFeedback.objects.filter(feedback_id__in=ids).delete()
     SimilarFeature.objects.filter(feedback_id__in=ids).delete()
@@ -286,17 +270,25 @@ def _store_similar(
             workspace=workspace, pk__in={doc for hits in similar for doc, _ in hits}
         ).values_list("pk", flat=True)
     )
-    SimilarFeedback.objects.bulk_create(
-        SimilarFeedback(workspace=workspace, feedback=f, other_id=doc, score=round(score, 4))
-        for f, hits in zip(rows, similar, strict=True)
-        for doc, score in hits
-        if score >= SIMILAR_MIN and doc in known
-    )
-    SimilarFeature.objects.bulk_create(
-        SimilarFeature(workspace=workspace, feedback=f, feature_id=doc, score=round(score, 4))
-        for f, hits in zip(rows, features, strict=True)
-        for doc, score in hits
-    )
+    now = timezone.now()
+    columns = ["workspace_id", "created_at", "updated_at", "feedback_id"]
+    insert_rows(
+        SimilarFeedback, [*columns, "other_id", "score"],
+        [
+            (workspace.pk, now, now, f.pk, doc, round(score, 4))
+            for f, hits in zip(rows, similar, strict=True)
+            for doc, score in hits
+            if score >= SIMILAR_MIN and doc in known
+        ],
+    )  # fmt: skip
+    insert_rows(
+        SimilarFeature, [*columns, "feature_id", "score"],
+        [
+            (workspace.pk, now, now, f.pk, doc, round(score, 4))
+            for f, hits in zip(rows, features, strict=True)
+            for doc, score in hits
+        ],
+    )  # fmt: skip
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from northline.insights.text.thresholds import duplicate_threshold
 
 from ..models import DuplicateVerdict, Feedback, SimilarFeedback, TextSettings
 from . import learning, processing, similarity
+from .rows import update_rows
 
 RETRAIN_AFTER = 5
 REPREDICT_BATCH = 2000
@@ -122,7 +123,7 @@ def retrain(
             Feedback(pk=row[0], **{field: label, f"{field}_confidence": confidence})
             for row, (label, confidence) in zip(rows, predicted, strict=True)
         ]
-        processing.update_rows(updates, [field, f"{field}_confidence"])
+        update_rows(updates, [field, f"{field}_confidence"])
         done, last = done + len(rows), rows[-1][0]
         report(20 + int(80 * done / max(total, 1)), f"Predicted {done} of {total} items again")
     return {

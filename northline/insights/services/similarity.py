@@ -124,22 +124,23 @@ def query(
     model_path: str | None = None, state: TextSettings | None = None,
 ) -> list[tuple[int, float]]:  # fmt: skip
     """[(feedback id, score)] of the `k` most similar indexed items, best first, each id once."""
-    return _best(index_for(workspace, tier, model_path, state), text, k, exclude)
+    index = index_for(workspace, tier, model_path, state)
+    return _best(index.query(text, k * 2 + 1, exclude=None if exclude is None else str(exclude)), k)
 
 
 def query_many(
     workspace: Workspace, tier: str, texts: Sequence[str], k: int, excludes: Sequence[int],
     model_path: str | None = None,
 ) -> list[list[tuple[int, float]]]:  # fmt: skip
-    """`query` for each text (a batch being processed), the index loaded and caught up once."""
+    """`query` for each text (a batch being processed), the index loaded and caught up once
+    and queried with the whole batch (`query_many`: the same answers, a fraction of the cost)."""
     index = index_for(workspace, tier, model_path)
-    return [_best(index, text, k, exclude) for text, exclude in zip(texts, excludes, strict=True)]
+    found = index.query_many(texts, k * 2 + 1, excludes=[str(e) for e in excludes])
+    return [_best(hits, k) for hits in found]
 
 
-def _best(
-    index: SimilarityIndex, text: str, k: int, exclude: int | None
-) -> list[tuple[int, float]]:
-    hits = index.query(text, k * 2 + 1, exclude=None if exclude is None else str(exclude))
+def _best(hits: list[tuple[str, float]], k: int) -> list[tuple[int, float]]:
+    """Each id once (an edited text may be indexed twice), with its best score."""
     best: dict[int, float] = {}
     for doc, score in hits:
         best.setdefault(int(doc), score)

@@ -122,12 +122,18 @@ def refresh_sizes(workspace: Workspace, theme_ids: set[int] | None = None) -> No
 # --- full re-clustering ----------------------------------------------------------------------
 
 
-def recluster(workspace: Workspace, *, seed: int = 0) -> int:
+def recluster(workspace: Workspace, *, seed: int = 0, when_due: bool = False) -> int:
     """Cluster every open, processed item afresh; returns the number of themes. Items of
     curated themes are clustered too (so the model knows their words) but stay where they
-    are; a cluster made mostly of one curated theme's items becomes that theme."""
+    are; a cluster made mostly of one curated theme's items becomes that theme.
+
+    `when_due` (the automatic re-clustering that processing queues) does nothing when a model
+    exists and its drift is below `DRIFT`: batches processed before the first clustering ran
+    each queue one, and a million-row import must not cluster everything once per batch."""
     with transaction.atomic():
         state = _locked(workspace)
+        if when_due and not _due(state):
+            return Theme.objects.filter(workspace=workspace).count()
         rows = list(
             Feedback.objects.filter(workspace=workspace, processed_at__isnull=False)
             .exclude(status=ARCHIVED)
@@ -148,6 +154,12 @@ def recluster(workspace: Workspace, *, seed: int = 0) -> int:
         state.save()
         refresh_sizes(workspace)
         return len(set(ids))
+
+
+def _due(state: TextSettings) -> bool:
+    return load_model(state) is None or state.themes_assigned > DRIFT * max(
+        state.themes_clustered, 1
+    )
 
 
 def _match(

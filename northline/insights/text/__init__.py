@@ -19,7 +19,7 @@ from northline.insights.text.evaluation import (
     evaluate_classifier,
     evaluate_duplicates,
 )
-from northline.insights.text.language import LanguageGuess, detect_language
+from northline.insights.text.language import LanguageGuess, detect_language, detect_languages
 from northline.insights.text.preprocess import clean_text, issue_text
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "cluster_themes",
     "cross_validate_classifier",
     "detect_language",
+    "detect_languages",
     "evaluate_classifier",
     "evaluate_duplicates",
     "issue_text",

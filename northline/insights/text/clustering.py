@@ -126,7 +126,11 @@ def _vectorize(texts: Sequence[str]) -> tuple[TfidfVectorizer, sparse.csr_matrix
         min_df=min_df,
         max_df=0.5 if len(texts) >= 50 else 1.0,
     )
-    return vectorizer, vectorizer.fit_transform(cleaned)
+    try:
+        return vectorizer, vectorizer.fit_transform(cleaned)
+    except ValueError:  # every word is in more than max_df of the texts (a narrow product)
+        vectorizer.set_params(max_df=1.0)
+        return vectorizer, vectorizer.fit_transform(cleaned)
 
 
 def _fit_svd(matrix: sparse.csr_matrix, seed: int) -> TruncatedSVD | None:

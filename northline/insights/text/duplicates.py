@@ -42,6 +42,7 @@ NORM_REFRESH_GROWTH = 0.05
 CHUNK_TEXTS = 2**16
 ADD_BATCH = 8192
 SCORE_BATCH = 4096
+QUERY_BATCH = 2048
 POOL = 1000
 CANDIDATE_POSTINGS = 200_000
 _FORMAT = "northline-duplicate-index-v4"
@@ -53,6 +54,7 @@ _COUNT_BITS = 8
 _COUNT_MASK = np.uint32(2**_COUNT_BITS - 1)
 _BUCKET_BITS = 5
 _WORD = re.compile(r"\w+")
+_Weights = tuple[np.ndarray, np.ndarray, float]  # a query's terms, weights and norm
 _STOPWORDS = frozenset(
     str.split(
         "a an and are as at be but by do for from has have i if in is it its me my no not of on or "
@@ -148,24 +150,35 @@ class _Block:
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """The query's terms, their weights against raw document counts (sublinear tf · idf ·
         idf: the documents' idf is folded in here) and the query's norm."""
-        counts = self.counts([text])
-        idf = self.idf(n_docs, counts.indices)
-        terms, weights = _top_terms(counts.indices, _sublinear(counts.data) * idf, max_terms)
+        return self.row_weights(self.counts([text]), 0, n_docs, max_terms)
+
+    def row_weights(
+        self, counts: sparse.csr_matrix, row: int, n_docs: int, max_terms: int | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """`query_weights` of row `row` of texts hashed together (`counts`)."""
+        span = slice(counts.indptr[row], counts.indptr[row + 1])
+        indices, data = counts.indices[span], counts.data[span]
+        idf = self.idf(n_docs, indices)
+        terms, weights = _top_terms(indices, _sublinear(data) * idf, max_terms)
         query_norm = float(np.sqrt(np.sum(weights.astype(np.float64) ** 2)))
         return terms, (weights * self.idf(n_docs, terms)).astype(np.float32), query_norm
 
     def cosines(
-        self, terms: np.ndarray, weights: np.ndarray, query_norm: float, docs: np.ndarray
-    ) -> np.ndarray:
+        self, terms: np.ndarray, weights: np.ndarray, query_norm: float, docs: np.ndarray,
+        scratch: np.ndarray | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Cosine of the query to each of `docs` (sorted text positions), reading only their
-        postings."""
+        postings. `scratch`, a zeroed array of one float32 per feature, saves allocating the
+        query's lookup table; it is zeroed again before returning (`DuplicateIndex.query_many`
+        reuses one across a batch)."""
         if query_norm == 0.0 or docs.shape[0] == 0:
             return np.zeros(docs.shape[0], dtype=np.float32)
-        lookup = np.zeros(self.df.shape[0], dtype=np.float32)
+        lookup = np.zeros(self.df.shape[0], dtype=np.float32) if scratch is None else scratch
         lookup[terms] = weights
         buckets = np.zeros(self.df.shape[0] >> _BUCKET_BITS, dtype=bool)
         buckets[terms >> _BUCKET_BITS] = True
         dots = np.concatenate(list(self._dots(lookup, buckets, docs)))
+        lookup[terms] = 0.0
         norms = self.norms[docs]
         norms = np.where(norms > 0, norms, np.inf)
         return np.asarray(dots / (norms * query_norm), dtype=np.float32)
@@ -348,6 +361,40 @@ class DuplicateIndex:
         `exclude` drops one id from the answer (the text itself, when it is indexed already).
         """
         docs, scores = self._scores(text, None)
+        return self._best(docs, scores, k, exclude)
+
+    def query_many(
+        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """`query` of each text (`excludes[i]` for text i), with the same answers: for a batch
+        being processed. The texts are hashed in one call per feature space, `QUERY_BATCH` at
+        a time, and the queries share one lookup table per space instead of allocating one
+        each; candidates and exact scores are those of `query`."""
+        if excludes is not None and len(excludes) != len(texts):
+            raise ValueError(f"duplicates: {len(texts)} texts but {len(excludes)} excludes")
+        n_docs = len(self._ids)
+        if n_docs == 0:
+            return [[] for _ in texts]
+        scratch = (
+            np.zeros(self._word.df.shape[0], dtype=np.float32),
+            np.zeros(self._char.df.shape[0], dtype=np.float32),
+        )
+        terms = self.max_query_terms
+        found: list[list[tuple[str, float]]] = []
+        for first in range(0, len(texts), QUERY_BATCH):
+            prepared = [index_text(t) for t in texts[first : first + QUERY_BATCH]]
+            words, chars = self._word.counts(prepared), self._char.counts(prepared)
+            for row in range(len(prepared)):
+                word = self._word.row_weights(words, row, n_docs, terms)
+                char = self._char.row_weights(chars, row, n_docs, terms)
+                docs, scores = self._scored(prepared[row], word, char, None, scratch=scratch)
+                exclude = None if excludes is None else excludes[first + row]
+                found.append(self._best(docs, scores, k, exclude))
+        return found
+
+    def _best(
+        self, docs: np.ndarray, scores: np.ndarray, k: int, exclude: str | None
+    ) -> list[tuple[str, float]]:
         best = [
             (self._ids[docs[i]], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0
         ]
@@ -369,12 +416,21 @@ class DuplicateIndex:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         prepared = index_text(text)
         word = self._word.query_weights(prepared, n_docs, self.max_query_terms)
+        char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
+        return self._scored(prepared, word, char, docs, also)
+
+    def _scored(
+        self, prepared: str, word: _Weights, char: _Weights, docs: np.ndarray | None,
+        also: np.ndarray | None = None,
+        scratch: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """`_scores` of a query already weighted in both feature spaces (`prepared`, its
+        `index_text`, finds the candidates)."""
         if docs is None:
             docs = self._candidates(prepared)
             docs = docs if also is None else np.union1d(docs, also)
-        total = self._word.cosines(*word, docs)
-        char = self._char.query_weights(prepared, n_docs, self.max_query_terms)
-        total += self._char.cosines(*char, docs)
+        total = self._word.cosines(*word, docs, scratch[0])
+        total += self._char.cosines(*char, docs, scratch[1])
         return docs, total / 2
 
     def _candidates(self, prepared: str) -> np.ndarray:

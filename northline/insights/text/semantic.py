@@ -209,6 +209,18 @@ class SemanticIndex:
         ]
         return [hit for hit in best if hit[0] != exclude][:k]
 
+    def query_many(
+        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """`query` of each text (`excludes[i]` for text i), for a batch being processed."""
+        excluded: list[str | None] = [None] * len(texts) if excludes is None else list(excludes)
+        if len(excluded) != len(texts):
+            raise ValueError(f"duplicates: {len(texts)} texts but {len(excluded)} excludes")
+        return [
+            self.query(text, k, exclude=exclude)
+            for text, exclude in zip(texts, excluded, strict=True)
+        ]
+
     def save(self, path: str | Path) -> None:
         """Write ids, vectors and the lexical index to one ``.npz`` file (no pickle)."""
         arrays = {"semantic_format": np.array(_INDEX_FORMAT), "vectors": self.vectors}

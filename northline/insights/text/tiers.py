@@ -48,6 +48,10 @@ class SimilarityIndex(Protocol):
         self, text: str, k: int = 5, *, exclude: str | None = None
     ) -> list[tuple[str, float]]: ...
 
+    def query_many(
+        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
+    ) -> list[list[tuple[str, float]]]: ...
+
     def save(self, path: str | Path) -> None: ...
 
 

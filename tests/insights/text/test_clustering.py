@@ -67,3 +67,13 @@ def test_needs_two_texts() -> None:
 def test_identical_texts_make_one_theme() -> None:
     model = cluster_themes(["same text here"] * 4)
     assert [theme.size for theme in model.themes] == [4]
+
+
+def test_texts_sharing_every_word_still_cluster() -> None:
+    # 60 texts over four words, each word in most texts: max_df would prune the whole vocabulary
+    words = ["export", "slow", "login", "dashboard"]
+    texts = [" ".join(words[(i + j) % 4] for j in range(3)) for i in range(60)]
+    model = cluster_themes(texts, seed=0)
+    assert model.n_texts == 60
+    assert sum(theme.size for theme in model.themes) == 60
+    assert all(set(theme.terms) <= set(words) for theme in model.themes)

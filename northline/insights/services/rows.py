@@ -1,0 +1,67 @@
+"""Plain row writes for bulk paths (an import, a batch of processing): one parameterised
+statement sent with `executemany`, the same SQL on SQLite and PostgreSQL.
+
+`bulk_create` and `bulk_update` compile SQL for every value (and `bulk_update` one CASE
+expression per field over the whole batch), which costs more in Python than the database
+spends on the writes; these helpers prepare each value the way Django would and send it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.db.models import Field
+
+
+def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """`executemany` of an INSERT into the model's table, values made ready as Django would
+    (times as the database stores them). Every other column gets its field's default, so a
+    field added to the model later never breaks the import."""
+    if not rows:
+        return
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[n] for n in names]
+    rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
+    if rest:
+        defaults = tuple(f.get_default() for f in rest)
+        fields += rest
+        rows = [row + defaults for row in rows]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Names come from the model's metadata, values go as parameters.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
+    if times:
+        adapted: dict[Any, Any] = {}
+
+        def adapt(value: Any) -> Any:
+            if value not in adapted:
+                adapted[value] = connection.ops.adapt_datetimefield_value(value)
+            return adapted[value]
+
+        rows = [tuple(adapt(v) if i in times else v for i, v in enumerate(row)) for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
+
+
+def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """Write these fields of many rows (of one model), one plain UPDATE per row sent with
+    executemany (seconds per 2000 rows faster than `bulk_update`)."""
+    if not rows:
+        return
+    model = rows[0]._meta
+    columns = [field for name in fields if isinstance(field := model.get_field(name), Field)]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(model.db_table)} SET {sets} WHERE {quote(model.pk.column)} = %s"  # noqa: S608 - names from the model
+    params = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
+        + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
