@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from northline.accounts.models import Workspace
-from northline.insights.models import Feedback, FeedbackTally
+from northline.insights.models import Feedback, FeedbackTally, Theme
 from northline.insights.services import feedback as service
 from northline.insights.services import imports, links, retraining, tally
 from northline.planning.services import features
@@ -133,6 +133,29 @@ def test_other_workspaces_and_a_deleted_workspace(team: Team) -> None:
     other.delete()
     assert FeedbackTally.objects.filter(workspace_id=other.pk).count() == 0
     assert_right(team.workspace)
+
+
+def test_a_deleted_workspace_whose_items_have_a_theme_leaves_no_tally(team: Team) -> None:
+    """Deleting the workspace first sets its items' theme to NULL (an UPDATE of a column
+    outside the key): that UPDATE must not write the workspace's tally rows back."""
+    other = make_workspace(make_user("zed@example.com", "Zed"), "Other")
+    theme = Theme.objects.create(workspace=other, label="exports", size=1)
+    Feedback.objects.create(workspace=other, text="Someone else's", theme=theme)
+    other.delete()
+    assert FeedbackTally.objects.filter(workspace_id=other.pk).count() == 0
+    assert_right(team.workspace)
+
+
+def test_only_updates_of_the_key_touch_the_tally(team: Team) -> None:
+    """With the tally rows gone, an UPDATE of a column outside the key writes none back (on
+    PostgreSQL every UPDATE fires the statement trigger); one of the status writes one."""
+    service.add_feedback(team.access("editor"), {"text": "Slow export"})
+    items = Feedback.objects.filter(workspace=team.workspace)
+    FeedbackTally.objects.filter(workspace=team.workspace).delete()
+    items.update(title="Exports are slow")
+    assert tallied(team.workspace) == {}
+    items.update(status=Feedback.Status.TRIAGED)
+    assert [key[0] for key in tallied(team.workspace)] == ["triaged"]
 
 
 def test_filters_the_tally_does_not_keep_are_counted_from_the_rows(team: Team) -> None:

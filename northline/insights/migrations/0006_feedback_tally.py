@@ -64,15 +64,30 @@ def _pg_take(rows: str) -> str:
         WHERE {match("gone", "t")};"""
 
 
+def _pg_changed(side: str) -> str:
+    """`side` (old_rows or new_rows) of an UPDATE's rows whose key changed. PostgreSQL allows
+    no column list on a trigger with transition tables, so every UPDATE fires it; without this
+    filter an UPDATE of another column (a cascade setting `theme` to NULL while the workspace
+    is being deleted) would write tally rows back for a workspace on its way out."""
+    columns = KEY.split(", ")
+    old = ", ".join(f"o.{c}" for c in columns)
+    new = ", ".join(f"n.{c}" for c in columns)
+    alias = side[0]
+    return f"""(SELECT {alias}.* FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id
+        WHERE ({old}) IS DISTINCT FROM ({new})) AS changed"""
+
+
 POSTGRESQL = [
     f"""CREATE OR REPLACE FUNCTION insights_feedback_tally() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        IF TG_OP = 'DELETE' THEN
             {_pg_take("old_rows")}
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        ELSIF TG_OP = 'INSERT' THEN
             {_pg_add("new_rows")}
+        ELSE
+            {_pg_take(_pg_changed("old_rows"))}
+            {_pg_add(_pg_changed("new_rows"))}
         END IF;
         RETURN NULL;
     END $$""",
