@@ -162,18 +162,23 @@ def tab_counts(team: Team, query: dict[str, str]) -> dict[str, int]:
     return {key: int(n) for key, n in found}
 
 
+@pytest.mark.parametrize("walk_from", [search.WALK_FROM, 1])  # both plans of the page
 @pytest.mark.parametrize("query", ["export", "csv export", "expor", '"(-NEAR', "cafe"])
-def test_the_page_and_the_api_list_the_same(team: Team, ids: dict[str, int], query: str) -> None:
+def test_the_page_and_the_api_list_the_same(
+    team: Team, ids: dict[str, int], query: str, walk_from: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "WALK_FROM", walk_from)
     client = team.client("viewer")
     page = client.get(f"/w/{team.workspace.slug}/insights/", {"q": query, "status": "all"})
     assert page.status_code == 200
     slug = team.workspace.slug
-    listed = {
-        int(n) for n in re.findall(rf"/w/{slug}/insights/feedback/(\d+)/", page.content.decode())
-    }
+    found = re.findall(rf"/w/{slug}/insights/feedback/(\d+)/", page.content.decode())
+    listed = list(dict.fromkeys(int(n) for n in found))
     api = client.get(f"/api/v1/workspaces/{slug}/feedback", {"q": query, "status": "all"})
     assert api.status_code == 200
-    assert {item["id"] for item in api.json()["items"]} == listed == searched(team, query)
+    assert [item["id"] for item in api.json()["items"]] == listed  # newest first, both
+    newest = Feedback.objects.filter(pk__in=searched(team, query)).order_by("-received_at", "-id")
+    assert listed == list(newest.values_list("id", flat=True))
     assert api.json()["count"] == len(listed) == tab_counts(team, {"q": query})["all"]
 
 

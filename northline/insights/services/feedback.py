@@ -447,7 +447,7 @@ def filters(
     return result
 
 
-def _filtered(access: Access, chosen: Filters) -> QuerySet[Feedback]:
+def _filtered(access: Access, chosen: Filters, newest_first: bool = False) -> QuerySet[Feedback]:
     rows = Feedback.objects.filter(workspace=access.workspace)
     if chosen.source:
         rows = rows.filter(source=chosen.source)
@@ -460,7 +460,7 @@ def _filtered(access: Access, chosen: Filters) -> QuerySet[Feedback]:
     if chosen.feature is not None:
         rows = rows.filter(links__feature=chosen.feature)
     if chosen.q:
-        rows = search.matching(rows, chosen.q)
+        rows = search.matching(rows, chosen.q, newest_first=newest_first)
     for name in ("kind", "sentiment", "language", "theme"):
         if getattr(chosen, name):
             rows = rows.filter(**{name: getattr(chosen, name)})
@@ -484,7 +484,7 @@ def _slug(value: str, field: str) -> str:
 
 def feedback_list(access: Access, chosen: Filters, status: str = "open") -> QuerySet[Feedback]:
     """Newest first; status is one of TABS ("open": all but archived)."""
-    rows = _filtered(access, chosen)
+    rows = _filtered(access, chosen, newest_first=True)
     check.choice(status, "status", TABS)
     if status == "open":
         rows = rows.exclude(status=Status.ARCHIVED)
