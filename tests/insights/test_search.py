@@ -102,6 +102,9 @@ OPERATORS = [
     ("export & pdf | csv ! :*", set()),  # PostgreSQL's tsquery operators
     ("'export' <-> 'csv'", {"csv", "exports"}),
     ("^export", {"csv", "exports"}),
+    ("\u0301", set()),  # a lone accent: a word of no letter, which neither index can find
+    ("\u0301 export", {"csv", "exports"}),
+    ("\u02bc", set()),  # the modifier letter apostrophe, which unaccent makes a quote
 ]
 
 

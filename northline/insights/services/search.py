@@ -5,7 +5,8 @@ feedback's title or text, whatever the case and accents ("expor" finds "Export",
 
 The query never reaches either database's query language as written: `words` keeps only its
 words (runs of letters and digits, the way both indexes split text), and each becomes a quoted
-prefix term, so quotes, `*`, `-`, `OR`, `NEAR` or brackets in the input are just separators."""
+prefix term (FTS5) or the lexemes of a word do (PostgreSQL, migration 0011), so quotes, `*`,
+`-`, `OR`, `NEAR` or brackets in the input are just separators."""
 
 from __future__ import annotations
 
@@ -47,9 +48,10 @@ def words(query: str) -> list[str]:
 
 
 def _expression(terms: list[str]) -> str:
-    """The index query: all terms, each a prefix. Terms hold letters and digits only."""
+    """The index query: all terms, each a prefix (terms hold letters, digits and marks only).
+    PostgreSQL's `insights_feedback_query` makes the prefix terms from the words' lexemes."""
     if connection.vendor == "postgresql":
-        return " & ".join(f"'{term}':*" for term in terms)
+        return " ".join(terms)
     return " ".join(f'"{term}"*' for term in terms)
 
 
