@@ -332,8 +332,8 @@ def list_feedback(
     limit: int = 50,
 ) -> FeedbackPage:
     """`status`: open (all but archived), new, triaged, linked, archived or all; `feature`:
-    F-12; `assignee`: an e-mail or "me"; `q`: text in the title or text; `type`, `sentiment`,
-    `language`, `theme`: what processing found (or the team corrected)."""
+    F-12; `assignee`: an e-mail or "me"; `q`: every word begins a word of the title or text;
+    `type`, `sentiment`, `language`, `theme`: what processing found (or the team corrected)."""
     access = workspace_access(request, slug)
     chosen = service.filters(
         access, source=source, tag=tag, customer=customer, company=company, feature=feature,

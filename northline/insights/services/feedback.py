@@ -24,7 +24,7 @@ from northline.core.roles import WRITE
 from northline.planning.models import Feature
 
 from ..models import Company, Customer, Feedback, FeedbackLink, Tag, Theme
-from . import bulk, processing, tally
+from . import bulk, processing, search, tally
 from . import customers as people
 from . import fields as check
 from .fields import Errors
@@ -38,6 +38,7 @@ FIELDS = (
 )  # fmt: skip
 MAX_TEXT = 50_000
 MAX_TAGS = 20
+MAX_QUERY = 1000  # a pasted sentence or two; search.words keeps its first words
 CLOCK_SKEW = timedelta(minutes=5)
 TABS = ("open", "new", "triaged", "linked", "archived", "all")
 
@@ -436,7 +437,7 @@ def filters(
         company=errors.check(check.record, access, Company, company, "company"),
         feature=errors.check(feature_of, access, feature) if feature else None,
         assignee=errors.check(_member, access, access.user if assignee == "me" else assignee),
-        q=errors.check(check.text, q, "q", 200) or "",
+        q=errors.check(check.text, q, "q", MAX_QUERY) or "",
         kind=errors.check(_slug, kind, "type") or "",
         sentiment=errors.check(_sentiment, sentiment) or "",
         language=errors.check(_slug, language, "language") or "",
@@ -446,7 +447,7 @@ def filters(
     return result
 
 
-def _filtered(access: Access, chosen: Filters) -> QuerySet[Feedback]:
+def _filtered(access: Access, chosen: Filters, newest_first: bool = False) -> QuerySet[Feedback]:
     rows = Feedback.objects.filter(workspace=access.workspace)
     if chosen.source:
         rows = rows.filter(source=chosen.source)
@@ -459,7 +460,7 @@ def _filtered(access: Access, chosen: Filters) -> QuerySet[Feedback]:
     if chosen.feature is not None:
         rows = rows.filter(links__feature=chosen.feature)
     if chosen.q:
-        rows = rows.filter(Q(title__icontains=chosen.q) | Q(text__icontains=chosen.q))
+        rows = search.matching(rows, chosen.q, newest_first=newest_first)
     for name in ("kind", "sentiment", "language", "theme"):
         if getattr(chosen, name):
             rows = rows.filter(**{name: getattr(chosen, name)})
@@ -483,7 +484,7 @@ def _slug(value: str, field: str) -> str:
 
 def feedback_list(access: Access, chosen: Filters, status: str = "open") -> QuerySet[Feedback]:
     """Newest first; status is one of TABS ("open": all but archived)."""
-    rows = _filtered(access, chosen)
+    rows = _filtered(access, chosen, newest_first=True)
     check.choice(status, "status", TABS)
     if status == "open":
         rows = rows.exclude(status=Status.ARCHIVED)

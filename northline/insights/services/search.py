@@ -1,0 +1,81 @@
+"""The inbox's text search (decision 0029): every word of the query must begin a word of the
+feedback's title or text, whatever the case and accents ("expor" finds "Export", "cafe" finds
+"Café"). It reads the full-text index of migration 0010 (FTS5 on SQLite, a GIN index over
+`insights_feedback_words` on PostgreSQL) instead of scanning every row.
+
+The query never reaches either database's query language as written: `words` keeps only its
+words (runs of letters and digits, the way both indexes split text), and each becomes a quoted
+prefix term (FTS5) or the lexemes of a word do (PostgreSQL, migration 0011), so quotes, `*`,
+`-`, `OR`, `NEAR` or brackets in the input are just separators."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from ..models import Feedback
+
+# Word characters of SQLite's unicode61 tokenizer (its default categories "L* N* Co"), and the
+# marks within words: each index folds case and accents itself, in the same step for the
+# query as for the text, so the words are passed on as typed.
+WORD_CATEGORIES = ("L", "N", "M", "Co")
+MAX_WORDS = 32  # more words than this add nothing a person would type, only index lookups
+# From this many matches on SQLite, the newest-first list walks the list's own index and keeps
+# the matches (a set built once from the text index) instead of fetching every match by id
+# and sorting them all. At a million items: 100 matches 0.2 ms by id / 69 ms walking;
+# 127,000 matches 153 ms by id / 18 ms walking (CPU; docs/benchmarks.md).
+WALK_FROM = 2_000
+_COUNT = "SELECT count(*) FROM insights_feedback_search WHERE insights_feedback_search MATCH %s"
+
+_MATCH = {
+    "sqlite": '"insights_feedback"."id" IN '
+    "(SELECT rowid FROM insights_feedback_search WHERE insights_feedback_search MATCH %s)",
+    "postgresql": 'insights_feedback_words("insights_feedback"."title", '
+    '"insights_feedback"."text") @@ insights_feedback_query(%s)',
+}
+
+
+def words(query: str) -> list[str]:
+    """The query's distinct words, lower-cased, in order of appearance."""
+    plain = unicodedata.normalize("NFC", query)
+    spaced = "".join(
+        c if unicodedata.category(c).startswith(WORD_CATEGORIES) else " " for c in plain
+    )
+    return list(dict.fromkeys(spaced.lower().split()))[:MAX_WORDS]
+
+
+def _expression(terms: list[str]) -> str:
+    """The index query: all terms, each a prefix (terms hold letters, digits and marks only).
+    PostgreSQL's `insights_feedback_query` makes the prefix terms from the words' lexemes."""
+    if connection.vendor == "postgresql":
+        return " ".join(terms)
+    return " ".join(f'"{term}"*' for term in terms)
+
+
+def matching(
+    rows: QuerySet[Feedback], query: str, *, newest_first: bool = False
+) -> QuerySet[Feedback]:
+    """`rows` narrowed to those whose title or text holds every word of `query` (all rows if
+    the query has no word, such as "--" or '"'). `newest_first`: for the list's page, whose
+    plan may differ from the tab counts' (see WALK_FROM; PostgreSQL's planner chooses itself
+    from the index's statistics)."""
+    terms = words(query)
+    if not terms:
+        return rows
+    if connection.vendor not in _MATCH:
+        raise RuntimeError(f"feedback search: no text index for the {connection.vendor} database")
+    sql, term = _MATCH[connection.vendor], _expression(terms)
+    if newest_first and connection.vendor == "sqlite" and _matches(term) >= WALK_FROM:
+        sql = "+" + sql  # a unary plus: SQLite will not look the matches up by primary key
+    found = RawSQL(sql, [term], output_field=BooleanField())  # noqa: S611 - constant SQL, bound term
+    return rows.filter(found)
+
+
+def _matches(term: str) -> int:
+    """Items of every workspace that match (the text index is one for all)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT, [term])
+        return int(cursor.fetchone()[0])
