@@ -209,10 +209,15 @@ def test_rename_page_shows_errors(team: Team, clustered: dict[str, list[Feedback
     theme = Theme.objects.get(pk=next(iter(theme_of(clustered["dark"]))))
     bad = team.client("editor").post(f"{theme.get_absolute_url()}rename/", {"label": ""})
     assert bad.status_code == 422 and "label: must not be empty" in bad.content.decode()
+    terms = f'<small class="muted">{", ".join(theme.terms)}</small>'
+    listed = team.client("viewer").get(f"/w/{team.workspace.slug}/insights/themes/")
+    assert terms not in listed.content.decode()  # the label is the terms: not repeated below
     good = team.client("editor").post(f"{theme.get_absolute_url()}rename/", {"label": "Night mode"})
     assert good.status_code == 302
     theme.refresh_from_db()
     assert theme.label == "Night mode"
+    renamed = team.client("viewer").get(f"/w/{team.workspace.slug}/insights/themes/")
+    assert "Night mode" in renamed.content.decode() and terms in renamed.content.decode()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
