@@ -397,6 +397,11 @@ class Theme(WorkspaceScoped):
     def get_absolute_url(self) -> str:
         return reverse("insights:theme", args=[self.workspace.slug, self.pk])
 
+    @property
+    def renamed(self) -> bool:
+        """The label is not the top terms (the team named it), so the terms are worth showing."""
+        return self.label != ", ".join(self.terms)
+
 
 class SimilarFeedback(WorkspaceScoped):
     """`other` reads like `feedback` (cosine `score`), found when `feedback` was processed."""

@@ -4,6 +4,7 @@ re-clustering when the team renamed, split or merged them; pages with a trend ch
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -171,6 +172,10 @@ def test_trend_per_week_and_month(team: Team, clustered: dict[str, list[Feedback
     assert sum(n for _, n in months) == 6 and [d.month for d, _ in months] == [1, 2]
     weeks = themes.trend(theme, "week")
     assert sum(n for _, n in weeks) == 6 and all(d.weekday() == 0 for d, _ in weeks)
+    # items 9 days apart leave some weeks empty: they are there, as 0, one week after another
+    steps = {b - a for (a, _), (b, _) in pairwise(weeks)}
+    assert steps == {timedelta(days=7)}
+    assert 0 in [n for _, n in weeks] and weeks[0][1] > 0 and weeks[-1][1] > 0
     body = (
         team.client("viewer")
         .get(f"/api/v1/workspaces/{team.workspace.slug}/themes/{theme.pk}?unit=month")
@@ -204,10 +209,15 @@ def test_rename_page_shows_errors(team: Team, clustered: dict[str, list[Feedback
     theme = Theme.objects.get(pk=next(iter(theme_of(clustered["dark"]))))
     bad = team.client("editor").post(f"{theme.get_absolute_url()}rename/", {"label": ""})
     assert bad.status_code == 422 and "label: must not be empty" in bad.content.decode()
+    terms = f'<small class="muted">{", ".join(theme.terms)}</small>'
+    listed = team.client("viewer").get(f"/w/{team.workspace.slug}/insights/themes/")
+    assert terms not in listed.content.decode()  # the label is the terms: not repeated below
     good = team.client("editor").post(f"{theme.get_absolute_url()}rename/", {"label": "Night mode"})
     assert good.status_code == 302
     theme.refresh_from_db()
     assert theme.label == "Night mode"
+    renamed = team.client("viewer").get(f"/w/{team.workspace.slug}/insights/themes/")
+    assert "Night mode" in renamed.content.decode() and terms in renamed.content.decode()
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

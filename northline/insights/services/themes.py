@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -371,7 +371,8 @@ UNITS = {"week": TruncWeek, "month": TruncMonth}
 
 
 def trend(theme: Theme, unit: str = "week") -> list[tuple[date, int]]:
-    """Open items of the theme per week or month of receipt, oldest first."""
+    """Open items of the theme per week or month of receipt, oldest first; every period from
+    the first to the last is there, an empty one as 0, so a chart shows the gaps as gaps."""
     check.choice(unit, "unit", tuple(UNITS))
     rows = (
         theme.feedback.exclude(status=ARCHIVED)
@@ -380,7 +381,20 @@ def trend(theme: Theme, unit: str = "week") -> list[tuple[date, int]]:
         .values_list("period")
         .annotate(n=Count("id"))
     )
-    return [(_day(period), n) for period, n in rows]
+    counts = {_day(period): n for period, n in rows}
+    if not counts:
+        return []
+    days, last = [min(counts)], max(counts)
+    while days[-1] < last:
+        days.append(_next(days[-1], unit))
+    return [(day, counts.get(day, 0)) for day in days]
+
+
+def _next(day: date, unit: str) -> date:
+    """The first day of the period after the one starting on `day`."""
+    if unit == "week":
+        return day + timedelta(days=7)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _day(value: Any) -> date:
