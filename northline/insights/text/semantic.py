@@ -214,14 +214,20 @@ class SemanticIndex:
         learn: bool = False,
     ) -> list[list[tuple[str, float]]]:  # fmt: skip
         """`query` of each text (`excludes[i]` for text i), for a batch being processed: the
-        texts are encoded in one call; `learn` as in `DuplicateIndex.query_many`."""
+        texts are encoded in one call; `learn` as in `DuplicateIndex.query_many`, and a text
+        learnt as one just indexed is not encoded again (its vector is the indexed one)."""
         excluded: list[str | None] = [None] * len(texts) if excludes is None else list(excludes)
         if len(excluded) != len(texts):
             raise ValueError(f"duplicates: {len(texts)} texts but {len(excluded)} excludes")
         if not self._ids:
             return [[] for _ in texts]
-        vectors = self.encoder.encode([semantic_text(t) for t in texts])
         positions = self.hubness.pending(self._ids, excluded if learn else [None] * len(texts))
+        fresh = [i for i, position in enumerate(positions) if position is None]
+        vectors = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        vectors[fresh] = self.encoder.encode([semantic_text(texts[i]) for i in fresh])
+        known = [(i, p) for i, p in enumerate(positions) if p is not None]
+        for i, position in known:
+            vectors[i] = self.vectors[position]
         found = []
         for text, vector, exclude, position in zip(
             texts, vectors, excluded, positions, strict=True
