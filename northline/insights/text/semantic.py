@@ -222,12 +222,12 @@ class SemanticIndex:
         if not self._ids:
             return [[] for _ in texts]
         positions = self.hubness.pending(self._ids, excluded if learn else [None] * len(texts))
-        fresh = [i for i, position in enumerate(positions) if position is None]
+        fresh = [i for i, at in enumerate(positions) if at is None]
         vectors = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
         vectors[fresh] = self.encoder.encode([semantic_text(texts[i]) for i in fresh])
-        known = [(i, p) for i, p in enumerate(positions) if p is not None]
-        for i, position in known:
-            vectors[i] = self.vectors[position]
+        known = [(i, at) for i, at in enumerate(positions) if at is not None]
+        for i, at in known:
+            vectors[i] = self.vectors[at]
         found = []
         for text, vector, exclude, position in zip(
             texts, vectors, excluded, positions, strict=True
