@@ -86,15 +86,32 @@ def bm25(matrix: sparse.csr_matrix, k1: float, b: float) -> np.ndarray:
 
 def hubness_corrected(scores: np.ndarray, k: int = 10, alpha: float = 0.5) -> np.ndarray:
     """CSLS-style: minus `alpha` × each candidate's mean similarity to its own top `k`."""
+    return np.asarray(scores - alpha * densities(scores, k)[None, :])
+
+
+def densities(scores: np.ndarray, k: int = 10) -> np.ndarray:
+    """Each text's mean similarity to its own top `k` (itself left out)."""
     others = scores.copy()
     np.fill_diagonal(others, -np.inf)
-    density = -np.sort(-others, axis=1)[:, :k].mean(axis=1)
-    return np.asarray(scores - alpha * density[None, :])
+    return np.asarray(-np.sort(-others, axis=1)[:, :k].mean(axis=1))
+
+
+def rerank_top(ranking: np.ndarray, extra: np.ndarray, beta: float, top: int = 20) -> np.ndarray:
+    """`ranking` with `beta` × `extra` added to each query's `top` best-ranked texts only."""
+    ranking = ranking.astype(np.float64, copy=True)
+    np.fill_diagonal(ranking, -np.inf)
+    best = np.argpartition(-ranking, top, axis=1)[:, :top]
+    rows = np.arange(len(ranking))[:, None]
+    ranking[rows, best] += beta * extra[rows, best]
+    return ranking
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--semantic", type=Path, help="embedding cache (.npy), made if missing")
+    parser.add_argument(
+        "--also", type=Path, nargs="*", help="other embedding caches of the same reports"
+    )
     args = parser.parse_args()
     texts, clusters = load()
     same = clusters[:, None] == clusters[None, :]
@@ -118,6 +135,12 @@ def main() -> None:
     rows["stems (6 chars) instead of words"] = (cosine(stems) + cosine(chars)) / 2
     for k, alpha in ((5, 0.5), (10, 0.25), (10, 0.5), (20, 0.5), (10, 1.0)):
         rows[f"hubness-corrected k={k} alpha={alpha}"] = hubness_corrected(lexical, k, alpha)
+    for alpha in (0.4, 0.6, 0.75):  # decision 0031: the finer grid around the shipped 0.5
+        rows[f"hubness-corrected k=10 alpha={alpha}"] = hubness_corrected(lexical, 10, alpha)
+    shipped = hubness_corrected(lexical)
+    titles = (cosine(counts(heads, "word", (1, 1))) + cosine(counts(heads, "char_wb", (3, 5)))) / 2
+    for beta in (0.1, 0.2, 0.3):
+        rows[f"shipped + top-20 rerank, title cosine x{beta}"] = rerank_top(shipped, titles, beta)
     if args.semantic:
         embedded = embeddings(texts, args.semantic)
         semantic = embedded @ embedded.T
@@ -126,6 +149,24 @@ def main() -> None:
             mixed = (1 - share) * semantic + share * lexical
             rows[f"embedding + lexical, lexical share {share}"] = mixed
             rows[f"  share {share}, hubness-corrected k=10"] = hubness_corrected(mixed)
+        mixed = (semantic + lexical) / 2
+        for alpha in (0.4, 0.6, 0.75):
+            rows[f"  share 0.5, hubness-corrected alpha={alpha}"] = hubness_corrected(
+                mixed, 10, alpha
+            )
+        for k in (5, 20):
+            rows[f"  share 0.5, hubness-corrected k={k}"] = hubness_corrected(mixed, k)
+        halves_apart = (hubness_corrected(semantic) + hubness_corrected(lexical)) / 2
+        rows["  share 0.5, each half corrected by its own density"] = halves_apart
+        shipped = hubness_corrected(mixed)
+        for beta in (0.1, 0.2):
+            rows[f"  shipped + top-20 rerank, title cosine x{beta}"] = rerank_top(
+                shipped, titles, beta
+            )
+        for extra in args.also or []:
+            other = np.asarray(np.load(extra), dtype=np.float32)
+            first = (other @ other.T + lexical) / 2
+            rows[f"  {extra.name} instead, hubness-corrected"] = hubness_corrected(first)
     for name, scores in rows.items():
         print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
 

@@ -1,7 +1,7 @@
 """Speed and size of the text engine's similarity indexes, and the semantic tier's overhead.
 
     .venv/bin/python bench/text_bench.py lexical --items 1000000 --checkpoints 100000,500000 \
-        [--pool 1000] [--also-pools 2000,500] [--exact-up-to 100000] [--save]
+        [--pool 1000] [--also-pools 2000,500] [--exact-up-to 100000] [--save] [--learn]
     .venv/bin/python bench/text_bench.py semantic --texts 512
 
 `lexical`: the 2,355 Firefox duplicate reports first, then synthetic items (a Firefox report's
@@ -12,7 +12,8 @@ mean CPU time a query) over `--queries` new texts, the planted Firefox reports' 
 (over the top 5) through the two-stage `query` and, up to `--exact-up-to` items, through a full
 scan, so the two can be compared on the same index; the load average (the VM is shared: CPU time
 is the figure that load does not inflate). Then the same figures for each of `--also-pools`, and
-with `--save` the save/load time and file size. `semantic`: the bare model's `encode()` against our tier's
+with `--save` the save/load time and file size; with `--learn` the CPU a text of processing's
+batched search without and with learning densities (decision 0031). `semantic`: the bare model's `encode()` against our tier's
 encode path and `SemanticIndex.add` on the same real texts in the same run (best of 3 each).
 """
 
@@ -100,6 +101,20 @@ def planted_quality(
     }
 
 
+def learning_cost(index: DuplicateIndex, texts: list[str], done: int) -> dict[str, float]:
+    """What learning densities adds to processing's search (decision 0031): `texts` are
+    indexed as a batch (then they stay), searched as processing searches them without
+    learning, then again learning; mean CPU a text of each."""
+    ids = [f"p{done}-{i}" for i in range(len(texts))]
+    index.add(ids, texts)
+    cpu = []
+    for learn in (False, True):
+        begun = time.process_time()
+        index.query_many(texts, 11, excludes=ids, learn=learn)
+        cpu.append(1000 * (time.process_time() - begun) / len(texts))
+    return {"search_cpu_mean_ms": round(cpu[0], 2), "search_learning_cpu_mean_ms": round(cpu[1], 2)}
+
+
 def lexical(args: argparse.Namespace) -> dict[str, object]:
     """Firefox reports first, then synthetic items; at each checkpoint: peak RSS so far, query
     latency over `--queries` new texts and the planted Firefox Recall@5 (MRR over the top 5)."""
@@ -136,6 +151,7 @@ def lexical(args: argparse.Namespace) -> dict[str, object]:
             index.query(text, 5)
             times.append(time.perf_counter() - begun)
         query_cpu = (time.process_time() - begun_cpu) / len(queries)
+        learning = learning_cost(index, queries, done) if args.learn else {}
         result = {
             "items": done,
             "build_s": round(build, 1),
@@ -143,6 +159,7 @@ def lexical(args: argparse.Namespace) -> dict[str, object]:
             "peak_rss_mb": round(peak_mb()),
             **percentiles(times),
             "query_cpu_mean_ms": round(1000 * query_cpu, 1),
+            **learning,
             "firefox": planted_quality(index, texts, clusters, sample),
             **(
                 {"firefox_full_scan": planted_quality(index, texts, clusters, sample, exact=True)}
@@ -231,6 +248,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--firefox", type=int, default=500)
     parser.add_argument("--save", action="store_true")
+    parser.add_argument("--learn", action="store_true", help="measure learning densities too")
     parser.add_argument("--exact-up-to", type=int, default=0)
     parser.add_argument("--also-pools", default="")
     parser.add_argument("--texts", type=int, default=512)

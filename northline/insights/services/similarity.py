@@ -133,18 +133,21 @@ def query_many(
     model_path: str | None = None,
 ) -> list[list[tuple[int, float]]]:  # fmt: skip
     """`query` for each text (a batch being processed), the index loaded and caught up once
-    and queried with the whole batch (`query_many`: the same answers, a fraction of the cost)."""
+    and queried with the whole batch (`query_many`: the same answers, a fraction of the cost).
+    Each item's search also learns its density for the hubness-corrected ranking
+    (`learn`, decision 0031), which the snapshots then carry to every server."""
     index = index_for(workspace, tier, model_path)
-    found = index.query_many(texts, k * 2 + 1, excludes=[str(e) for e in excludes])
+    found = index.query_many(texts, k * 2 + 1, excludes=[str(e) for e in excludes], learn=True)
     return [_best(hits, k) for hits in found]
 
 
 def _best(hits: list[tuple[str, float]], k: int) -> list[tuple[int, float]]:
-    """Each id once (an edited text may be indexed twice), with its best score."""
+    """Each id once (an edited text may be indexed twice), at its best place, in the index's
+    order (hubness-corrected: not always by descending score)."""
     best: dict[int, float] = {}
     for doc, score in hits:
         best.setdefault(int(doc), score)
-    return sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))[:k]
+    return list(best.items())[:k]
 
 
 def snapshot_due(state: TextSettings) -> bool:

@@ -15,7 +15,7 @@ barely move the score, are skipped here only), and the `pool` texts with the bes
 score go on. Those candidates are then scored exactly on the full word and
 character vectors, so the work of a query grows with the pool, not with the collection. When
 the index holds no more than `pool` texts every text is a candidate and the answer is exactly
-that of a full scan (`similarities`).
+that of a full scan (`similarities`). Hits are ranked hubness-corrected (`hubness.py`).
 
 Similarity is the mean of the word cosine and the character 3-5-gram cosine. The first line of a
 text (a title, a summary) is counted `TITLE_WEIGHT` times. Terms found in fewer than `MIN_DF`
@@ -34,6 +34,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from northline.insights.text.hubness import Densities
 from northline.insights.text.preprocess import clean_text
 
 TITLE_WEIGHT = 3
@@ -45,8 +46,8 @@ SCORE_BATCH = 4096
 QUERY_BATCH = 2048
 POOL = 1000
 CANDIDATE_POSTINGS = 200_000
-_FORMAT = "northline-duplicate-index-v4"
-_OLD_FORMATS = ("northline-duplicate-index-v2", "northline-duplicate-index-v3")
+_FORMAT = "northline-duplicate-index-v5"
+_OLD_FORMATS = tuple(f"northline-duplicate-index-v{v}" for v in (2, 3, 4))
 KEY_CHARS = 5
 WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
@@ -304,6 +305,9 @@ class _KeyPostings:
 class DuplicateIndex:
     """add(ids, texts), then query(text, k) → [(id, score)], best first; score is a cosine.
 
+    "Best first" is by the cosine less half the hit's density (`hubness`; decision 0031), so a
+    generic text near everything does not top every list; densities are learnt by the
+    searches of `query_many(..., learn=True)`, which processing runs for every new item.
     `pool` is how many candidates a query scores exactly and `candidate_postings` how many
     word postings it reads to find them (see the module docstring); `max_query_terms` keeps
     the heaviest query terms of each feature space (None: all of them).
@@ -324,6 +328,7 @@ class DuplicateIndex:
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
         self._postings = _KeyPostings()
+        self.hubness = Densities()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -340,6 +345,7 @@ class DuplicateIndex:
         for first in range(0, len(texts), ADD_BATCH):
             prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
             self._ids.extend(str(i) for i in ids[first : first + ADD_BATCH])
+            self.hubness.extend(len(prepared))
             self._postings.add(prepared)
             words = self._word.counts(prepared)
             self._word.add(words, len(self._ids))
@@ -364,17 +370,26 @@ class DuplicateIndex:
         return self._best(docs, scores, k, exclude)
 
     def query_many(
-        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
-    ) -> list[list[tuple[str, float]]]:
+        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None,
+        learn: bool = False,
+    ) -> list[list[tuple[str, float]]]:  # fmt: skip
         """`query` of each text (`excludes[i]` for text i), with the same answers: for a batch
         being processed. The texts are hashed in one call per feature space, `QUERY_BATCH` at
         a time, and the queries share one lookup table per space instead of allocating one
-        each; candidates and exact scores are those of `query`."""
+        each; candidates and exact scores are those of `query`.
+
+        With `learn`, a text whose `excludes[i]` names a text just indexed (whose neighbours
+        were never searched) is taken to be that text: this search sets its density and raises
+        its neighbours' (`hubness`), then the next texts are ranked with them."""
         if excludes is not None and len(excludes) != len(texts):
             raise ValueError(f"duplicates: {len(texts)} texts but {len(excludes)} excludes")
         n_docs = len(self._ids)
         if n_docs == 0:
             return [[] for _ in texts]
+        wanted: list[str | None] = [None] * len(texts)
+        if excludes is not None and learn:
+            wanted = list(excludes)
+        positions = self.hubness.pending(self._ids, wanted)
         scratch = (
             np.zeros(self._word.df.shape[0], dtype=np.float32),
             np.zeros(self._char.df.shape[0], dtype=np.float32),
@@ -390,15 +405,14 @@ class DuplicateIndex:
                 docs, scores = self._scored(prepared[row], word, char, None, scratch=scratch)
                 exclude = None if excludes is None else excludes[first + row]
                 found.append(self._best(docs, scores, k, exclude))
+                if (position := positions[first + row]) is not None:
+                    self.hubness.learn(self._ids, position, docs, scores)
         return found
 
     def _best(
         self, docs: np.ndarray, scores: np.ndarray, k: int, exclude: str | None
     ) -> list[tuple[str, float]]:
-        best = [
-            (self._ids[docs[i]], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0
-        ]
-        return [hit for hit in best if hit[0] != exclude][:k]
+        return ranked(self._ids, self.hubness, docs, scores, k, exclude)
 
     def candidate_scores(self, text: str, also: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact scores of the query's candidates and of the positions `also` (another stage's
@@ -474,6 +488,7 @@ class DuplicateIndex:
             **self._word.arrays("word"),
             **self._char.arrays("char"),
             **self._postings.arrays(),
+            **self.hubness.arrays("hub"),
         }
 
     @classmethod
@@ -498,6 +513,7 @@ class DuplicateIndex:
         index._word.restore(data, "word", len(index._ids))
         index._char.restore(data, "char", len(index._ids))
         index._postings.restore(data, WORD_FEATURES)
+        index.hubness = Densities.restore(data, "hub", len(index._ids))
         return index
 
     def _refresh_norms(self) -> None:
@@ -621,6 +637,19 @@ def _top_terms(
         return terms, weights
     keep = np.argpartition(-weights, max_terms - 1)[:max_terms]
     return terms[keep], weights[keep]
+
+
+def ranked(
+    ids: Sequence[str], hubness: Densities, docs: np.ndarray, scores: np.ndarray, k: int,
+    exclude: str | None,
+) -> list[tuple[str, float]]:  # fmt: skip
+    """[(id, score)] of the `k` best of `docs` (positions in `ids`) with a score above 0,
+    ordered by the hubness-corrected score but reporting the score itself (decision 0031);
+    `exclude` drops one id."""
+    found = np.flatnonzero(scores > 0)
+    docs, scores = docs[found], scores[found]
+    best = [(ids[docs[i]], float(scores[i])) for i in top_k(hubness.corrected(docs, scores), k + 1)]
+    return [hit for hit in best if hit[0] != exclude][:k]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

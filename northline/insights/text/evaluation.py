@@ -227,7 +227,8 @@ def evaluate_duplicates(
     """Leave-one-out duplicate retrieval with the similarity index of `tier`.
 
     Rows sharing a cluster id are duplicates. Every row with at least one duplicate queries the
-    index of all rows, itself excluded. ``recall_at_5``: share of queries with a duplicate in the
+    index of all rows, itself excluded, ranked as the index ranks (hubness-corrected, with each
+    text's density from an exact scan of its neighbours; decision 0031). ``recall_at_5``: share of queries with a duplicate in the
     top `k`; ``mrr``: mean reciprocal rank of the first duplicate (0 when none scores above 0).
     ``pairwise_precision`` / ``pairwise_recall``: ordered pairs (query, other) whose cosine is ≥
     `threshold` (by default the tier's, `DUPLICATE_THRESHOLDS`) against the true ordered pairs.
@@ -244,11 +245,15 @@ def evaluate_duplicates(
     index = make_similarity_index(tier, model_path=model_path)
     index.add([str(i) for i in range(len(texts))], texts)
     queries = [i for i in range(len(texts)) if np.count_nonzero(clusters == clusters[i]) > 1]
+    everyone, ids = np.arange(len(texts)), [str(i) for i in range(len(texts))]
+    for i, scores in enumerate(_query_scores(index, texts, everyone)):
+        index.hubness.learn(ids, i, everyone, scores)  # each text's density, from a full scan
     ranks, predicted_pairs = [], 0
     true_pairs_found = 0
     for i, scores in zip(queries, _query_scores(index, texts, queries), strict=True):
         scores[i] = -np.inf
-        ranks.append(_first_duplicate_rank(scores, clusters, i))
+        ranking = index.hubness.corrected(everyone, scores)  # the order `query` gives
+        ranks.append(_first_duplicate_rank(ranking, scores, clusters, i))
         above = np.flatnonzero(scores >= threshold)
         predicted_pairs += len(above)
         true_pairs_found += int(np.count_nonzero(clusters[above] == clusters[i]))
@@ -265,7 +270,9 @@ def evaluate_duplicates(
     return result
 
 
-def _query_scores(index: Any, texts: Sequence[str], queries: Sequence[int]) -> Iterator[np.ndarray]:
+def _query_scores(
+    index: Any, texts: Sequence[str], queries: Sequence[int] | np.ndarray
+) -> Iterator[np.ndarray]:
     """Each query's similarities to every indexed text. The semantic index already holds the
     queries' vectors (they are indexed texts), so it is not asked to encode them one by one."""
     for i in queries:
@@ -275,13 +282,15 @@ def _query_scores(index: Any, texts: Sequence[str], queries: Sequence[int]) -> I
             yield index.similarities(texts[i])
 
 
-def _first_duplicate_rank(scores: np.ndarray, clusters: np.ndarray, query: int) -> int | None:
-    """1-based rank of the best-scored duplicate, None when no duplicate scores above 0."""
-    order = np.argsort(-scores, kind="stable")
+def _first_duplicate_rank(
+    ranking: np.ndarray, scores: np.ndarray, clusters: np.ndarray, query: int
+) -> int | None:
+    """1-based rank, by `ranking`, of the best-ranked duplicate among the texts scoring above
+    0 (as `query` returns them); None when no duplicate scores above 0."""
+    found = np.flatnonzero(scores > 0)
+    order = found[np.argsort(-ranking[found], kind="stable")]
     hits = np.flatnonzero(clusters[order] == clusters[query])
-    if len(hits) == 0 or scores[order[hits[0]]] <= 0:
-        return None
-    return int(hits[0]) + 1
+    return int(hits[0]) + 1 if len(hits) else None
 
 
 def _rank_metrics(ranks: Sequence[int | None], k: int) -> dict[str, float]:

@@ -43,12 +43,14 @@ from northline.insights.text.classifier import (
     scores_2d,
     softmax,
 )
-from northline.insights.text.duplicates import DuplicateIndex, save_arrays, top_k
+from northline.insights.text.duplicates import DuplicateIndex, ranked, save_arrays, top_k
 from northline.insights.text.features import text_features
+from northline.insights.text.hubness import Densities
 from northline.insights.text.preprocess import clean_text
 
 _MAGIC = b"northline-semantic-classifier-v1\n"
-_INDEX_FORMAT = "northline-semantic-index-v1"
+_INDEX_FORMAT = "northline-semantic-index-v2"
+_OLD_INDEX_FORMATS = ("northline-semantic-index-v1",)
 ENCODE_BATCH = 64
 _REQUIRED = ("sentence_transformers", "torch")
 _MODEL_FILES = ("modules.json", "config.json")
@@ -147,7 +149,10 @@ class SemanticIndex:
     The score is the mean of the embedding cosine and the lexical TF-IDF cosine of a
     `DuplicateIndex` kept alongside: on the Firefox duplicates the embedding alone finds a
     duplicate in the top 5 for 0.707 of the reports, TF-IDF for 0.723, their mean for 0.774
-    (the model and the words miss different pairs; see bench/RESULTS_text.md).
+    (the model and the words miss different pairs; see bench/RESULTS_text.md). Hits are
+    ranked as `DuplicateIndex` ranks them, hubness-corrected, with densities of this mean
+    score (`hubness`, learnt by `query_many(..., learn=True)`; the lexical index's own stay
+    unused): 0.805 then (decision 0031).
     """
 
     def __init__(self, model_path: str | Path) -> None:
@@ -155,6 +160,7 @@ class SemanticIndex:
         self.lexical = DuplicateIndex()
         self._ids: list[str] = []
         self._matrix = np.zeros((0, self.encoder.dimension), dtype=np.float32)
+        self.hubness = Densities()
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -200,37 +206,62 @@ class SemanticIndex:
         """
         if not self._ids:
             return []
-        semantic = self.vectors @ self.encoder.encode([semantic_text(text)])[0]
-        nearest = top_k(semantic, min(self.lexical.pool, semantic.shape[0]))
-        docs, lexical = self.lexical.candidate_scores(text, np.sort(nearest))
-        scores = (semantic[docs] + lexical) / 2
-        best = [
-            (self._ids[docs[i]], float(scores[i])) for i in top_k(scores, k + 1) if scores[i] > 0
-        ]
-        return [hit for hit in best if hit[0] != exclude][:k]
+        docs, scores = self._scored(text, self.encoder.encode([semantic_text(text)])[0])
+        return ranked(self._ids, self.hubness, docs, scores, k, exclude)
 
     def query_many(
-        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
-    ) -> list[list[tuple[str, float]]]:
-        """`query` of each text (`excludes[i]` for text i), for a batch being processed."""
+        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None,
+        learn: bool = False,
+    ) -> list[list[tuple[str, float]]]:  # fmt: skip
+        """`query` of each text (`excludes[i]` for text i), for a batch being processed: the
+        texts are encoded in one call; `learn` as in `DuplicateIndex.query_many`, and a text
+        learnt as one just indexed is not encoded again (its vector is the indexed one)."""
         excluded: list[str | None] = [None] * len(texts) if excludes is None else list(excludes)
         if len(excluded) != len(texts):
             raise ValueError(f"duplicates: {len(texts)} texts but {len(excluded)} excludes")
-        return [
-            self.query(text, k, exclude=exclude)
-            for text, exclude in zip(texts, excluded, strict=True)
-        ]
+        if not self._ids:
+            return [[] for _ in texts]
+        positions = self.hubness.pending(self._ids, excluded if learn else [None] * len(texts))
+        fresh = [i for i, at in enumerate(positions) if at is None]
+        vectors = np.zeros((len(texts), self.encoder.dimension), dtype=np.float32)
+        vectors[fresh] = self.encoder.encode([semantic_text(texts[i]) for i in fresh])
+        known = [(i, at) for i, at in enumerate(positions) if at is not None]
+        for i, at in known:
+            vectors[i] = self.vectors[at]
+        found = []
+        for text, vector, exclude, position in zip(
+            texts, vectors, excluded, positions, strict=True
+        ):
+            docs, scores = self._scored(text, vector)
+            found.append(ranked(self._ids, self.hubness, docs, scores, k, exclude))
+            if position is not None:
+                self.hubness.learn(self._ids, position, docs, scores)
+        return found
+
+    def _scored(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions scored for a query (the lexical candidates and the `pool` nearest in
+        embedding) and their scores, the mean of embedding and lexical cosine."""
+        semantic = self.vectors @ vector
+        nearest = top_k(semantic, min(self.lexical.pool, semantic.shape[0]))
+        docs, lexical = self.lexical.candidate_scores(text, np.sort(nearest))
+        return docs, np.asarray((semantic[docs] + lexical) / 2, dtype=np.float32)
 
     def save(self, path: str | Path) -> None:
         """Write ids, vectors and the lexical index to one ``.npz`` file (no pickle)."""
         arrays = {"semantic_format": np.array(_INDEX_FORMAT), "vectors": self.vectors}
+        arrays |= self.hubness.arrays("semantic_hub")
         save_arrays(path, {**arrays, **self.lexical.arrays()})
 
     @classmethod
     def load(cls, path: str | Path, model_path: str | Path) -> SemanticIndex:
         """An index from what `save` wrote; the vectors must come from a model of that width."""
         with np.load(Path(path), allow_pickle=False) as data:
-            if "semantic_format" not in data or str(data["semantic_format"]) != _INDEX_FORMAT:
+            found = str(data["semantic_format"]) if "semantic_format" in data else None
+            if found in _OLD_INDEX_FORMATS:
+                raise ValueError(
+                    f"{path}: saved in an older layout ({found}); rebuild the index from the texts"
+                )
+            if found != _INDEX_FORMAT:
                 raise ValueError(f"{path}: not a saved Northline semantic index")
             index = cls(model_path)
             vectors = np.asarray(data["vectors"], dtype=np.float32)
@@ -241,6 +272,7 @@ class SemanticIndex:
                 )
             index.lexical = DuplicateIndex.from_arrays(data, str(path))
             index._append(index.lexical.ids, vectors)
+            index.hubness = Densities.restore(data, "semantic_hub", len(index._ids))
         return index
 
     def __getstate__(self) -> dict[str, Any]:
@@ -264,6 +296,7 @@ class SemanticIndex:
             self._matrix = grown
         self._matrix[used : used + len(ids)] = vectors
         self._ids.extend(str(i) for i in ids)
+        self.hubness.extend(len(ids))
 
 
 @dataclass(frozen=True)

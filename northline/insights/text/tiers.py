@@ -18,6 +18,7 @@ import numpy as np
 from northline.insights.text import semantic
 from northline.insights.text.classifier import ClassifierConfig, Prediction, TextClassifier
 from northline.insights.text.duplicates import DuplicateIndex
+from northline.insights.text.hubness import Densities
 from northline.insights.text.semantic import TierUnavailable, semantic_available
 
 LEXICAL = "lexical"
@@ -40,6 +41,8 @@ class Classifier(Protocol):
 
 
 class SimilarityIndex(Protocol):
+    hubness: Densities
+
     def __len__(self) -> int: ...
 
     def add(self, ids: Sequence[str], texts: Sequence[str]) -> None: ...
@@ -49,8 +52,9 @@ class SimilarityIndex(Protocol):
     ) -> list[tuple[str, float]]: ...
 
     def query_many(
-        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
-    ) -> list[list[tuple[str, float]]]: ...
+        self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None,
+        learn: bool = False,
+    ) -> list[list[tuple[str, float]]]: ...  # fmt: skip
 
     def save(self, path: str | Path) -> None: ...
 

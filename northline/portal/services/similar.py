@@ -86,7 +86,10 @@ def _add(index: tiers.SimilarityIndex, rows: QuerySet[Idea]) -> None:
     few ideas, so the second copy lets every title word count."""
     pairs = list(rows.order_by("id").values_list("id", "title", "details"))
     ids = [str(pk) for pk, _, _ in pairs]
-    index.add(ids + ids, [t for _, t, _ in pairs] + [f"{t}\n{d}" for _, t, d in pairs])
+    texts = [t for _, t, _ in pairs] + [f"{t}\n{d}" for _, t, d in pairs]
+    index.add(ids + ids, texts)
+    # each text's neighbour search, for the hubness-corrected ranking (decision 0031)
+    index.query_many(texts, 0, excludes=ids + ids, learn=True)
 
 
 def _build(workspace: Workspace) -> _Cached:
@@ -207,10 +210,10 @@ def similar_ideas(workspace: Workspace, text: Any, k: int = 5) -> list[tuple[Ide
     index = index_for(workspace)
     if index is None:
         return []
-    scores: dict[int, float] = {}
+    scores: dict[int, float] = {}  # in the index's (hubness-corrected) order
     for pk, score in index.query(query, 2 * k + 5):
         if score >= MIN_SCORE:
             scores[int(pk)] = max(score, scores.get(int(pk), 0.0))
-    best = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    best = list(scores.items())
     ideas = _published(workspace).in_bulk([pk for pk, _ in best])
     return [(ideas[pk], score) for pk, score in best if pk in ideas][:k]

@@ -152,7 +152,7 @@ def test_chunks_never_exceed_their_cap(monkeypatch) -> None:
     assert np.allclose(index.similarities(query), exact.similarities(query), atol=1e-5)
 
 
-@pytest.mark.parametrize("version", ["v2", "v3"])
+@pytest.mark.parametrize("version", ["v2", "v3", "v4"])
 def test_an_index_saved_in_an_old_layout_is_refused(tmp_path, version: str) -> None:
     np.savez(tmp_path / "old.npz", format=np.array(f"northline-duplicate-index-{version}"))
     with pytest.raises(
