@@ -52,6 +52,10 @@ class SimilarityIndex(Protocol):
         self, texts: Sequence[str], k: int = 5, *, excludes: Sequence[str | None] | None = None
     ) -> list[list[tuple[str, float]]]: ...
 
+    def similar_indexed(
+        self, ids: Sequence[str], texts: Sequence[str], k: int = 5, *, min_score: float = 0.0
+    ) -> list[list[tuple[str, float]]]: ...
+
     def save(self, path: str | Path) -> None: ...
 
 
