@@ -70,6 +70,95 @@ def test_query_many_needs_one_exclude_per_text() -> None:
         DuplicateIndex().query_many(["a", "b"], excludes=["x"])
 
 
+def close(found: list[list[tuple[str, float]]], want: list[list[tuple[str, float]]]) -> bool:
+    """The same ids in the same order, scores equal to float32 precision (the join sums its
+    products in another order than `query`)."""
+    return all(
+        [d for d, _ in f] == [d for d, _ in w]
+        and all(math.isclose(a, b, abs_tol=1e-5) for (_, a), (_, b) in zip(f, w, strict=True))
+        for f, w in zip(found, want, strict=True)
+    ) and len(found) == len(want)
+
+
+def test_the_join_answers_what_query_answers_on_a_small_index(monkeypatch) -> None:
+    # no more than `bulk_pool` texts: every text is a candidate of every text, so the
+    # thresholded top-k is exactly that of `query` (three texts per join batch, several chunks)
+    monkeypatch.setattr(duplicates, "CHUNK_TEXTS", 8)
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 5)
+    monkeypatch.setattr(duplicates, "BULK_ROWS", 3)
+    index = DuplicateIndex()
+    texts = corpus(duplicates.BULK_POOL, 3)
+    index.add([f"d{i}" for i in range(len(texts))], texts)
+    queries = texts[:10] + corpus(5, 4) + ["", "zzzz qqqq"]
+    excludes = [f"d{i}" if i < 10 else None for i in range(len(queries))]
+    for minimum in (0.0, 0.3, 0.6):
+        want = [
+            [hit for hit in index.query(q, 5, exclude=e) if hit[1] >= minimum]
+            for q, e in zip(queries, excludes, strict=True)
+        ]
+        found = index.similar_many(queries, 5, min_score=minimum, excludes=excludes)
+        assert close(found, want), minimum
+    assert sum(map(len, want)) > 0 and found[-2:] == [[], []]
+    # the indexed texts' own counts, read from the index, give the same answers
+    want = [index.query(text, 5, exclude=f"d{i}") for i, text in enumerate(texts[:10])]
+    assert close(index.similar_indexed([f"d{i}" for i in range(10)], texts[:10], 5), want)
+
+
+def test_the_join_finds_a_planted_duplicate_in_a_large_index(monkeypatch) -> None:
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 500)
+    index = DuplicateIndex(bulk_pool=8, bulk_postings=200)
+    texts = corpus(3000, 5)
+    planted = "Invoices exported to PDF lose the company logo\nthe logo vanishes from the PDF"
+    index.add([f"d{i}" for i in range(len(texts))], texts)
+    index.add(["original"], [planted])
+    index.add([f"e{i}" for i in range(500)], corpus(500, 6))
+    copy = "PDF export of invoices loses the logo\nour company logo vanishes in the exported PDF"
+    index.add(["copy"], [copy])
+    found = index.similar_indexed(["copy", "d7"], [copy, texts[7]], 3, min_score=0.3)
+    assert found[0][0][0] == "original"
+    assert math.isclose(found[0][0][1], index.query(copy, 1, exclude="copy")[0][1], abs_tol=1e-5)
+    assert "d7" not in [doc for doc, _ in found[1]]
+    assert all(score >= 0.3 for hits in found for _, score in hits)
+    assert found == index.similar_many([copy, texts[7]], 3, min_score=0.3, excludes=["copy", "d7"])
+    # each score is the exact score of `query` for that pair
+    scores = index.similarities(texts[7])
+    position = {doc: n for n, doc in enumerate(index.ids)}
+    assert all(math.isclose(score, scores[position[doc]], abs_tol=1e-5) for doc, score in found[1])
+
+
+def test_a_text_of_common_words_reads_the_newest_postings_only() -> None:
+    # every text holds "export": its list is longer than the budget, so the join reads its
+    # newest 10 postings and the candidates are among the newest texts
+    index = DuplicateIndex(bulk_pool=5, bulk_postings=10)
+    index.add([f"d{i}" for i in range(200)], [f"export number{i} item{i}" for i in range(200)])
+    found = index.similar_many(["export"], 5)[0]
+    assert len(found) == 5
+    assert all(int(doc[1:]) >= 190 for doc, _ in found)
+
+
+def test_the_join_hashes_texts_that_are_not_indexed_and_follows_new_texts() -> None:
+    index = DuplicateIndex()
+    base = ["Dark mode please", "Export to Excel", "Excel export fails", "Slack alerts, please"]
+    index.add(["a", "b", "c", "d"], base)
+    new = "dark mode for the app please"
+    assert index.similar_indexed(["x"], [new], 1) == index.similar_many([new], 1, excludes=["x"])
+    assert index.similar_indexed(["x"], [new], 1)[0][0][0] == "a"
+    index.add(["e", "b"], ["Dark mode in the app, please", "Slack alerts for exports"])  # b edited
+    found = index.similar_indexed(["e"], ["Dark mode in the app, please"], 3)[0]
+    assert [doc for doc, _ in found][:1] == ["a"]
+    edited = index.similar_indexed(["b"], ["Slack alerts for exports"], 3)
+    assert edited == index.similar_many(["Slack alerts for exports"], 3, excludes=["b"])
+    assert edited[0][0][0] == "d"
+
+
+def test_the_join_needs_one_exclude_and_one_text_per_id() -> None:
+    with pytest.raises(ValueError, match=r"^duplicates: 2 texts but 1 excludes$"):
+        DuplicateIndex().similar_many(["a", "b"], excludes=["x"])
+    with pytest.raises(ValueError, match=r"^duplicates: 1 ids but 2 texts$"):
+        DuplicateIndex().similar_indexed(["x"], ["a", "b"])
+    assert DuplicateIndex().similar_many(["a"]) == [[]]
+
+
 def reference_guess(text: str) -> tuple[str, float]:
     """The language model written out per text, n-gram by n-gram (the module's docstring)."""
     words = _WORD.findall(text.lower())
