@@ -34,6 +34,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from northline.insights.text.features import char_wb_counts
 from northline.insights.text.preprocess import clean_text
 
 TITLE_WEIGHT = 3
@@ -122,7 +123,10 @@ class _Block:
     norms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Text-major term counts (float32 as the vectorizer gives them)."""
+        """Text-major term counts (float32 as the vectorizer gives them); character n-grams
+        are counted once per distinct word of the batch (`char_wb_counts`)."""
+        if self.vectorizer.analyzer == "char_wb":
+            return char_wb_counts(self.vectorizer, texts)
         return self.vectorizer.transform(texts).tocsr()
 
     def idf(self, n_docs: int, terms: np.ndarray | None = None) -> np.ndarray:

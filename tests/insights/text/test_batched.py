@@ -3,13 +3,19 @@ one-text path answers."""
 
 from __future__ import annotations
 
+import csv
 import math
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from northline.insights.text import duplicates
+from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
 from northline.insights.text.duplicates import DuplicateIndex
+from northline.insights.text.features import char_wb_counts, union_transform
 from northline.insights.text.language import (
     _WORD,
     PROFILES,
@@ -189,3 +195,49 @@ def test_batched_language_detection_equals_the_per_text_model() -> None:
         assert guess.confidence == pytest.approx(confidence, abs=1e-9), text
     assert [g.code for g in guesses[: len(SENTENCES)]] == [code for code, _ in SENTENCES]
     assert detect_languages([]) == []
+
+
+SEED = (
+    Path(__file__).resolve().parents[3]
+    / "northline"
+    / "insights"
+    / "fixtures"
+    / "seed_feedback.csv"
+)
+ODD = ["", "   ", "İstanbul ÇAĞ\u00a0nbsp\ttab\n\nnew line", "a", "x" * 3000, "dark  dark\tdark"]
+
+
+def seed_rows() -> list[dict[str, str]]:
+    with SEED.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_char_n_grams_counted_per_word_are_the_vectorizers_counts() -> None:
+    texts = [row["text"] for row in seed_rows()] + ODD
+    index = DuplicateIndex()
+    hashing = index._char.vectorizer
+    assert (char_wb_counts(hashing, texts) != hashing.transform(texts)).nnz == 0
+    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts[:300])
+    counted = char_wb_counts(fitted, texts)
+    assert (counted != fitted.transform(texts).astype(bool)).nnz > 0  # counts, not weights
+    assert counted.sum() > 0 and counted.shape == (len(texts), len(fitted.vocabulary_))
+    assert char_wb_counts(hashing, ["", " "]).nnz == 0
+    with pytest.raises(ValueError, match=r"^char_wb_counts: the analyzer is 'word'$"):
+        char_wb_counts(index._word.vectorizer, texts)
+
+
+@pytest.mark.parametrize("config", [ISSUE_TYPE, SENTIMENT], ids=["type", "sentiment"])
+def test_predictions_are_those_of_the_feature_union(config) -> None:
+    rows = seed_rows()
+    task = "type" if config is ISSUE_TYPE else "sentiment"
+    model = TextClassifier(config).fit([r["text"] for r in rows[::2]], [r[task] for r in rows[::2]])
+    texts = [r["text"] for r in rows[1::2]] + ODD
+    cleaned = model._clean(texts)
+    assert model._features is not None and model._model is not None
+    want = model._features.transform(cleaned)
+    assert (union_transform(model._features, cleaned) != want).nnz == 0
+    before = model._model.predict_proba(want)
+    assert np.array_equal(model.predict_proba(texts), before)
+    labels = [p.label for p in model.predict(texts)]
+    assert labels == [model.labels[i] for i in before.argmax(axis=1)]
+    assert len(set(labels)) > 1
