@@ -114,7 +114,7 @@ def insert(ws: Any, n: int, seed: int, **fields: Any) -> None:
 def bench_throughput(n: int) -> dict[str, Any]:
     from northline.core.access import Actor, load
     from northline.insights.models import Feedback
-    from northline.insights.services import learning, processing
+    from northline.insights.services import learning, processing, themes
     from northline.planning.services import features
 
     user, ws = workspace("throughput")
@@ -130,12 +130,17 @@ def bench_throughput(n: int) -> dict[str, Any]:
     learning.seed_classifier("type", "lexical").predict(sample)
     learning.seed_classifier("sentiment", "lexical").predict(sample)
     classify = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for at in range(0, len(ids), processing.BATCH):
         processing.process(ws, ids[at : at + processing.BATCH])
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert Feedback.objects.filter(workspace=ws, processed_at__isnull=True).count() == 0
+    recluster = time.process_time()
+    themes.recluster(ws)  # what processing queues when the drift is due, once, on every item
+    recluster = time.process_time() - recluster
     return {"items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds),
+            "cpu_ms_per_item": round(cpu / n * 1000, 3),
+            "full_recluster_cpu_s": round(recluster, 1), "load": round(os.getloadavg()[0], 1),
             "classify_only_items_per_s": round(n / classify)}  # fmt: skip
 
 
