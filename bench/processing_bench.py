@@ -5,7 +5,8 @@ few hundred product words, so texts repeat needs in different words) and measure
 
   throughput  items/s of `processing.process` for the lexical tier in batches of 2000 on
               --process items: type + sentiment + language, indexing, near-duplicates among
-              everything indexed so far, similar features, storing; plus classification alone
+              everything indexed so far, similar features, storing (with its CPU per item);
+              plus classification alone, and the CPU of one full re-cluster of every item
   similar     the "similar feedback" API (GET /api/v1/workspaces/<slug>/feedback/similar)
               at --similar items: p50/p95/p99 of complete Django requests (test client:
               routing, session, access check, queries, JSON; no network) after the index was
