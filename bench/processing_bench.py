@@ -5,7 +5,8 @@ few hundred product words, so texts repeat needs in different words) and measure
 
   throughput  items/s of `processing.process` for the lexical tier in batches of 2000 on
               --process items: type + sentiment + language, indexing, near-duplicates among
-              everything indexed so far, similar features, storing; plus classification alone
+              everything indexed so far, similar features, storing (with its CPU per item);
+              plus classification alone, and the CPU of one full re-cluster of every item
   similar     the "similar feedback" API (GET /api/v1/workspaces/<slug>/feedback/similar)
               at --similar items: p50/p95/p99 of complete Django requests (test client:
               routing, session, access check, queries, JSON; no network) after the index was
@@ -115,7 +116,7 @@ def insert(ws: Any, n: int, seed: int, **fields: Any) -> None:
 def bench_throughput(n: int) -> dict[str, Any]:
     from northline.core.access import Actor, load
     from northline.insights.models import Feedback
-    from northline.insights.services import learning, processing
+    from northline.insights.services import learning, processing, themes
     from northline.planning.services import features
 
     user, ws = workspace("throughput")
@@ -131,12 +132,17 @@ def bench_throughput(n: int) -> dict[str, Any]:
     learning.seed_classifier("type", "lexical").predict(sample)
     learning.seed_classifier("sentiment", "lexical").predict(sample)
     classify = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for at in range(0, len(ids), processing.BATCH):
         processing.process(ws, ids[at : at + processing.BATCH])
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert Feedback.objects.filter(workspace=ws, processed_at__isnull=True).count() == 0
+    recluster = time.process_time()
+    themes.recluster(ws)  # what processing queues when the drift is due, once, on every item
+    recluster = time.process_time() - recluster
     return {"items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds),
+            "cpu_ms_per_item": round(cpu / n * 1000, 3),
+            "full_recluster_cpu_s": round(recluster, 1), "load": round(os.getloadavg()[0], 1),
             "classify_only_items_per_s": round(n / classify)}  # fmt: skip
 
 

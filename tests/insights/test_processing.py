@@ -103,8 +103,9 @@ def test_processing_again_stores_the_same_result(
 def test_a_batch_stores_what_one_query_per_item_finds(
     team: Team, commits: Commits, imported: list[Feedback], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the batch is hashed three texts at a time, so the stored pairs span several query batches
-    monkeypatch.setattr(duplicates, "QUERY_BATCH", 3)
+    # the batch is joined three texts at a time, so the stored pairs span several join batches;
+    # with no more than `bulk_pool` items indexed the join's answers are exactly `query`'s
+    monkeypatch.setattr(duplicates, "BULK_ROWS", 3)
     SimilarFeedback.objects.all().delete()
     processing.process(team.workspace, [f.pk for f in imported])
     for f in imported:

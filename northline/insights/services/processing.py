@@ -189,8 +189,8 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     moods = learning.predict(learning.classifier_for(workspace, "sentiment", tier, path)[0], texts)
     languages = detect_languages(texts)
     indexed = _index(workspace, rows, texts)
-    similar = similarity.query_many(
-        workspace, tier, texts, SIMILAR_K, [f.pk for f in rows], model_path=path
+    similar = similarity.similar_indexed(
+        workspace, tier, texts, SIMILAR_K, SIMILAR_MIN, [f.pk for f in rows], model_path=path
     )
     features = _similar_features(workspace, texts)
     now = timezone.now()

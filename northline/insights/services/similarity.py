@@ -128,16 +128,20 @@ def query(
     return _best(index.query(text, k * 2 + 1, exclude=None if exclude is None else str(exclude)), k)
 
 
-def query_many(
-    workspace: Workspace, tier: str, texts: Sequence[str], k: int, excludes: Sequence[int],
-    model_path: str | None = None,
+def similar_indexed(
+    workspace: Workspace, tier: str, texts: Sequence[str], k: int, min_score: float,
+    ids: Sequence[int], model_path: str | None = None,
 ) -> list[list[tuple[int, float]]]:  # fmt: skip
-    """`query` for each text (a batch being processed), the index loaded and caught up once
-    and queried with the whole batch (`query_many`: the same answers, a fraction of the cost).
-    Each item's search also learns its density for the hubness-corrected ranking
-    (`learn`, decision 0031), which the snapshots then carry to every server."""
+    """For a batch being processed, whose texts are indexed already (under `ids`): each
+    one's `k` most similar items scoring at least `min_score`, itself left out. The index's
+    similarity join (`similar_indexed`), whose cost per item does not grow with the index,
+    instead of one ranked query per item (decision 0028). Each item's search also learns its
+    density for the hubness-corrected ranking (`learn`, decision 0031), which the snapshots
+    then carry to every server."""
     index = index_for(workspace, tier, model_path)
-    found = index.query_many(texts, k * 2 + 1, excludes=[str(e) for e in excludes], learn=True)
+    found = index.similar_indexed(
+        [str(i) for i in ids], texts, k * 2 + 1, min_score=min_score, learn=True
+    )
     return [_best(hits, k) for hits in found]
 
 

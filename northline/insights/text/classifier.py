@@ -19,7 +19,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from northline.insights.text.features import text_features
+from northline.insights.text.features import text_features, union_transform
 from northline.insights.text.preprocess import clean_text, titled_text
 
 _MAGIC = b"northline-text-classifier-v1\n"
@@ -100,7 +100,7 @@ class TextClassifier:
         """An (n_texts, n_labels) array of probabilities; columns follow `labels`."""
         if self._features is None or self._model is None:
             raise RuntimeError("classifier: call fit() before predicting")
-        matrix = self._features.transform(self._clean(texts))
+        matrix = union_transform(self._features, self._clean(texts))
         if isinstance(self._model, CalibratedClassifierCV):
             return np.asarray(self._model.predict_proba(matrix))
         return softmax(scores_2d(self._model.decision_function(matrix)))

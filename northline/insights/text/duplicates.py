@@ -34,6 +34,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from northline.insights.text.features import char_wb_counts
 from northline.insights.text.hubness import Densities
 from northline.insights.text.preprocess import clean_text
 
@@ -46,6 +47,9 @@ SCORE_BATCH = 4096
 QUERY_BATCH = 2048
 POOL = 1000
 CANDIDATE_POSTINGS = 200_000
+BULK_POOL = 32
+BULK_POSTINGS = 4096
+BULK_ROWS = 256
 _FORMAT = "northline-duplicate-index-v5"
 _OLD_FORMATS = tuple(f"northline-duplicate-index-v{v}" for v in (2, 3, 4))
 KEY_CHARS = 5
@@ -120,7 +124,10 @@ class _Block:
     norms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Text-major term counts (float32 as the vectorizer gives them)."""
+        """Text-major term counts (float32 as the vectorizer gives them); character n-grams
+        are counted once per distinct word of the batch (`char_wb_counts`)."""
+        if self.vectorizer.analyzer == "char_wb":
+            return char_wb_counts(self.vectorizer, texts)
         return self.vectorizer.transform(texts).tocsr()
 
     def idf(self, n_docs: int, terms: np.ndarray | None = None) -> np.ndarray:
@@ -163,6 +170,58 @@ class _Block:
         terms, weights = _top_terms(indices, _sublinear(data) * idf, max_terms)
         query_norm = float(np.sqrt(np.sum(weights.astype(np.float64) ** 2)))
         return terms, (weights * self.idf(n_docs, terms)).astype(np.float32), query_norm
+
+    def batch_weights(
+        self, tf: sparse.csr_matrix, n_docs: int, max_terms: int | None
+    ) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """`row_weights` of every row of `tf` (sublinear term frequencies) at once: the rows'
+        kept terms and weights (float64, the documents' idf folded in) as a CSR matrix, and
+        each row's norm. The heaviest `max_terms` of a row are kept by one sort of the batch."""
+        lengths = np.diff(tf.indptr)
+        rows = np.repeat(np.arange(tf.shape[0]), lengths)
+        idf = self.idf(n_docs, tf.indices)
+        weights = tf.data.astype(np.float32) * idf
+        keep = weights > 0
+        if max_terms is not None:
+            order = np.lexsort((-weights, rows))  # by row, heaviest first
+            rank = np.empty(order.shape[0], dtype=np.int64)
+            rank[order] = np.arange(order.shape[0]) - np.repeat(tf.indptr[:-1], lengths)
+            keep &= rank < max_terms
+        kept_rows = rows[keep]
+        squares = weights[keep].astype(np.float64) ** 2
+        norms = np.sqrt(np.bincount(kept_rows, weights=squares, minlength=tf.shape[0]))
+        sizes = np.bincount(kept_rows, minlength=tf.shape[0])
+        matrix = sparse.csr_matrix(
+            (
+                (weights[keep] * idf[keep]).astype(np.float64),
+                tf.indices[keep],
+                np.concatenate([[0], np.cumsum(sizes)]),
+            ),
+            shape=tf.shape,
+        )
+        return matrix, norms
+
+    def tf_rows(self, docs: np.ndarray) -> sparse.csr_matrix:
+        """Sublinear term frequencies of texts `docs` (sorted, distinct positions), one CSR row
+        each, as the cosines read them."""
+        starts = np.cumsum([0] + [chunk.n_texts for chunk in self.chunks])
+        cuts = np.searchsorted(docs, starts)
+        features, values, lengths = [], [], []
+        for number, chunk in enumerate(self.chunks):
+            local = docs[cuts[number] : cuts[number + 1]] - starts[number]
+            if local.shape[0] == 0:
+                continue
+            packed, bounds = chunk.rows(local)
+            features.append((packed >> _COUNT_BITS).astype(np.int32))
+            values.append(_TF[packed & _COUNT_MASK].astype(np.float64))
+            lengths.append(np.diff(bounds))
+        if not features:
+            return sparse.csr_matrix((docs.shape[0], self.df.shape[0]), dtype=np.float64)
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
+        return sparse.csr_matrix(
+            (np.concatenate(values), np.concatenate(features), indptr),
+            shape=(docs.shape[0], self.df.shape[0]),
+        )
 
     def cosines(
         self, terms: np.ndarray, weights: np.ndarray, query_norm: float, docs: np.ndarray,
@@ -275,6 +334,58 @@ class _KeyPostings:
     def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
 
+    def batch_dots(self, texts: Sequence[str], n_docs: int, budget: int) -> sparse.csr_matrix:
+        """The candidate stage of a batch as two sparse products: a (texts × indexed texts)
+        matrix of partial scores over each text's rarest keys (weights as `query_weights`).
+
+        A text reads its keys rarest first while the postings read stay within `budget`, and
+        a key's list is read from its newest postings, at most `budget` of them, so the work
+        per text is bounded whatever the size of the index (a text of common words only
+        meets the newest texts that share its rarest word)."""
+        counts = self.vectorizer.transform(texts).tocsr()
+        lengths = np.diff(counts.indptr)
+        rows = np.repeat(np.arange(counts.shape[0]), lengths)
+        df = self.df[counts.indices].astype(np.int64)
+        read = np.minimum(df, budget)
+        order = np.lexsort((counts.indices, df, rows))  # by row, rarest key first
+        spent = np.cumsum(read[order])
+        spent -= np.repeat(np.concatenate([[0], spent])[counts.indptr[:-1]], lengths)
+        chosen = order[(spent <= budget) & (df[order] > 0)]
+        keys, inverse = np.unique(counts.indices[chosen], return_inverse=True)
+        idf = (np.log((1.0 + n_docs) / (1.0 + df[chosen])) + 1.0).astype(np.float32)
+        weights = _sublinear(counts.data[chosen]) * idf * idf
+        query = sparse.csr_matrix(
+            (weights, (rows[chosen], inverse)), shape=(counts.shape[0], keys.shape[0])
+        )
+        return (query @ self.newest_postings(keys, n_docs, budget)).tocsr()
+
+    def newest_postings(self, keys: np.ndarray, n_docs: int, budget: int) -> sparse.csr_matrix:
+        """(keys × indexed texts) sublinear counts of `keys`, each cut to its newest `budget`
+        postings (the segments are read newest first)."""
+        left = np.full(keys.shape[0], budget, dtype=np.int64)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        offset = n_docs
+        for segment in reversed(self.segments):
+            offset -= segment.shape[1]
+            ends = segment.indptr[keys + 1].astype(np.int64)
+            take = np.minimum(ends - segment.indptr[keys], left)
+            left -= take
+            total = int(take.sum())
+            if total == 0:
+                continue
+            positions = np.repeat(ends - np.cumsum(take), take) + np.arange(total)
+            parts.append(
+                (
+                    np.repeat(np.arange(keys.shape[0]), take),
+                    segment.indices[positions].astype(np.int64) + offset,
+                    _TF[segment.data[positions]],
+                )
+            )
+        if not parts:
+            return sparse.csr_matrix((keys.shape[0], n_docs), dtype=np.float32)
+        key_rows, docs, values = (np.concatenate(column) for column in zip(*parts, strict=True))
+        return sparse.csr_matrix((values, (key_rows, docs)), shape=(keys.shape[0], n_docs))
+
     def arrays(self) -> dict[str, np.ndarray]:
         arrays: dict[str, np.ndarray] = {
             "postings_segments": np.array(len(self.segments)),
@@ -307,7 +418,8 @@ class DuplicateIndex:
 
     "Best first" is by the cosine less half the hit's density (`hubness`; decision 0031), so a
     generic text near everything does not top every list; densities are learnt by the
-    searches of `query_many(..., learn=True)`, which processing runs for every new item.
+    searches of `similar_indexed(..., learn=True)` (processing, for every new item) and
+    `query_many(..., learn=True)` (the portal).
     `pool` is how many candidates a query scores exactly and `candidate_postings` how many
     word postings it reads to find them (see the module docstring); `max_query_terms` keeps
     the heaviest query terms of each feature space (None: all of them).
@@ -319,11 +431,16 @@ class DuplicateIndex:
         max_query_terms: int | None = 256,
         pool: int = POOL,
         candidate_postings: int = CANDIDATE_POSTINGS,
+        bulk_pool: int = BULK_POOL,
+        bulk_postings: int = BULK_POSTINGS,
     ) -> None:
         self.max_query_terms = max_query_terms
         self.pool = pool
         self.candidate_postings = candidate_postings
+        self.bulk_pool = bulk_pool
+        self.bulk_postings = bulk_postings
         self._ids: list[str] = []
+        self._positions: dict[str, int] | None = None  # id → newest position, built on use
         self._normed_at = 0
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
@@ -344,7 +461,11 @@ class DuplicateIndex:
             raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
         for first in range(0, len(texts), ADD_BATCH):
             prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
-            self._ids.extend(str(i) for i in ids[first : first + ADD_BATCH])
+            added = [str(i) for i in ids[first : first + ADD_BATCH]]
+            if self._positions is not None:
+                start = len(self._ids)
+                self._positions.update((doc, start + n) for n, doc in enumerate(added))
+            self._ids.extend(added)
             self.hubness.extend(len(prepared))
             self._postings.add(prepared)
             words = self._word.counts(prepared)
@@ -408,6 +529,147 @@ class DuplicateIndex:
                 if (position := positions[first + row]) is not None:
                     self.hubness.learn(self._ids, position, docs, scores)
         return found
+
+    def similar_many(
+        self, texts: Sequence[str], k: int = 5, *, min_score: float = 0.0,
+        excludes: Sequence[str | None] | None = None,
+    ) -> list[list[tuple[str, float]]]:  # fmt: skip
+        """The `k` most similar indexed texts of each text with a score of at least
+        `min_score` (and above 0), best first: what bulk processing stores. A similarity join
+        rather than one ranked query per text, so that its cost per text does not grow with
+        the index: `BULK_ROWS` texts at a time, the candidates come from one sparse product
+        of their rarest word stems against the newest postings (`_KeyPostings.batch_dots`),
+        the `bulk_pool` best of each text are scored exactly (the score of `query`, computed
+        pair by pair in one sparse element-wise product per feature space), and the best are
+        kept. With no more than `bulk_pool` texts indexed every text is a candidate and the
+        answers are those of `query`; on a larger index they agree with it on most pairs
+        (measured in docs/benchmarks.md)."""
+        if excludes is not None and len(excludes) != len(texts):
+            raise ValueError(f"duplicates: {len(texts)} texts but {len(excludes)} excludes")
+        return self._join(texts, None, k, min_score, excludes)
+
+    def similar_indexed(
+        self, ids: Sequence[str], texts: Sequence[str], k: int = 5, *, min_score: float = 0.0,
+        learn: bool = False,
+    ) -> list[list[tuple[str, float]]]:  # fmt: skip
+        """`similar_many` of texts that are indexed already, `texts[i]` as the newest text
+        under `ids[i]` (a batch being processed has just been added), each id left out of its
+        own answer. Their word and character counts are read from the index instead of being
+        hashed again (the character n-grams are most of the hashing); the counts it keeps are
+        clipped at 255, so a term repeated more often in one text weighs a little less. When
+        an id is not indexed the batch is hashed as by `similar_many`.
+
+        With `learn`, each text's scored candidates are its neighbour search for the hubness
+        correction (decision 0031), as in `query_many(learn=True)`."""
+        if len(ids) != len(texts):
+            raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
+        if self._positions is None:
+            self._positions = {doc: number for number, doc in enumerate(self._ids)}
+        excludes = [str(doc) for doc in ids]
+        if any(doc not in self._positions for doc in excludes):
+            return self._join(texts, None, k, min_score, excludes)
+        positions = np.array([self._positions[doc] for doc in excludes], dtype=np.int64)
+        return self._join(texts, positions, k, min_score, excludes, learn=learn)
+
+    def _join(
+        self, texts: Sequence[str], positions: np.ndarray | None, k: int, min_score: float,
+        excludes: Sequence[str | None] | None, *, learn: bool = False,
+    ) -> list[list[tuple[str, float]]]:  # fmt: skip
+        if len(self._ids) == 0:
+            return [[] for _ in texts]
+        found: list[list[tuple[str, float]]] = []
+        for first in range(0, len(texts), BULK_ROWS):
+            prepared = [index_text(t) for t in texts[first : first + BULK_ROWS]]
+            rows, docs = self._bulk_candidates(prepared)
+            held = None if positions is None else positions[first : first + BULK_ROWS]
+            scores = self._pair_scores(prepared, held, rows, docs)
+            fit = (scores >= min_score) & (scores > 0)
+            searched = rows, docs, scores
+            rows, docs, scores = rows[fit], docs[fit], scores[fit]
+            rank = self.hubness.corrected(docs, scores)  # decision 0031; scores stay cosines
+            order = np.lexsort((docs, -rank, rows))  # by text, best first, ties by position
+            rows, docs, scores = rows[order], docs[order], scores[order]
+            starts = np.searchsorted(rows, np.arange(len(prepared) + 1))
+            keep = np.arange(rows.shape[0]) - np.repeat(starts[:-1], np.diff(starts)) <= k
+            cuts = np.searchsorted(rows[keep], np.arange(1, len(prepared)))
+            for number, (hits, values) in enumerate(
+                zip(np.split(docs[keep], cuts), np.split(scores[keep], cuts), strict=True)
+            ):
+                exclude = None if excludes is None else excludes[first + number]
+                best = [(self._ids[d], float(v)) for d, v in zip(hits, values, strict=True)]
+                found.append([hit for hit in best if hit[0] != exclude][:k])
+            if learn and held is not None:
+                self._learn_pairs(held, *searched)
+        return found
+
+    def _learn_pairs(
+        self, held: np.ndarray, rows: np.ndarray, docs: np.ndarray, scores: np.ndarray
+    ) -> None:
+        """Each text's scored candidates (`rows` sorted by text) are its neighbour search:
+        they set its density and raise its neighbours' (`hubness.learn`), as
+        `query_many(learn=True)` does; the texts of this part of the batch were ranked with
+        the densities from before it."""
+        bounds = np.searchsorted(rows, np.arange(held.shape[0] + 1))
+        for number, position in enumerate(held.tolist()):
+            part = slice(bounds[number], bounds[number + 1])
+            self.hubness.learn(self._ids, position, docs[part], scores[part])
+
+    def _bulk_candidates(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text, position) pairs to score exactly, sorted by text: the `bulk_pool` texts with
+        the best partial score over each text's rarest stems, divided by the character norm
+        as in `_candidates` (every indexed text when there are no more than `bulk_pool`).
+
+        The pool is cut without sorting: partial scores are binned in 1,024 levels of the
+        text's best one, the level that fills the pool is found from the bins' counts, and
+        ties on that level are taken in the product's order."""
+        n_docs, count = len(self._ids), len(prepared)
+        if n_docs <= self.bulk_pool:
+            return np.repeat(np.arange(count), n_docs), np.tile(np.arange(n_docs), count)
+        partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings)
+        lengths = np.diff(partial.indptr)
+        rows = np.repeat(np.arange(count), lengths)
+        docs = partial.indices.astype(np.int64)
+        norms = self._char.norms[docs]
+        values = partial.data / np.where(norms > 0, norms, np.inf)
+        touched = lengths > 0
+        best = np.zeros(count, dtype=np.float64)
+        best[touched] = np.maximum.reduceat(values, partial.indptr[:-1][touched])
+        scale = np.where(best > 0, best, 1.0)[rows]
+        levels = np.minimum((values / scale * 1023).astype(np.int64), 1023)
+        bins = np.bincount(rows * 1024 + levels, minlength=count * 1024).reshape(count, 1024)
+        from_top = np.cumsum(bins[:, ::-1], axis=1)
+        filled = from_top >= self.bulk_pool
+        cut = np.where(filled.any(axis=1), 1023 - filled.argmax(axis=1), 0)
+        above = levels > cut[rows]
+        at = levels == cut[rows]
+        room = self.bulk_pool - np.bincount(rows[above], minlength=count)
+        seen = np.cumsum(at)
+        seen -= np.repeat(np.concatenate([[0], seen])[partial.indptr[:-1]], lengths)
+        keep = above | (at & (seen <= room[rows]))
+        return rows[keep], docs[keep]
+
+    def _pair_scores(
+        self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,
+        docs: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """The exact score of `query` (mean of the word and character cosines) of each pair
+        (text `rows[i]` of `prepared`, indexed text `docs[i]`); the texts' own counts are read
+        from the index at `positions` when they are indexed there."""
+        n_docs = len(self._ids)
+        distinct, where = np.unique(docs, return_inverse=True)
+        total = np.zeros(rows.shape[0], dtype=np.float64)
+        for block in (self._word, self._char):
+            if positions is None:
+                tf = block.counts(prepared)
+                tf.data = _sublinear(tf.data)
+            else:
+                held, back = np.unique(positions, return_inverse=True)
+                tf = block.tf_rows(held)[back]
+            weights, query_norms = block.batch_weights(tf, n_docs, self.max_query_terms)
+            dots = np.asarray(weights[rows].multiply(block.tf_rows(distinct)[where]).sum(axis=1))
+            norms = block.norms[docs].astype(np.float64) * query_norms[rows]
+            total += np.where(norms > 0, dots.ravel() / np.where(norms > 0, norms, 1.0), 0.0)
+        return (total / 2).astype(np.float32)
 
     def _best(
         self, docs: np.ndarray, scores: np.ndarray, k: int, exclude: str | None

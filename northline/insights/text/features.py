@@ -5,12 +5,14 @@ Everything here is a module-level class or function so that fitted models pickle
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
 
 from northline.insights.text.lexicon import lexicon_matrix, mark_negation
 from northline.insights.text.preprocess import title_line
@@ -116,3 +118,59 @@ def text_features(
     if title_weight > 0:
         parts.append(("title", TitleFeatures(word_ngrams, char_ngrams, title_weight)))
     return FeatureUnion(parts)
+
+
+def char_wb_counts(
+    vectorizer: CountVectorizer | HashingVectorizer, texts: Sequence[str]
+) -> sparse.csr_matrix:
+    """The character n-gram counts `vectorizer` (analyzer "char_wb"; a `HashingVectorizer`
+    without norm, or a fitted count or TF-IDF vectorizer) gives `texts`, with its own
+    analyzer, computed once per distinct word of the batch instead of once per occurrence.
+
+    "char_wb" n-grams never cross a word boundary (each word is padded and cut on its own),
+    so a text's counts are the sum of its words' counts: a (texts × distinct words) count
+    matrix times the words' n-gram counts. Words repeat across a batch many times over, and
+    scikit-learn builds and looks up every n-gram in Python, so this is several times faster
+    with the same integers (a test compares them with `transform`)."""
+    if vectorizer.analyzer != "char_wb":
+        raise ValueError(f"char_wb_counts: the analyzer is {vectorizer.analyzer!r}")
+    words = CountVectorizer(analyzer=str.split, lowercase=False)
+    try:
+        occurrences = words.fit_transform(texts)
+    except ValueError:  # not one word in the batch
+        return sparse.csr_matrix((len(texts), _width(vectorizer)), dtype=np.float64)
+    vocabulary = list(words.get_feature_names_out())
+    if isinstance(vectorizer, HashingVectorizer):
+        if vectorizer.norm is not None or vectorizer.binary:
+            raise ValueError("char_wb_counts: a hashing vectorizer must count (norm=None)")
+        grams = vectorizer.transform(vocabulary)
+    else:  # the counts of a TF-IDF vectorizer, before its weighting
+        grams = CountVectorizer.transform(vectorizer, vocabulary)
+    counts = sparse.csr_matrix(occurrences @ grams, dtype=grams.dtype)
+    counts.sort_indices()
+    return counts
+
+
+def _width(vectorizer: CountVectorizer | HashingVectorizer) -> int:
+    if isinstance(vectorizer, HashingVectorizer):
+        return int(vectorizer.n_features)
+    return len(vectorizer.vocabulary_)
+
+
+def union_transform(union: FeatureUnion, texts: Sequence[str]) -> sparse.csr_matrix:
+    """`union.transform(texts)` with its character TF-IDF blocks counted by `char_wb_counts`
+    and weighted as `TfidfVectorizer.transform` weighs them (sublinear tf, idf, norm): the
+    same matrix, the char n-gram analyzer being most of a prediction's time."""
+    blocks = []
+    for _, part in union.transformer_list:
+        if isinstance(part, TfidfVectorizer) and part.analyzer == "char_wb":
+            matrix = char_wb_counts(part, texts).astype(np.float64)
+            if part.sublinear_tf:
+                np.log(matrix.data, matrix.data)
+                matrix.data += 1.0
+            if part.use_idf:
+                matrix.data *= part.idf_[matrix.indices]
+            blocks.append(matrix if part.norm is None else normalize(matrix, norm=part.norm))
+        else:
+            blocks.append(part.transform(texts))
+    return sparse.hstack(blocks).tocsr()

@@ -246,6 +246,16 @@ class SemanticIndex:
         docs, lexical = self.lexical.candidate_scores(text, np.sort(nearest))
         return docs, np.asarray((semantic[docs] + lexical) / 2, dtype=np.float32)
 
+    def similar_indexed(
+        self, ids: Sequence[str], texts: Sequence[str], k: int = 5, *, min_score: float = 0.0,
+        learn: bool = False,
+    ) -> list[list[tuple[str, float]]]:  # fmt: skip
+        """The `k` best of each indexed text scoring at least `min_score`, its own id left out
+        (what bulk processing stores): `query_many` (with `learn`), cut at `min_score`. The
+        semantic tier's cost is its encoder, not the search."""
+        found = self.query_many(texts, k, excludes=list(ids), learn=learn)
+        return [[hit for hit in hits if hit[1] >= min_score] for hits in found]
+
     def save(self, path: str | Path) -> None:
         """Write ids, vectors and the lexical index to one ``.npz`` file (no pickle)."""
         arrays = {"semantic_format": np.array(_INDEX_FORMAT), "vectors": self.vectors}

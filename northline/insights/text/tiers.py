@@ -56,6 +56,11 @@ class SimilarityIndex(Protocol):
         learn: bool = False,
     ) -> list[list[tuple[str, float]]]: ...  # fmt: skip
 
+    def similar_indexed(
+        self, ids: Sequence[str], texts: Sequence[str], k: int = 5, *, min_score: float = 0.0,
+        learn: bool = False,
+    ) -> list[list[tuple[str, float]]]: ...  # fmt: skip
+
     def save(self, path: str | Path) -> None: ...
 
 

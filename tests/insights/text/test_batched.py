@@ -3,13 +3,19 @@ one-text path answers."""
 
 from __future__ import annotations
 
+import csv
 import math
 import random
+from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from northline.insights.text import duplicates
+from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
 from northline.insights.text.duplicates import DuplicateIndex
+from northline.insights.text.features import char_wb_counts, union_transform
 from northline.insights.text.language import (
     _WORD,
     PROFILES,
@@ -70,6 +76,95 @@ def test_query_many_needs_one_exclude_per_text() -> None:
         DuplicateIndex().query_many(["a", "b"], excludes=["x"])
 
 
+def close(found: list[list[tuple[str, float]]], want: list[list[tuple[str, float]]]) -> bool:
+    """The same ids in the same order, scores equal to float32 precision (the join sums its
+    products in another order than `query`)."""
+    return all(
+        [d for d, _ in f] == [d for d, _ in w]
+        and all(math.isclose(a, b, abs_tol=1e-5) for (_, a), (_, b) in zip(f, w, strict=True))
+        for f, w in zip(found, want, strict=True)
+    ) and len(found) == len(want)
+
+
+def test_the_join_answers_what_query_answers_on_a_small_index(monkeypatch) -> None:
+    # no more than `bulk_pool` texts: every text is a candidate of every text, so the
+    # thresholded top-k is exactly that of `query` (three texts per join batch, several chunks)
+    monkeypatch.setattr(duplicates, "CHUNK_TEXTS", 8)
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 5)
+    monkeypatch.setattr(duplicates, "BULK_ROWS", 3)
+    index = DuplicateIndex()
+    texts = corpus(duplicates.BULK_POOL, 3)
+    index.add([f"d{i}" for i in range(len(texts))], texts)
+    queries = texts[:10] + corpus(5, 4) + ["", "zzzz qqqq"]
+    excludes = [f"d{i}" if i < 10 else None for i in range(len(queries))]
+    for minimum in (0.0, 0.3, 0.6):
+        want = [
+            [hit for hit in index.query(q, 5, exclude=e) if hit[1] >= minimum]
+            for q, e in zip(queries, excludes, strict=True)
+        ]
+        found = index.similar_many(queries, 5, min_score=minimum, excludes=excludes)
+        assert close(found, want), minimum
+    assert sum(map(len, want)) > 0 and found[-2:] == [[], []]
+    # the indexed texts' own counts, read from the index, give the same answers
+    want = [index.query(text, 5, exclude=f"d{i}") for i, text in enumerate(texts[:10])]
+    assert close(index.similar_indexed([f"d{i}" for i in range(10)], texts[:10], 5), want)
+
+
+def test_the_join_finds_a_planted_duplicate_in_a_large_index(monkeypatch) -> None:
+    monkeypatch.setattr(duplicates, "ADD_BATCH", 500)
+    index = DuplicateIndex(bulk_pool=8, bulk_postings=200)
+    texts = corpus(3000, 5)
+    planted = "Invoices exported to PDF lose the company logo\nthe logo vanishes from the PDF"
+    index.add([f"d{i}" for i in range(len(texts))], texts)
+    index.add(["original"], [planted])
+    index.add([f"e{i}" for i in range(500)], corpus(500, 6))
+    copy = "PDF export of invoices loses the logo\nour company logo vanishes in the exported PDF"
+    index.add(["copy"], [copy])
+    found = index.similar_indexed(["copy", "d7"], [copy, texts[7]], 3, min_score=0.3)
+    assert found[0][0][0] == "original"
+    assert math.isclose(found[0][0][1], index.query(copy, 1, exclude="copy")[0][1], abs_tol=1e-5)
+    assert "d7" not in [doc for doc, _ in found[1]]
+    assert all(score >= 0.3 for hits in found for _, score in hits)
+    assert found == index.similar_many([copy, texts[7]], 3, min_score=0.3, excludes=["copy", "d7"])
+    # each score is the exact score of `query` for that pair
+    scores = index.similarities(texts[7])
+    position = {doc: n for n, doc in enumerate(index.ids)}
+    assert all(math.isclose(score, scores[position[doc]], abs_tol=1e-5) for doc, score in found[1])
+
+
+def test_a_text_of_common_words_reads_the_newest_postings_only() -> None:
+    # every text holds "export": its list is longer than the budget, so the join reads its
+    # newest 10 postings and the candidates are among the newest texts
+    index = DuplicateIndex(bulk_pool=5, bulk_postings=10)
+    index.add([f"d{i}" for i in range(200)], [f"export number{i} item{i}" for i in range(200)])
+    found = index.similar_many(["export"], 5)[0]
+    assert len(found) == 5
+    assert all(int(doc[1:]) >= 190 for doc, _ in found)
+
+
+def test_the_join_hashes_texts_that_are_not_indexed_and_follows_new_texts() -> None:
+    index = DuplicateIndex()
+    base = ["Dark mode please", "Export to Excel", "Excel export fails", "Slack alerts, please"]
+    index.add(["a", "b", "c", "d"], base)
+    new = "dark mode for the app please"
+    assert index.similar_indexed(["x"], [new], 1) == index.similar_many([new], 1, excludes=["x"])
+    assert index.similar_indexed(["x"], [new], 1)[0][0][0] == "a"
+    index.add(["e", "b"], ["Dark mode in the app, please", "Slack alerts for exports"])  # b edited
+    found = index.similar_indexed(["e"], ["Dark mode in the app, please"], 3)[0]
+    assert [doc for doc, _ in found][:1] == ["a"]
+    edited = index.similar_indexed(["b"], ["Slack alerts for exports"], 3)
+    assert edited == index.similar_many(["Slack alerts for exports"], 3, excludes=["b"])
+    assert edited[0][0][0] == "d"
+
+
+def test_the_join_needs_one_exclude_and_one_text_per_id() -> None:
+    with pytest.raises(ValueError, match=r"^duplicates: 2 texts but 1 excludes$"):
+        DuplicateIndex().similar_many(["a", "b"], excludes=["x"])
+    with pytest.raises(ValueError, match=r"^duplicates: 1 ids but 2 texts$"):
+        DuplicateIndex().similar_indexed(["x"], ["a", "b"])
+    assert DuplicateIndex().similar_many(["a"]) == [[]]
+
+
 def reference_guess(text: str) -> tuple[str, float]:
     """The language model written out per text, n-gram by n-gram (the module's docstring)."""
     words = _WORD.findall(text.lower())
@@ -100,3 +195,49 @@ def test_batched_language_detection_equals_the_per_text_model() -> None:
         assert guess.confidence == pytest.approx(confidence, abs=1e-9), text
     assert [g.code for g in guesses[: len(SENTENCES)]] == [code for code, _ in SENTENCES]
     assert detect_languages([]) == []
+
+
+SEED = (
+    Path(__file__).resolve().parents[3]
+    / "northline"
+    / "insights"
+    / "fixtures"
+    / "seed_feedback.csv"
+)
+ODD = ["", "   ", "İstanbul ÇAĞ\u00a0nbsp\ttab\n\nnew line", "a", "x" * 3000, "dark  dark\tdark"]
+
+
+def seed_rows() -> list[dict[str, str]]:
+    with SEED.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_char_n_grams_counted_per_word_are_the_vectorizers_counts() -> None:
+    texts = [row["text"] for row in seed_rows()] + ODD
+    index = DuplicateIndex()
+    hashing = index._char.vectorizer
+    assert (char_wb_counts(hashing, texts) != hashing.transform(texts)).nnz == 0
+    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts[:300])
+    counted = char_wb_counts(fitted, texts)
+    assert (counted != fitted.transform(texts).astype(bool)).nnz > 0  # counts, not weights
+    assert counted.sum() > 0 and counted.shape == (len(texts), len(fitted.vocabulary_))
+    assert char_wb_counts(hashing, ["", " "]).nnz == 0
+    with pytest.raises(ValueError, match=r"^char_wb_counts: the analyzer is 'word'$"):
+        char_wb_counts(index._word.vectorizer, texts)
+
+
+@pytest.mark.parametrize("config", [ISSUE_TYPE, SENTIMENT], ids=["type", "sentiment"])
+def test_predictions_are_those_of_the_feature_union(config) -> None:
+    rows = seed_rows()
+    task = "type" if config is ISSUE_TYPE else "sentiment"
+    model = TextClassifier(config).fit([r["text"] for r in rows[::2]], [r[task] for r in rows[::2]])
+    texts = [r["text"] for r in rows[1::2]] + ODD
+    cleaned = model._clean(texts)
+    assert model._features is not None and model._model is not None
+    want = model._features.transform(cleaned)
+    assert (union_transform(model._features, cleaned) != want).nnz == 0
+    before = model._model.predict_proba(want)
+    assert np.array_equal(model.predict_proba(texts), before)
+    labels = [p.label for p in model.predict(texts)]
+    assert labels == [model.labels[i] for i in before.argmax(axis=1)]
+    assert len(set(labels)) > 1

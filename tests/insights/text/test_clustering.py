@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from northline.insights.text import clustering
 from northline.insights.text.clustering import cluster_themes
 
 TOPICS = {
@@ -77,3 +78,21 @@ def test_texts_sharing_every_word_still_cluster() -> None:
     assert model.n_texts == 60
     assert sum(theme.size for theme in model.themes) == 60
     assert all(set(theme.terms) <= set(words) for theme in model.themes)
+
+
+def test_a_large_set_is_fitted_on_a_sample_and_every_text_placed(monkeypatch) -> None:
+    # above FIT_SAMPLE texts the model is fitted on a sample of that many; every text still
+    # goes to a theme, the three topics stay apart, and the model counts every text
+    monkeypatch.setattr(clustering, "FIT_SAMPLE", 12)
+    monkeypatch.setattr(clustering, "ASSIGN_CHUNK", 7)
+    texts = TEXTS * 4
+    model = cluster_themes(texts, k=3, seed=0)
+    assert model.n_texts == 60
+    assert sorted(m for theme in model.themes for m in theme.members) == list(range(60))
+    topic = {t: position // 5 for position, t in enumerate(TEXTS)}
+    for theme in model.themes:
+        assert len({topic[texts[m]] for m in theme.members}) == 1
+        assert theme.representative in theme.members
+    assert model.vectorizer.transform(["slack"]).nnz == 1
+    assert clustering._fit_sample(60, 0) is not None and clustering._fit_sample(12, 0) is None
+    assert len(clustering._fit_sample(60, 0)) == 12

@@ -92,6 +92,14 @@ def test_similarity_index_contract(tier: str) -> None:
     assert "f2" not in [doc for doc, _ in index.query(FEEDBACK["f2"], k=3, exclude="f2")]
     with pytest.raises(ValueError, match="duplicates: 2 ids but 1 texts"):
         index.add(["a", "b"], ["x"])
+    # the bulk join of indexed texts (what processing stores): the query's best, cut at a
+    # minimum score, each text's own id left out
+    joined = index.similar_indexed(["f2", "f1"], [FEEDBACK["f2"], FEEDBACK["f1"]], 3, min_score=0.2)
+    for doc, hits in zip(["f2", "f1"], joined, strict=True):
+        want = [hit for hit in index.query(FEEDBACK[doc], 3, exclude=doc) if hit[1] >= 0.2]
+        assert [d for d, _ in hits] == [d for d, _ in want] and doc not in [d for d, _ in hits]
+        assert all(score >= 0.2 for _, score in hits)
+    assert any(joined)
 
 
 def test_semantic_index_finds_a_paraphrase_without_shared_words() -> None:
