@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from northline.insights.models import Feedback, Theme
 from northline.insights.services import feedback as service
@@ -105,8 +107,12 @@ def test_an_automatic_theme_keeps_its_id_across_reclustering(
     team: Team, clustered: dict[str, list[Feedback]]
 ) -> None:
     before = theme_of(clustered["export"])
-    themes.recluster(team.workspace, seed=7)
+    with CaptureQueriesContext(connection) as queries:
+        themes.recluster(team.workspace, seed=7)
     assert theme_of(clustered["export"]) == before
+    # items that keep their theme are not written again (each write also runs the tally trigger)
+    moved = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "insights_feedback"')]
+    assert moved == []
 
 
 def test_split_and_merge(team: Team, clustered: dict[str, list[Feedback]]) -> None:

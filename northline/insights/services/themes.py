@@ -201,7 +201,9 @@ def _match(
         elif target in existing:
             Theme.objects.filter(pk=target).update(**fields)
             existing.pop(target)
-        movable = [rows[m][0] for m in found.members if rows[m][3] not in curated]
+        movable = [
+            rows[m][0] for m in found.members if rows[m][3] not in curated and rows[m][3] != target
+        ]  # most items keep their theme: an UPDATE (and its tally trigger) only for those moving
         for start in range(0, len(movable), 5000):
             Feedback.objects.filter(pk__in=movable[start : start + 5000]).update(theme=target)
         ids.append(target)
