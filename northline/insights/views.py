@@ -106,8 +106,15 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         sources=Feedback.Source.choices, values=get,
         tab_query=query_without(request, "status", "page"),
         page_query=query_without(request, "page"),
+        filtered=any(get.get(key) for key in FILTERS),
     ) | text_views.filter_choices(access)  # fmt: skip
     return render(request, "insights/inbox.html", context)
+
+
+FILTERS = (
+    "q", "source", "tag", "customer", "company", "feature", "assignee", "type", "sentiment",
+    "language", "theme",
+)  # fmt: skip
 
 
 # --- one feedback item -----------------------------------------------------------------------

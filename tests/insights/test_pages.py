@@ -220,6 +220,16 @@ def test_inbox_tabs_count_in_sql_and_page(
     assert "Page 2 of 2" in second and second.count('<a href="/w/acme/insights/feedback/') == 4
 
 
+def test_an_empty_inbox_says_whether_filters_hide_the_items(team: Team, s: dict[str, Any]) -> None:
+    client = team.client("editor")
+    none = client.get(f"{s['i']}/", {"q": "zebra"}).content.decode()
+    assert "No feedback matches these filters." in none and "Add some" not in none
+    Feedback.objects.filter(workspace=team.workspace).delete()
+    empty = client.get(f"{s['i']}/").content.decode()
+    assert "No feedback here." in empty and "Add some" in empty
+    assert "No feedback matches" not in empty
+
+
 def test_customer_and_company_pages_show_their_feedback(team: Team, s: dict[str, Any]) -> None:
     client = team.client("viewer")
     customer = client.get(f"{s['i']}/customers/{s['customer'].pk}/").content.decode()
