@@ -278,7 +278,7 @@ def _store_similar(
             (workspace.pk, now, now, f.pk, doc, round(score, 4))
             for f, hits in zip(rows, similar, strict=True)
             for doc, score in hits
-            if score >= SIMILAR_MIN and doc in known
+            if doc in known  # `similar_indexed` kept only scores of at least SIMILAR_MIN
         ],
     )  # fmt: skip
     insert_rows(
