@@ -31,19 +31,16 @@ CUSTOMER_FIELDS = ("name", "email", "external_id", "company")
 # --- companies -------------------------------------------------------------------------------
 
 
-def _company_values(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The clean value of each company field in `fields`; every error at once."""
+def _clean(
+    fields: Mapping[str, Any],
+    known: Sequence[str],
+    kind: str,
+    checks: Mapping[str, Callable[[Any], Any]],
+) -> dict[str, Any]:
+    """The clean value of each field in `fields` that has a check; every error at once, an
+    unknown field among them (a field in `known` without a check is the caller's to clean)."""
     errors = Errors()
-    errors.check(check.unknown, fields, COMPANY_FIELDS, "company")
-    checks: dict[str, Callable[[Any], Any]] = {
-        "name": lambda v: check.text(v, "name", 200, required=True),
-        "domain": check.domain,
-        "segment": lambda v: check.text(v, "segment", 80),
-        "plan": lambda v: check.text(v, "plan", 80),
-        "revenue": lambda v: check.money(v, "revenue"),
-        "attributes": check.attributes,
-        "external_id": lambda v: check.text(v, "external_id", 200),
-    }
+    errors.check(check.unknown, fields, known, kind)
     values = {
         name: errors.check(checks[name], value) for name, value in fields.items() if name in checks
     }
@@ -51,16 +48,39 @@ def _company_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _find_company(access: Access, values: Mapping[str, Any]) -> Company | None:
-    rows = Company.objects.filter(workspace=access.workspace)
-    for key in ("external_id", "domain"):
+def _first_match(rows: QuerySet[Any], values: Mapping[str, Any], keys: Sequence[str]) -> Any | None:
+    """The row whose `key` equals the given value, for the first key given that matches one."""
+    for key in keys:
         if values.get(key):
             found = rows.filter(**{key: values[key]}).first()
             if found is not None:
                 return found
-    if values.get("name") and not values.get("external_id") and not values.get("domain"):
-        return rows.filter(name__iexact=values["name"]).order_by("id").first()
     return None
+
+
+_COMPANY_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda v: check.text(v, "name", 200, required=True),
+    "domain": check.domain,
+    "segment": lambda v: check.text(v, "segment", 80),
+    "plan": lambda v: check.text(v, "plan", 80),
+    "revenue": lambda v: check.money(v, "revenue"),
+    "attributes": check.attributes,
+    "external_id": lambda v: check.text(v, "external_id", 200),
+}
+
+
+def _company_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The clean value of each company field in `fields`; every error at once."""
+    return _clean(fields, COMPANY_FIELDS, "company", _COMPANY_CHECKS)
+
+
+def _find_company(access: Access, values: Mapping[str, Any]) -> Company | None:
+    rows = Company.objects.filter(workspace=access.workspace)
+    found: Company | None = _first_match(rows, values, ("external_id", "domain"))
+    by_name = values.get("name") and not (values.get("external_id") or values.get("domain"))
+    if found is None and by_name:
+        found = rows.filter(name__iexact=values["name"]).order_by("id").first()
+    return found
 
 
 def _save_company(access: Access, company: Company, values: Mapping[str, Any]) -> Company:
@@ -221,30 +241,22 @@ def segments_and_plans(access: Access) -> tuple[list[str], list[str]]:
 # --- customers -------------------------------------------------------------------------------
 
 
+_CUSTOMER_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda v: check.text(v, "name", 200),
+    "email": check.email,
+    "external_id": lambda v: check.text(v, "external_id", 200),
+}
+
+
 def _customer_values(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The clean value of each customer field in `fields` but "company"; every error at once."""
-    errors = Errors()
-    errors.check(check.unknown, fields, CUSTOMER_FIELDS, "customer")
-    checks: dict[str, Callable[[Any], Any]] = {
-        "name": lambda v: check.text(v, "name", 200),
-        "email": check.email,
-        "external_id": lambda v: check.text(v, "external_id", 200),
-    }
-    values = {
-        name: errors.check(checks[name], value) for name, value in fields.items() if name in checks
-    }
-    errors.raise_any()
-    return values
+    return _clean(fields, CUSTOMER_FIELDS, "customer", _CUSTOMER_CHECKS)
 
 
 def _find_customer(access: Access, values: Mapping[str, Any]) -> Customer | None:
     rows = Customer.objects.filter(workspace=access.workspace)
-    for key in ("external_id", "email"):
-        if values.get(key):
-            found = rows.filter(**{key: values[key]}).first()
-            if found is not None:
-                return found
-    return None
+    found: Customer | None = _first_match(rows, values, ("external_id", "email"))
+    return found
 
 
 def _save_customer(
