@@ -106,7 +106,7 @@ def _semantic_problem(path: str | None) -> str:
         make_classifier(ISSUE_TYPE, SEMANTIC, model_path=path)
         make_similarity_index(SEMANTIC, model_path=path)
     except TierUnavailable as error:
-        return str(error)
+        return error.reason
     return ""
 
 

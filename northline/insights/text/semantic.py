@@ -60,7 +60,12 @@ _MODEL_FILES = ("modules.json", "config.json")
 
 
 class TierUnavailable(RuntimeError):
-    """The semantic tier was asked for where it cannot run (extra not installed, no model)."""
+    """The semantic tier was asked for where it cannot run (extra not installed, no model);
+    `reason` says why, for pages that word the rest themselves."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"tier: the semantic tier is unavailable: {reason}")
+        self.reason = reason
 
 
 def semantic_available(model_path: str | Path | None) -> str | None:
@@ -85,7 +90,7 @@ def require_semantic(model_path: str | Path | None) -> Path:
     """The model folder, or `TierUnavailable` saying why the tier cannot run."""
     reason = semantic_available(model_path)
     if reason is not None:
-        raise TierUnavailable(f"tier: the semantic tier is unavailable: {reason}")
+        raise TierUnavailable(reason)
     return Path(str(model_path)).expanduser().resolve()
 
 
