@@ -16,7 +16,7 @@ from django.utils import timezone
 from northline.accounts.services import clean_email, digest
 from northline.core import ratelimit
 from northline.core.access import intake_access
-from northline.core.errors import Gone, NotFound, RateLimited
+from northline.core.errors import Gone, NotFound
 from northline.insights.models import Customer
 from northline.insights.services.customers import customer_for
 
@@ -109,8 +109,4 @@ def purge_due() -> bool:
     """Whether this sign-in request should queue the purge: true for the first request in each
     PURGE_EVERY window across all app servers (one shared database counter), so expired rows
     go away on an installation that schedules nothing itself."""
-    try:
-        ratelimit.hit("portal:purge-expired", 1, PURGE_EVERY)
-    except RateLimited:
-        return False
-    return True
+    return ratelimit.first_in_window("portal:purge-expired", PURGE_EVERY)
