@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from northline.core.models import TaskProgress
 
@@ -33,6 +34,18 @@ def start(
     task.enqueue(progress_id=progress.pk, **kwargs)
     progress.refresh_from_db()
     return progress
+
+
+def waiting(tasks: Sequence[Task[Any, Any]], **kwargs: Any) -> bool:
+    """Whether a call of one of these tasks with these keyword arguments waits in the database
+    queue, not started yet. Bulk work asks it to leave what is done once to the last of its
+    batches; with the immediate backend (tests, demos) nothing ever waits."""
+    rows = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path__in=[task.module_path for task in tasks]
+    )
+    for name, value in kwargs.items():
+        rows = rows.filter(**{f"args_kwargs__kwargs__{name}": value})
+    return rows.exists()
 
 
 def update(progress_id: int, **fields: Any) -> None:

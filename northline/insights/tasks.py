@@ -42,7 +42,7 @@ def process_feedback(workspace_id: int, feedback_ids: list[int]) -> dict[str, An
         return {"processed": 0}
     outcome = processing.process(workspace, feedback_ids)
     if outcome.recluster:
-        recluster_themes.enqueue(workspace_id=workspace_id)
+        processing.settle_themes(workspace)
     return {"processed": outcome.processed, "indexed": outcome.indexed}
 
 

@@ -23,7 +23,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from northline.accounts.models import Workspace
 from northline.core import activity, tasks
 from northline.core.access import Access
 from northline.core.errors import DomainError, Invalid
@@ -42,7 +43,7 @@ from northline.core.roles import WRITE
 from ..models import Feedback, FeedbackImport
 from . import feedback as service
 from . import fields as check
-from . import processing
+from . import processing, themes
 from .fields import Errors
 from .mapping import Plan, Row, Scan, checked_date_format, guessed, read_rows
 from .presets import PRESETS, fitted, preset
@@ -341,7 +342,26 @@ def execute(
         "unchanged": job.unchanged_count,
     }  # fmt: skip
     activity.record(job.workspace, access.user, "feedback.imported", job.workspace, changes)
+    if job.created_count or job.updated_count:
+        _settle(job)
     return job
+
+
+def _settle(job: FeedbackImport) -> None:
+    """The import's end may come after its last batch was processed (that batch then saw the
+    import still writing and left the re-clustering to it): queue it now when due."""
+    if themes.due(job.workspace):
+        processing.settle_themes(job.workspace)
+
+
+def writing(workspace: Workspace) -> bool:
+    """Whether an import of this workspace is writing its batches: running past its first
+    checkpoint and not stopped (a checkpoint within `STALE_AFTER`). Its coming batches will be
+    processed after those queued now."""
+    alive = timezone.now() - timedelta(seconds=STALE_AFTER)
+    return FeedbackImport.objects.filter(
+        workspace=workspace, status=Status.RUNNING, rows_done__gt=0, updated_at__gte=alive
+    ).exists()
 
 
 def _check(job: FeedbackImport, report: Report, share: int, spool: IO[bytes] | None) -> Scan:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from northline.accounts.models import Workspace
 from northline.core import activity
+from northline.core import tasks as background
 from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE
@@ -85,6 +86,22 @@ def queue(workspace: Workspace, feedback_ids: Sequence[int]) -> None:
             )
 
     transaction.on_commit(enqueue)
+
+
+def settle_themes(workspace: Workspace) -> None:
+    """Queue the automatic re-clustering (callers know it is due) unless the workspace's bulk
+    work is still in flight: an import writing its batches, or processing or a re-clustering
+    waiting in the queue. The last of them queues it instead, so an import re-clusters once,
+    after its last batch, not each time the themes drift while it still feeds the worker
+    (decision 0034)."""
+    from ..tasks import process_feedback, recluster_themes
+    from .imports import writing
+
+    if writing(workspace) or background.waiting(
+        [process_feedback, recluster_themes], workspace_id=workspace.pk
+    ):
+        return
+    recluster_themes.enqueue(workspace_id=workspace.pk)
 
 
 # --- the tier --------------------------------------------------------------------------------
@@ -172,7 +189,7 @@ def reprocess_all(workspace: Workspace) -> int:
 class Outcome:
     processed: int
     indexed: int
-    recluster: bool
+    recluster: bool  # the automatic re-clustering is due
 
 
 def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:

@@ -66,7 +66,8 @@ def _locked(workspace: Workspace) -> TextSettings:
 
 def assign(workspace: Workspace, rows: Sequence[Feedback], texts: Sequence[str]) -> bool:
     """Put each row without a theme into the nearest theme (or found one); runs inside the
-    caller's transaction. True when a full re-cluster is due."""
+    caller's transaction. True while a full re-cluster is due (not only at the batch that made
+    it due: a re-cluster deferred during an import is still owed after it, decision 0034)."""
     state = _locked(workspace)
     pending = [
         (row, text)
@@ -74,9 +75,8 @@ def assign(workspace: Workspace, rows: Sequence[Feedback], texts: Sequence[str])
         if row.theme_id is None and row.status != ARCHIVED
     ]
     model = load_model(state)
-    if model is None:
-        processed = Feedback.objects.filter(workspace=workspace, processed_at__isnull=False)
-        return processed.count() + len(pending) >= MIN_ITEMS
+    if model is None:  # the caller has stored its rows as processed already
+        return _enough(workspace)
     if not pending:
         return False
     ids = list(state.theme_ids)
@@ -92,13 +92,11 @@ def assign(workspace: Workspace, rows: Sequence[Feedback], texts: Sequence[str])
     for (row, _), index in zip(pending, placed, strict=True):
         row.theme_id = ids[index]
     Feedback.objects.bulk_update([row for row, _ in pending], ["theme"], batch_size=500)
-    before = state.themes_assigned
     state.themes_assigned += len(pending)
     save_model(state, model, ids)
     state.save(update_fields=["theme_model", "theme_ids", "themes_assigned", "updated_at"])
     refresh_sizes(workspace, {ids[i] for i in placed})
-    limit = DRIFT * max(state.themes_clustered, 1)
-    return before <= limit < state.themes_assigned
+    return _drifted(state)
 
 
 def refresh_sizes(workspace: Workspace, theme_ids: set[int] | None = None) -> None:
@@ -157,9 +155,24 @@ def recluster(workspace: Workspace, *, seed: int = 0, when_due: bool = False) ->
 
 
 def _due(state: TextSettings) -> bool:
-    return load_model(state) is None or state.themes_assigned > DRIFT * max(
-        state.themes_clustered, 1
-    )
+    return load_model(state) is None or _drifted(state)
+
+
+def _drifted(state: TextSettings) -> bool:
+    return state.themes_assigned > DRIFT * max(state.themes_clustered, 1)
+
+
+def due(workspace: Workspace) -> bool:
+    """Whether the automatic re-clustering is owed: there is no model yet but enough processed
+    items for one, or the items placed since the last one drifted past `DRIFT`."""
+    state = settings_of(workspace)
+    return _enough(workspace) if load_model(state) is None else _drifted(state)
+
+
+def _enough(workspace: Workspace) -> bool:
+    """Enough processed items for a first clustering (counting `MIN_ITEMS` at most)."""
+    processed = Feedback.objects.filter(workspace=workspace, processed_at__isnull=False)
+    return processed[:MIN_ITEMS].count() >= MIN_ITEMS
 
 
 def _match(

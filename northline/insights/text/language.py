@@ -19,6 +19,8 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
+from northline.insights.text.features import char_wb_counts
+
 UNDETERMINED = "und"
 NGRAM_SIZES = (1, 2, 3)
 SMOOTHING = 0.5
@@ -160,7 +162,7 @@ class _Scorer:
         self.grams = CountVectorizer(
             analyzer="char_wb", ngram_range=(min(NGRAM_SIZES), max(NGRAM_SIZES)),
             vocabulary=grams, lowercase=False, dtype=np.float64,
-        )  # fmt: skip  # fed the joined words of `scores`
+        ).fit([])  # fmt: skip  # fed the joined words of `scores`; fitted: the vocabulary given
         self.words = CountVectorizer(analyzer=str.split, vocabulary=words, dtype=np.float64)
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +175,9 @@ class _Scorer:
         )  # fmt: skip
         has_words = n_words > 0
         n_grams = np.where(has_words, 3 * lengths + 3, 1.0)
-        likelihood = (self.grams.transform(joined) @ self.gain) / n_grams[:, None] + self.unseen
+        # the counts of `self.grams.transform(joined)`, once per distinct word of the batch
+        counts = char_wb_counts(self.grams, joined)
+        likelihood = (counts @ self.gain) / n_grams[:, None] + self.unseen
         shares = (self.words.transform(joined) @ self.member) / np.maximum(n_words, 1)[:, None]
         return likelihood + STOPWORD_WEIGHT * shares, has_words
 
