@@ -262,6 +262,15 @@ def bench_inbox(n: int, requests: int) -> dict[str, Any]:
         "search q, prefix": f"{base}?q=expor",
         "search q + type": f"{base}?q=export&type=bug",
         "search q, every item": f"{base}?q=the",
+        "search q, no match + type": f"{base}?q=zzz-not-there&type=bug",
+        "search q, rare word + type": f"{base}?q=kubernetes&type=bug",
+        "search q, two words + type": f"{base}?q=export+csv&type=bug",
+        "search q, prefix + type": f"{base}?q=expor&type=bug",
+        "search q, every item + type": f"{base}?q=the&type=bug",
+        "search q + theme": f"{base}?q=export&theme={themes[7].pk}",
+        "search q, every item + theme": f"{base}?q=the&theme={themes[7].pk}",
+        "search q, every item, archived tab": f"{base}?q=the&status=archived",
+        "search q, every item, page 300": f"{base}?q=the&page=300",
     }
     results = {}
     for name, url in urls.items():

@@ -28,7 +28,19 @@ MAX_WORDS = 32  # more words than this add nothing a person would type, only ind
 # and sorting them all. At a million items: 100 matches 0.2 ms by id / 69 ms walking;
 # 127,000 matches 153 ms by id / 18 ms walking (CPU; docs/benchmarks.md).
 WALK_FROM = 2_000
+# Under a search, a tab's count stops here and reads "10,000+" (decision 0033): counting every
+# match of a word found in most items means reading a million rows, the list's first page
+# does not need them, and nobody reads through ten thousand matches instead of narrowing.
+COUNT_CAP = 10_000
 _COUNT = "SELECT count(*) FROM insights_feedback_search WHERE insights_feedback_search MATCH %s"
+# The matches read from the text index in its own order and looked up by key one at a time,
+# stopping at the limit: CROSS JOIN keeps the index outermost (SQLite never reorders it) and
+# the listed rows' subquery is flattened into the join, so no set of every match is built.
+_STREAM = (
+    "SELECT count(*) FROM (SELECT 1 FROM insights_feedback_search CROSS JOIN ({rows}) AS listed"
+    " ON listed.id = insights_feedback_search.rowid"
+    " WHERE insights_feedback_search MATCH %s LIMIT %s)"
+)
 
 _MATCH = {
     "sqlite": '"insights_feedback"."id" IN '
@@ -56,22 +68,53 @@ def _expression(terms: list[str]) -> str:
 
 
 def matching(
-    rows: QuerySet[Feedback], query: str, *, newest_first: bool = False
+    rows: QuerySet[Feedback],
+    query: str,
+    *,
+    newest_first: bool = False,
+    matches: int | None = None,
+    walk: bool = False,
 ) -> QuerySet[Feedback]:
     """`rows` narrowed to those whose title or text holds every word of `query` (all rows if
     the query has no word, such as "--" or '"'). `newest_first`: for the list's page, whose
-    plan may differ from the tab counts' (see WALK_FROM; PostgreSQL's planner chooses itself
-    from the index's statistics)."""
+    plan may differ from the tab counts' (see WALK_FROM); `matches`, the tab's count when the
+    caller has it, spares counting the index's matches to choose. `walk`: test the matches
+    against rows read through another index whatever their number. PostgreSQL's planner
+    chooses itself from the index's statistics."""
     terms = words(query)
     if not terms:
         return rows
-    if connection.vendor not in _MATCH:
-        raise RuntimeError(f"feedback search: no text index for the {connection.vendor} database")
-    sql, term = _MATCH[connection.vendor], _expression(terms)
-    if newest_first and connection.vendor == "sqlite" and _matches(term) >= WALK_FROM:
+    sql, term = _vendor_sql(), _expression(terms)
+    if connection.vendor == "sqlite" and (walk or (newest_first and _walks(term, matches))):
         sql = "+" + sql  # a unary plus: SQLite will not look the matches up by primary key
     found = RawSQL(sql, [term], output_field=BooleanField())  # noqa: S611 - constant SQL, bound term
     return rows.filter(found)
+
+
+def capped_count(rows: QuerySet[Feedback], query: str, cap: int) -> int:
+    """How many of `rows` match `query` (which has words), counting no further than cap + 1:
+    the work is bounded by the cap whatever share of the items hold the words. SQLite reads
+    the text index's matches in their order and looks each up by key (`_STREAM`): building
+    the set of every match first, as `matching` does, costs more than the counting for a word
+    in most items. On PostgreSQL a LIMIT under the count stops the scan of the GIN bitmap."""
+    terms = words(query)
+    _vendor_sql()
+    if connection.vendor != "sqlite":
+        return matching(rows, query).order_by()[: cap + 1].count()
+    listed, params = rows.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_STREAM.format(rows=listed), [*params, _expression(terms), cap + 1])
+        return int(cursor.fetchone()[0])
+
+
+def _vendor_sql() -> str:
+    if connection.vendor not in _MATCH:
+        raise RuntimeError(f"feedback search: no text index for the {connection.vendor} database")
+    return _MATCH[connection.vendor]
+
+
+def _walks(term: str, matches: int | None) -> bool:
+    return (_matches(term) if matches is None else matches) >= WALK_FROM
 
 
 def _matches(term: str) -> int:
