@@ -539,19 +539,29 @@ def _searched_counts(access: Access, chosen: Filters, others: set[str], cap: int
     the search (from the tally, or aggregated through the filter's own index), bound its
     matches: a status with no more than `cap` items is counted exactly, all of them in one
     aggregate that tests the status's own rows against the matches; a bigger one is counted by
-    `search.capped_count`, which stops after cap + 1 matches."""
+    `search.capped_count`, which stops after cap + 1 matches and whose plan depends on the
+    status's share of the workspace."""
     plain = _filtered(access, dataclasses.replace(chosen, q=""))
     if others <= set(tally.FACETS):
         bounds = tally.counts(access.workspace, {name: getattr(chosen, name) for name in others})
     else:
         bounds = _per_status(plain, Status.values)
+    items = sum(tally.counts(access.workspace, {}).values())
+    matches = search.index_matches(chosen.q) if any(n > cap for n in bounds.values()) else None
     small = [s for s in Status.values if 0 < bounds[s] <= cap]
     counts = dict.fromkeys(Status.values, 0)
     if small:
         rows = search.matching(plain.filter(status__in=small), chosen.q, walk=True)
         counts |= _per_status(rows, small)
     for status in (s for s in Status.values if bounds[s] > cap):
-        counts[status] = search.capped_count(plain.filter(status=status), chosen.q, cap)
+        counts[status] = search.capped_count(
+            plain.filter(status=status),
+            chosen.q,
+            cap,
+            bound=bounds[status],
+            items=items,
+            matches=matches,
+        )
     return _tabs(counts, cap, frozenset(s for s, n in counts.items() if n > cap))
 
 

@@ -32,6 +32,10 @@ WALK_FROM = 2_000
 # match of a word found in most items means reading a million rows, the list's first page
 # does not need them, and nobody reads through ten thousand matches instead of narrowing.
 COUNT_CAP = 10_000
+# A match looked up by key costs about as much as this many entries of the set of matches
+# built, or of an index walked (SQLite at a million items, CPU with the system's part:
+# docs/benchmarks.md); it chooses the plan of `capped_count`.
+LOOKUP_COST = 7
 _COUNT = "SELECT count(*) FROM insights_feedback_search WHERE insights_feedback_search MATCH %s"
 # The matches read from the text index in its own order and looked up by key one at a time,
 # stopping at the limit: CROSS JOIN keeps the index outermost (SQLite never reorders it) and
@@ -91,20 +95,40 @@ def matching(
     return rows.filter(found)
 
 
-def capped_count(rows: QuerySet[Feedback], query: str, cap: int) -> int:
-    """How many of `rows` match `query` (which has words), counting no further than cap + 1:
-    the work is bounded by the cap whatever share of the items hold the words. SQLite reads
-    the text index's matches in their order and looks each up by key (`_STREAM`): building
-    the set of every match first, as `matching` does, costs more than the counting for a word
-    in most items. On PostgreSQL a LIMIT under the count stops the scan of the GIN bitmap."""
-    terms = words(query)
+def index_matches(query: str) -> int | None:
+    """The text index's matches of `query` (which has words) in every workspace, on SQLite,
+    where they choose the plans; None on PostgreSQL, whose planner chooses itself."""
     _vendor_sql()
-    if connection.vendor != "sqlite":
-        return matching(rows, query).order_by()[: cap + 1].count()
-    listed, params = rows.order_by().values("id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(_STREAM.format(rows=listed), [*params, _expression(terms), cap + 1])
-        return int(cursor.fetchone()[0])
+    return _matches(_expression(words(query))) if connection.vendor == "sqlite" else None
+
+
+def capped_count(
+    rows: QuerySet[Feedback], query: str, cap: int, *, bound: int, items: int, matches: int | None
+) -> int:
+    """How many of `rows` match `query` (which has words), counting no further than cap + 1,
+    so that a word in most items costs no more than a rarer one. `bound`: how many `rows`
+    there are without the search; `items`: the workspace's; `matches`: `index_matches`.
+    SQLite has two plans, chosen by `_streams`; PostgreSQL's planner chooses itself (a LIMIT
+    under the count stops the scan)."""
+    if matches is not None and _streams(matches, bound, items, cap):
+        listed, params = rows.order_by().values("id").query.sql_with_params()
+        with connection.cursor() as cursor:
+            term = _expression(words(query))
+            cursor.execute(_STREAM.format(rows=listed), [*params, term, cap + 1])
+            return int(cursor.fetchone()[0])
+    return matching(rows, query, walk=True).order_by()[: cap + 1].count()
+
+
+def _streams(matches: int, bound: int, items: int, cap: int) -> bool:
+    """Whether reading the index's matches and looking each up by key (`_STREAM`) beats
+    building the set of every match and walking the rows' own index until cap + 1 are found.
+    The first reads about (cap + 1) * items / bound matches (the rows are that share of the
+    workspace), each lookup costing LOOKUP_COST steps; the second costs a step per match
+    and per row walked, about (cap + 1) * items / matches of them. A word in most items and
+    a status holding most of them stream; a rarer word, or a smaller share, walks."""
+    streamed = LOOKUP_COST * min(matches, (cap + 1) * items / max(bound, 1))
+    walked = matches + min(bound, (cap + 1) * items / max(matches, 1))
+    return streamed < walked
 
 
 def _vendor_sql() -> str:
