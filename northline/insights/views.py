@@ -47,6 +47,7 @@ class Page:
     pages: int
     total: int
     more: bool = False  # more rows than `total` (a capped count): pages go on while full
+    open_ended: bool = False  # `more`, and this page is full: how many pages is not known
 
 
 def paginate(
@@ -59,9 +60,10 @@ def paginate(
     page = max(wanted, 1) if more else min(max(wanted, 1), pages)
     start = (page - 1) * PER_PAGE
     found = list(rows[start : start + PER_PAGE])
-    if more and len(found) == PER_PAGE:
-        pages = max(pages, page + 1)
-    return Page(found, page, pages, total, more)
+    open_ended = more and len(found) == PER_PAGE
+    if more:
+        pages = max(pages, page + 1 if open_ended else page)
+    return Page(found, page, pages, total, more, open_ended)
 
 
 def query_without(request: HttpRequest, *names: str) -> str:

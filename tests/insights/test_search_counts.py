@@ -169,6 +169,7 @@ def test_pages_go_on_past_a_capped_count(
     assert "Page 2 of 3+" in second and "page=3" in second  # past the 3 counted matches
     last = client.get(url, {"q": "export", "status": "all", "page": "4"}).content.decode()
     assert listed_on(last, slug) == every[6:8]
+    assert "Page 4 of 5+" in last  # full: there may be more
     beyond = client.get(url, {"q": "export", "status": "all", "page": "5"}).content.decode()
     assert listed_on(beyond, slug) == [] and "page=6" not in beyond
     exact = client.get(url, {"q": "export", "status": "archived", "page": "9"}).content.decode()
