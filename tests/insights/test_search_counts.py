@@ -29,12 +29,12 @@ ROWS = [
 ]
 
 
-@pytest.fixture(params=["stream", "walk"])
+@pytest.fixture(params=["stream", "walk", "exact"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each of SQLite's two plans of a capped count, whatever the sizes would choose (one plan
-    on PostgreSQL, where the setting is not read)."""
-    monkeypatch.setattr(search, "LOOKUP_COST", 0 if request.param == "stream" else 10**9)
-    return str(request.param)
+    """Each plan of a status bigger than the cap, whatever the sizes would choose."""
+    chosen = str(request.param)
+    monkeypatch.setattr(search, "count_plan", lambda *args, **kwargs: chosen)
+    return chosen
 
 
 @pytest.fixture

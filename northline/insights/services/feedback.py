@@ -537,30 +537,34 @@ def _per_status(rows: QuerySet[Feedback], statuses: Sequence[str]) -> dict[str, 
 def _searched_counts(access: Access, chosen: Filters, others: set[str], cap: int) -> TabCounts:
     """A search's tab counts, capped. Each status's items under the other filters, without
     the search (from the tally, or aggregated through the filter's own index), bound its
-    matches: a status with no more than `cap` items is counted exactly, all of them in one
-    aggregate that tests the status's own rows against the matches; a bigger one is counted by
-    `search.capped_count`, which stops after cap + 1 matches and whose plan depends on the
-    status's share of the workspace."""
+    matches: a status with no more items than `cap` is counted exactly, in one aggregate that
+    tests the statuses' own rows against the set of matches; a bigger one joins it or is
+    counted by `search.capped_count`, which stops after cap + 1 matches, as
+    `search.count_plan` finds cheaper."""
     plain = _filtered(access, dataclasses.replace(chosen, q=""))
     if others <= set(tally.FACETS):
         bounds = tally.counts(access.workspace, {name: getattr(chosen, name) for name in others})
     else:
         bounds = _per_status(plain, Status.values)
-    items = sum(tally.counts(access.workspace, {}).values())
-    matches = search.index_matches(chosen.q) if any(n > cap for n in bounds.values()) else None
-    small = [s for s in Status.values if 0 < bounds[s] <= cap]
+    exact = [s for s in Status.values if 0 < bounds[s] <= cap]
+    plans = {}
+    big = [s for s in Status.values if bounds[s] > cap]
+    if big:
+        items = sum(tally.counts(access.workspace, {}).values())
+        matches = search.index_matches(chosen.q)
+        for status in sorted(big, key=lambda s: bounds[s]):
+            plan = search.count_plan(matches, bounds[status], items, cap, shared=bool(exact))
+            if plan == "exact":
+                exact.append(status)
+            else:
+                plans[status] = plan
     counts = dict.fromkeys(Status.values, 0)
-    if small:
-        rows = search.matching(plain.filter(status__in=small), chosen.q, walk=True)
-        counts |= _per_status(rows, small)
-    for status in (s for s in Status.values if bounds[s] > cap):
+    if exact:
+        rows = search.matching(plain.filter(status__in=exact), chosen.q, walk=True)
+        counts |= _per_status(rows, exact)
+    for status, plan in plans.items():
         counts[status] = search.capped_count(
-            plain.filter(status=status),
-            chosen.q,
-            cap,
-            bound=bounds[status],
-            items=items,
-            matches=matches,
+            plain.filter(status=status), chosen.q, cap, stream=plan == "stream"
         )
     return _tabs(counts, cap, frozenset(s for s, n in counts.items() if n > cap))
 

@@ -102,15 +102,13 @@ def index_matches(query: str) -> int | None:
     return _matches(_expression(words(query))) if connection.vendor == "sqlite" else None
 
 
-def capped_count(
-    rows: QuerySet[Feedback], query: str, cap: int, *, bound: int, items: int, matches: int | None
-) -> int:
+def capped_count(rows: QuerySet[Feedback], query: str, cap: int, *, stream: bool) -> int:
     """How many of `rows` match `query` (which has words), counting no further than cap + 1,
-    so that a word in most items costs no more than a rarer one. `bound`: how many `rows`
-    there are without the search; `items`: the workspace's; `matches`: `index_matches`.
-    SQLite has two plans, chosen by `_streams`; PostgreSQL's planner chooses itself (a LIMIT
-    under the count stops the scan)."""
-    if matches is not None and _streams(matches, bound, items, cap):
+    so that a word in most items costs no more than a rarer one. `stream` (SQLite, see
+    `count_plan`): read the text index's matches and look each up by key (`_STREAM`) instead
+    of testing `rows` through their own index against the set of every match. PostgreSQL's
+    planner chooses itself; the LIMIT under the count stops its scan."""
+    if stream and connection.vendor == "sqlite":
         listed, params = rows.order_by().values("id").query.sql_with_params()
         with connection.cursor() as cursor:
             term = _expression(words(query))
@@ -119,16 +117,26 @@ def capped_count(
     return matching(rows, query, walk=True).order_by()[: cap + 1].count()
 
 
-def _streams(matches: int, bound: int, items: int, cap: int) -> bool:
-    """Whether reading the index's matches and looking each up by key (`_STREAM`) beats
-    building the set of every match and walking the rows' own index until cap + 1 are found.
-    The first reads about (cap + 1) * items / bound matches (the rows are that share of the
-    workspace), each lookup costing LOOKUP_COST steps; the second costs a step per match
-    and per row walked, about (cap + 1) * items / matches of them. A word in most items and
-    a status holding most of them stream; a rarer word, or a smaller share, walks."""
-    streamed = LOOKUP_COST * min(matches, (cap + 1) * items / max(bound, 1))
-    walked = matches + min(bound, (cap + 1) * items / max(matches, 1))
-    return streamed < walked
+def count_plan(matches: int | None, bound: int, items: int, cap: int, *, shared: bool) -> str:
+    """How to count the matches among `bound` rows (a status under the other filters, bigger
+    than the cap) of a workspace of `items`, when the text index holds `matches` (None on
+    PostgreSQL: "walk", a capped count its planner plans). Costs in steps of a walk:
+    - "stream": about (cap + 1) * items / bound matches read (the rows are that share of
+      the workspace), each looked up by key at LOOKUP_COST;
+    - "walk": the set of every match built, then the rows walked until cap + 1 are found,
+      about (cap + 1) * items / matches of them;
+    - "exact": the rows walked to the end in the one exact aggregate, whose set of matches is
+      built once for every status in it (`shared`: it is built anyway).
+    A word in most items streams for a status holding most of them; a rarer word walks; a
+    status with few rows joins the exact aggregate."""
+    if matches is None:
+        return "walk"
+    costs = {
+        "stream": LOOKUP_COST * min(matches, (cap + 1) * items / max(bound, 1)),
+        "walk": matches + min(bound, (cap + 1) * items / max(matches, 1)),
+        "exact": bound + (0 if shared else matches),
+    }
+    return min(costs, key=lambda plan: costs[plan])
 
 
 def _vendor_sql() -> str:
