@@ -490,7 +490,8 @@ def feedback_list(
     """Newest first; status is one of TABS ("open": all but archived). `counts`, the tabs'
     counts when the caller has them, choose the search's plan without counting again."""
     check.choice(status, "status", TABS)
-    rows = _filtered(access, chosen, newest_first=True, matches=counts[status] if counts else None)
+    matches = counts[status] if counts else None
+    rows = _filtered(access, chosen, newest_first=True, matches=matches)
     if status == "open":
         rows = rows.exclude(status=Status.ARCHIVED)
     elif status != "all":
@@ -498,7 +499,7 @@ def feedback_list(
     return (
         rows.select_related("customer", "company", "assignee")
         .prefetch_related("tags")
-        .order_by("-received_at", "-id")
+        .order_by(*search.newest_first(chosen.q, matches))
     )
 
 

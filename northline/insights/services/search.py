@@ -11,9 +11,11 @@ prefix term (FTS5) or the lexemes of a word do (PostgreSQL, migration 0011), so 
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from ..models import Feedback
@@ -137,6 +139,19 @@ def count_plan(matches: int | None, bound: int, items: int, cap: int, *, shared:
         "exact": bound + (0 if shared else matches),
     }
     return min(costs, key=lambda plan: costs[plan])
+
+
+def newest_first(query: str, matches: int | None) -> list[Any]:
+    """The list's order, newest first. On PostgreSQL, for a search with fewer than WALK_FROM
+    matches (the tab's count), `received_at + 0` keeps the planner off the newest-first index:
+    it takes a prefix query for 0.5 % of the items and walks that index computing every row's
+    words (a rare word at a million items: 26 s) instead of reading the GIN index and sorting
+    the few matches (docs/benchmarks.md)."""
+    rare = matches is not None and matches < WALK_FROM and bool(words(query))
+    if rare and connection.vendor == "postgresql":
+        shifted = F("received_at") + Value(timedelta(0))
+        return [ExpressionWrapper(shifted, output_field=DateTimeField()).desc(), "-id"]
+    return ["-received_at", "-id"]
 
 
 def _vendor_sql() -> str:
