@@ -133,6 +133,7 @@ def test_the_page_and_the_api_agree_on_capped_counts(
 ) -> None:
     monkeypatch.setattr(search, "COUNT_CAP", 3)
     monkeypatch.setattr(search, "WALK_FROM", walk_from)
+    monkeypatch.setattr(search, "PG_WALK_FROM", walk_from)
     client, slug = team.client("viewer"), team.workspace.slug
     page = client.get(f"/w/{slug}/insights/", {"q": "export", "status": "all"})
     assert page.status_code == 200

@@ -30,6 +30,11 @@ MAX_WORDS = 32  # more words than this add nothing a person would type, only ind
 # and sorting them all. At a million items: 100 matches 0.2 ms by id / 69 ms walking;
 # 127,000 matches 153 ms by id / 18 ms walking (CPU; docs/benchmarks.md).
 WALK_FROM = 2_000
+# PostgreSQL walks the newest-first index computing each row's words (tens of microseconds),
+# so walking pays off later than on SQLite: for 50 newest of m matches among n items it
+# computes about 50 * n / m of them, against fetching and sorting the m matches; the two meet
+# near m = 20,000 at a million items (3,485 matches walked: 1.6 s; docs/benchmarks.md).
+PG_WALK_FROM = 20_000
 # Under a search, a tab's count stops here and reads "10,000+" (decision 0033): counting every
 # match of a word found in most items means reading a million rows, the list's first page
 # does not need them, and nobody reads through ten thousand matches instead of narrowing.
@@ -142,12 +147,12 @@ def count_plan(matches: int | None, bound: int, items: int, cap: int, *, shared:
 
 
 def newest_first(query: str, matches: int | None) -> list[Any]:
-    """The list's order, newest first. On PostgreSQL, for a search with fewer than WALK_FROM
+    """The list's order, newest first. On PostgreSQL, for a search with fewer than PG_WALK_FROM
     matches (the tab's count), `received_at + 0` keeps the planner off the newest-first index:
     it takes a prefix query for 0.5 % of the items and walks that index computing every row's
     words (a rare word at a million items: 26 s) instead of reading the GIN index and sorting
     the few matches (docs/benchmarks.md)."""
-    rare = matches is not None and matches < WALK_FROM and bool(words(query))
+    rare = matches is not None and matches < PG_WALK_FROM and bool(words(query))
     if rare and connection.vendor == "postgresql":
         shifted = F("received_at") + Value(timedelta(0))
         return [ExpressionWrapper(shifted, output_field=DateTimeField()).desc(), "-id"]
