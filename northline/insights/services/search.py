@@ -30,15 +30,16 @@ MAX_WORDS = 32  # more words than this add nothing a person would type, only ind
 # and sorting them all. At a million items: 100 matches 0.2 ms by id / 69 ms walking;
 # 127,000 matches 153 ms by id / 18 ms walking (CPU; docs/benchmarks.md).
 WALK_FROM = 2_000
-# PostgreSQL walks the newest-first index computing each row's words (tens of microseconds),
-# so walking pays off later than on SQLite: for 50 newest of m matches among n items it
-# computes about 50 * n / m of them, against fetching and sorting the m matches; the two meet
-# near m = 20,000 at a million items (3,485 matches walked: 1.6 s; docs/benchmarks.md).
-PG_WALK_FROM = 20_000
 # Under a search, a tab's count stops here and reads "10,000+" (decision 0033): counting every
 # match of a word found in most items means reading a million rows, the list's first page
 # does not need them, and nobody reads through ten thousand matches instead of narrowing.
 COUNT_CAP = 10_000
+# PostgreSQL walks the newest-first index computing each row's words (tens of microseconds),
+# so walking pays off later than on SQLite: for 50 newest of m matches among n items it
+# computes about 50 * n / m of them, against fetching and sorting the m matches; the two meet
+# at some 10,000-20,000 matches at a million items (3,485 walked: 1.6 s; docs/benchmarks.md).
+# Not above the cap: a capped count only says "more than the cap".
+PG_WALK_FROM = COUNT_CAP
 # A match looked up by key costs about as much as this many entries of the set of matches
 # built, or of an index walked (SQLite at a million items, CPU with the system's part:
 # docs/benchmarks.md); it chooses the plan of `capped_count`.
