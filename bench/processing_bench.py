@@ -21,6 +21,7 @@ few hundred product words, so texts repeat needs in different words) and measure
 
     python bench/processing_bench.py [--part all|throughput|similar|inbox]
         [--process 20000] [--similar 200000] [--inbox 1000000] [--requests 200] [--json FILE]
+        [--repeat N] [--only NAME]   (inbox: requests per page; only the pages named so)
         [--data-dir DIR]
         [--data ../shared/data/feedback]
 """
@@ -210,7 +211,7 @@ def rare_word(ws: Any) -> None:
         )
 
 
-def bench_inbox(n: int, requests: int) -> dict[str, Any]:
+def bench_inbox(n: int, requests: int, only: str = "") -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
 
@@ -262,9 +263,20 @@ def bench_inbox(n: int, requests: int) -> dict[str, Any]:
         "search q, prefix": f"{base}?q=expor",
         "search q + type": f"{base}?q=export&type=bug",
         "search q, every item": f"{base}?q=the",
+        "search q, no match + type": f"{base}?q=zzz-not-there&type=bug",
+        "search q, rare word + type": f"{base}?q=kubernetes&type=bug",
+        "search q, two words + type": f"{base}?q=export+csv&type=bug",
+        "search q, prefix + type": f"{base}?q=expor&type=bug",
+        "search q, every item + type": f"{base}?q=the&type=bug",
+        "search q + theme": f"{base}?q=export&theme={themes[7].pk}",
+        "search q, every item + theme": f"{base}?q=the&theme={themes[7].pk}",
+        "search q, every item, archived tab": f"{base}?q=the&status=archived",
+        "search q, every item, page 300": f"{base}?q=the&page=300",
     }
     results = {}
     for name, url in urls.items():
+        if only and only not in name:
+            continue
         client.get(url)
         samples = []
         cpu = time.process_time()
@@ -329,6 +341,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--json", type=Path)
     parser.add_argument(
+        "--repeat", type=int, help="inbox: requests per page (default requests / 5, at least 20)"
+    )
+    parser.add_argument("--only", default="", help="inbox: only the pages whose name holds this")
+    parser.add_argument(
         "--data-dir", type=Path, help="keep the database here; a second run reuses its inbox"
     )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "feedback")
@@ -355,7 +371,8 @@ def main() -> int:
         report["similar"] = bench_similar(args.similar, args.requests)
         print(json.dumps(report["similar"]), flush=True)
     if args.part in ("all", "inbox"):
-        report["inbox"] = bench_inbox(args.inbox, max(20, args.requests // 5))
+        repeat = args.repeat or max(20, args.requests // 5)
+        report["inbox"] = bench_inbox(args.inbox, repeat, args.only)
         print(json.dumps(report["inbox"]), flush=True)
     if args.part in ("all", "seed"):
         report["seed"] = bench_seed(args.data)

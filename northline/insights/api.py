@@ -166,6 +166,7 @@ class FeedbackOut(Schema):
 
 class FeedbackPage(Schema):
     count: int
+    count_capped: bool = False  # more than `count` match: a search counts up to the cap
     offset: int
     limit: int
     items: list[FeedbackOut]
@@ -332,18 +333,22 @@ def list_feedback(
     limit: int = 50,
 ) -> FeedbackPage:
     """`status`: open (all but archived), new, triaged, linked, archived or all; `feature`:
-    F-12; `assignee`: an e-mail or "me"; `q`: every word begins a word of the title or text;
+    F-12; `assignee`: an e-mail or "me"; `q`: every word begins a word of the title or text
+    (its count stops at 10,000: `count_capped` is then true, more items match than `count`);
     `type`, `sentiment`, `language`, `theme`: what processing found (or the team corrected)."""
     access = workspace_access(request, slug)
     chosen = service.filters(
         access, source=source, tag=tag, customer=customer, company=company, feature=feature,
         assignee=assignee, q=q, kind=type, sentiment=sentiment, language=language, theme=theme,
     )  # fmt: skip
-    rows = service.feedback_list(access, chosen, status)
+    counts = service.status_counts(access, chosen)
+    rows = service.feedback_list(access, chosen, status, counts)
     start, size = window(offset, limit)
     items = [feedback_out(f, request) for f in with_details(rows)[start : start + size]]
-    count = service.status_counts(access, chosen)[status]
-    return FeedbackPage(count=count, offset=start, limit=size, items=items)
+    return FeedbackPage(
+        count=counts[status], count_capped=status in counts.capped, offset=start, limit=size,
+        items=items,
+    )  # fmt: skip
 
 
 @router.post(W + "/feedback", response={200: FeedbackOut, 201: FeedbackOut},

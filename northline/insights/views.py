@@ -46,15 +46,24 @@ class Page:
     number: int
     pages: int
     total: int
+    more: bool = False  # more rows than `total` (a capped count): pages go on while full
+    open_ended: bool = False  # `more`, and this page is full: how many pages is not known
 
 
-def paginate(rows: QuerySet[Any] | Sequence[Any], total: int, number: str | None) -> Page:
-    """One page of `rows`, whose `total` the caller already counted (in SQL)."""
+def paginate(
+    rows: QuerySet[Any] | Sequence[Any], total: int, number: str | None, more: bool = False
+) -> Page:
+    """One page of `rows`, whose `total` the caller already counted (in SQL); `more`: the
+    total is a cap that the rows exceed, so pages past it are still served."""
     pages = max(1, math.ceil(total / PER_PAGE))
     wanted = int(number) if number and number.isdigit() else 1
-    page = min(max(wanted, 1), pages)
+    page = max(wanted, 1) if more else min(max(wanted, 1), pages)
     start = (page - 1) * PER_PAGE
-    return Page(list(rows[start : start + PER_PAGE]), page, pages, total)
+    found = list(rows[start : start + PER_PAGE])
+    open_ended = more and len(found) == PER_PAGE
+    if more:
+        pages = max(pages, page + 1 if open_ended else page)
+    return Page(found, page, pages, total, more, open_ended)
 
 
 def query_without(request: HttpRequest, *names: str) -> str:
@@ -99,16 +108,23 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         chosen, problem = service.Filters(), error
     counts = service.status_counts(access, chosen)
-    page = paginate(service.feedback_list(access, chosen, status), counts[status], get.get("page"))
+    rows = service.feedback_list(access, chosen, status, counts)
+    page = paginate(rows, counts[status], get.get("page"), more=status in counts.capped)
     context = page_context(
         access, "inbox", page=page, status=status, problem=problem, chosen=chosen,
-        tabs=[(key, TAB_LABELS[key], counts[key]) for key in service.TABS],
+        tabs=[(key, TAB_LABELS[key], shown(counts, key)) for key in service.TABS],
+        count_shown=shown(counts, status),
         sources=Feedback.Source.choices, values=get,
         tab_query=query_without(request, "status", "page"),
         page_query=query_without(request, "page"),
         filtered=any(get.get(key) for key in FILTERS),
     ) | text_views.filter_choices(access)  # fmt: skip
     return render(request, "insights/inbox.html", context)
+
+
+def shown(counts: service.TabCounts, tab: str) -> str:
+    """A tab's count as the page shows it: "10,000+" past a search's cap."""
+    return f"{counts[tab]:,}+" if tab in counts.capped else str(counts[tab])
 
 
 FILTERS = (

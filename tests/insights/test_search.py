@@ -171,6 +171,7 @@ def test_the_page_and_the_api_list_the_same(
     team: Team, ids: dict[str, int], query: str, walk_from: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "WALK_FROM", walk_from)
+    monkeypatch.setattr(search, "PG_WALK_FROM", walk_from)
     client = team.client("viewer")
     page = client.get(f"/w/{team.workspace.slug}/insights/", {"q": query, "status": "all"})
     assert page.status_code == 200

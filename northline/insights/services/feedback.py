@@ -447,7 +447,9 @@ def filters(
     return result
 
 
-def _filtered(access: Access, chosen: Filters, newest_first: bool = False) -> QuerySet[Feedback]:
+def _filtered(
+    access: Access, chosen: Filters, newest_first: bool = False, matches: int | None = None
+) -> QuerySet[Feedback]:
     rows = Feedback.objects.filter(workspace=access.workspace)
     if chosen.source:
         rows = rows.filter(source=chosen.source)
@@ -460,7 +462,7 @@ def _filtered(access: Access, chosen: Filters, newest_first: bool = False) -> Qu
     if chosen.feature is not None:
         rows = rows.filter(links__feature=chosen.feature)
     if chosen.q:
-        rows = search.matching(rows, chosen.q, newest_first=newest_first)
+        rows = search.matching(rows, chosen.q, newest_first=newest_first, matches=matches)
     for name in ("kind", "sentiment", "language", "theme"):
         if getattr(chosen, name):
             rows = rows.filter(**{name: getattr(chosen, name)})
@@ -482,10 +484,14 @@ def _slug(value: str, field: str) -> str:
     return clean
 
 
-def feedback_list(access: Access, chosen: Filters, status: str = "open") -> QuerySet[Feedback]:
-    """Newest first; status is one of TABS ("open": all but archived)."""
-    rows = _filtered(access, chosen, newest_first=True)
+def feedback_list(
+    access: Access, chosen: Filters, status: str = "open", counts: TabCounts | None = None
+) -> QuerySet[Feedback]:
+    """Newest first; status is one of TABS ("open": all but archived). `counts`, the tabs'
+    counts when the caller has them, choose the search's plan without counting again."""
     check.choice(status, "status", TABS)
+    matches = counts[status] if counts else None
+    rows = _filtered(access, chosen, newest_first=True, matches=matches)
     if status == "open":
         rows = rows.exclude(status=Status.ARCHIVED)
     elif status != "all":
@@ -493,21 +499,86 @@ def feedback_list(access: Access, chosen: Filters, status: str = "open") -> Quer
     return (
         rows.select_related("customer", "company", "assignee")
         .prefetch_related("tags")
-        .order_by("-received_at", "-id")
+        .order_by(*search.newest_first(chosen.q, matches))
     )
 
 
-def status_counts(access: Access, chosen: Filters) -> dict[str, int]:
+class TabCounts(dict[str, int]):
+    """Items per tab (TABS). A tab in `capped` holds more items than its number, the cap: a
+    search counts no further (decision 0033), and the page shows "10,000+"."""
+
+    def __init__(self, counts: Mapping[str, int], capped: frozenset[str] = frozenset()) -> None:
+        super().__init__(counts)
+        self.capped = capped
+
+
+def status_counts(access: Access, chosen: Filters, cap: int | None = None) -> TabCounts:
     """Items per tab under the filters. Filters the tally keeps (type, sentiment, language,
     source, or none) are summed from it: a few hundred rows whatever the workspace's size.
     Others are counted with one filtered aggregate per status rather than GROUP BY status,
     which would lead the planner to the status index and a scan of the whole workspace
-    instead of the filter's own index."""
+    instead of the filter's own index. A search counts each status up to `cap` only
+    (search.COUNT_CAP unless given)."""
+    cap = search.COUNT_CAP if cap is None else cap
     given = {f.name for f in dataclasses.fields(chosen) if getattr(chosen, f.name)}
     if given <= set(tally.FACETS):
         counts = tally.counts(access.workspace, {name: getattr(chosen, name) for name in given})
+    elif search.words(chosen.q):
+        return _searched_counts(access, chosen, given - {"q"}, cap)
     else:
-        rows = _filtered(access, chosen).order_by()
-        counts = rows.aggregate(**{s: Count("id", filter=Q(status=s)) for s in Status.values})
-    open_ = sum(n for status, n in counts.items() if status != Status.ARCHIVED)
-    return counts | {"open": open_, "all": open_ + counts[Status.ARCHIVED]}
+        counts = _per_status(_filtered(access, chosen), Status.values)
+    return _tabs(counts, cap, frozenset())
+
+
+def _per_status(rows: QuerySet[Feedback], statuses: Sequence[str]) -> dict[str, int]:
+    found = rows.order_by().aggregate(**{s: Count("id", filter=Q(status=s)) for s in statuses})
+    return {status: int(n) for status, n in found.items()}
+
+
+def _searched_counts(access: Access, chosen: Filters, others: set[str], cap: int) -> TabCounts:
+    """A search's tab counts, capped. Each status's items under the other filters, without
+    the search (from the tally, or aggregated through the filter's own index), bound its
+    matches: a status with no more items than `cap` is counted exactly, in one aggregate that
+    tests the statuses' own rows against the set of matches; a bigger one joins it or is
+    counted by `search.capped_count`, which stops after cap + 1 matches, as
+    `search.count_plan` finds cheaper."""
+    plain = _filtered(access, dataclasses.replace(chosen, q=""))
+    if others <= set(tally.FACETS):
+        bounds = tally.counts(access.workspace, {name: getattr(chosen, name) for name in others})
+    else:
+        bounds = _per_status(plain, Status.values)
+    exact = [s for s in Status.values if 0 < bounds[s] <= cap]
+    plans = {}
+    big = [s for s in Status.values if bounds[s] > cap]
+    if big:
+        items = sum(tally.counts(access.workspace, {}).values())
+        matches = search.index_matches(chosen.q)
+        for status in sorted(big, key=lambda s: bounds[s]):
+            plan = search.count_plan(matches, bounds[status], items, cap, shared=bool(exact))
+            if plan == "exact":
+                exact.append(status)
+            else:
+                plans[status] = plan
+    counts = dict.fromkeys(Status.values, 0)
+    if exact:
+        rows = search.matching(plain.filter(status__in=exact), chosen.q, walk=True)
+        counts |= _per_status(rows, exact)
+    for status, plan in plans.items():
+        counts[status] = search.capped_count(
+            plain.filter(status=status), chosen.q, cap, stream=plan == "stream"
+        )
+    return _tabs(counts, cap, frozenset(s for s, n in counts.items() if n > cap))
+
+
+def _tabs(counts: Mapping[str, int], cap: int, capped: frozenset[str]) -> TabCounts:
+    """Each status's count and "open" (all but archived) and "all"; a sum with a capped
+    status in it is capped too, and every capped number reads as the cap."""
+    open_ = [s for s in Status.values if s != Status.ARCHIVED]
+    if capped & set(open_):
+        capped |= {"open", "all"}
+    elif Status.ARCHIVED in capped:
+        capped |= {"all"}
+    tabs = {s: counts[s] for s in Status.values}
+    tabs["open"] = sum(counts[s] for s in open_)
+    tabs["all"] = tabs["open"] + counts[Status.ARCHIVED]
+    return TabCounts({tab: cap if tab in capped else n for tab, n in tabs.items()}, capped)

@@ -11,9 +11,11 @@ prefix term (FTS5) or the lexemes of a word do (PostgreSQL, migration 0011), so 
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from ..models import Feedback
@@ -28,7 +30,29 @@ MAX_WORDS = 32  # more words than this add nothing a person would type, only ind
 # and sorting them all. At a million items: 100 matches 0.2 ms by id / 69 ms walking;
 # 127,000 matches 153 ms by id / 18 ms walking (CPU; docs/benchmarks.md).
 WALK_FROM = 2_000
+# Under a search, a tab's count stops here and reads "10,000+" (decision 0033): counting every
+# match of a word found in most items means reading a million rows, the list's first page
+# does not need them, and nobody reads through ten thousand matches instead of narrowing.
+COUNT_CAP = 10_000
+# PostgreSQL walks the newest-first index computing each row's words (tens of microseconds),
+# so walking pays off later than on SQLite: for 50 newest of m matches among n items it
+# computes about 50 * n / m of them, against fetching and sorting the m matches; the two meet
+# at some 10,000-20,000 matches at a million items (3,485 walked: 1.6 s; docs/benchmarks.md).
+# Not above the cap: a capped count only says "more than the cap".
+PG_WALK_FROM = COUNT_CAP
+# A match looked up by key costs about as much as this many entries of the set of matches
+# built, or of an index walked (SQLite at a million items, CPU with the system's part:
+# docs/benchmarks.md); it chooses the plan of `capped_count`.
+LOOKUP_COST = 7
 _COUNT = "SELECT count(*) FROM insights_feedback_search WHERE insights_feedback_search MATCH %s"
+# The matches read from the text index in its own order and looked up by key one at a time,
+# stopping at the limit: CROSS JOIN keeps the index outermost (SQLite never reorders it) and
+# the listed rows' subquery is flattened into the join, so no set of every match is built.
+_STREAM = (
+    "SELECT count(*) FROM (SELECT 1 FROM insights_feedback_search CROSS JOIN ({rows}) AS listed"
+    " ON listed.id = insights_feedback_search.rowid"
+    " WHERE insights_feedback_search MATCH %s LIMIT %s)"
+)
 
 _MATCH = {
     "sqlite": '"insights_feedback"."id" IN '
@@ -56,22 +80,94 @@ def _expression(terms: list[str]) -> str:
 
 
 def matching(
-    rows: QuerySet[Feedback], query: str, *, newest_first: bool = False
+    rows: QuerySet[Feedback],
+    query: str,
+    *,
+    newest_first: bool = False,
+    matches: int | None = None,
+    walk: bool = False,
 ) -> QuerySet[Feedback]:
     """`rows` narrowed to those whose title or text holds every word of `query` (all rows if
     the query has no word, such as "--" or '"'). `newest_first`: for the list's page, whose
-    plan may differ from the tab counts' (see WALK_FROM; PostgreSQL's planner chooses itself
-    from the index's statistics)."""
+    plan may differ from the tab counts' (see WALK_FROM); `matches`, the tab's count when the
+    caller has it, spares counting the index's matches to choose. `walk`: test the matches
+    against rows read through another index whatever their number. PostgreSQL's planner
+    chooses itself from the index's statistics."""
     terms = words(query)
     if not terms:
         return rows
-    if connection.vendor not in _MATCH:
-        raise RuntimeError(f"feedback search: no text index for the {connection.vendor} database")
-    sql, term = _MATCH[connection.vendor], _expression(terms)
-    if newest_first and connection.vendor == "sqlite" and _matches(term) >= WALK_FROM:
+    sql, term = _vendor_sql(), _expression(terms)
+    if connection.vendor == "sqlite" and (walk or (newest_first and _walks(term, matches))):
         sql = "+" + sql  # a unary plus: SQLite will not look the matches up by primary key
     found = RawSQL(sql, [term], output_field=BooleanField())  # noqa: S611 - constant SQL, bound term
     return rows.filter(found)
+
+
+def index_matches(query: str) -> int | None:
+    """The text index's matches of `query` (which has words) in every workspace, on SQLite,
+    where they choose the plans; None on PostgreSQL, whose planner chooses itself."""
+    _vendor_sql()
+    return _matches(_expression(words(query))) if connection.vendor == "sqlite" else None
+
+
+def capped_count(rows: QuerySet[Feedback], query: str, cap: int, *, stream: bool) -> int:
+    """How many of `rows` match `query` (which has words), counting no further than cap + 1,
+    so that a word in most items costs no more than a rarer one. `stream` (SQLite, see
+    `count_plan`): read the text index's matches and look each up by key (`_STREAM`) instead
+    of testing `rows` through their own index against the set of every match. PostgreSQL's
+    planner chooses itself; the LIMIT under the count stops its scan."""
+    if stream and connection.vendor == "sqlite":
+        listed, params = rows.order_by().values("id").query.sql_with_params()
+        with connection.cursor() as cursor:
+            term = _expression(words(query))
+            cursor.execute(_STREAM.format(rows=listed), [*params, term, cap + 1])
+            return int(cursor.fetchone()[0])
+    return matching(rows, query, walk=True).order_by()[: cap + 1].count()
+
+
+def count_plan(matches: int | None, bound: int, items: int, cap: int, *, shared: bool) -> str:
+    """How to count the matches among `bound` rows (a status under the other filters, bigger
+    than the cap) of a workspace of `items`, when the text index holds `matches` (None on
+    PostgreSQL: "walk", a capped count its planner plans). Costs in steps of a walk:
+    - "stream": about (cap + 1) * items / bound matches read (the rows are that share of
+      the workspace), each looked up by key at LOOKUP_COST;
+    - "walk": the set of every match built, then the rows walked until cap + 1 are found,
+      about (cap + 1) * items / matches of them;
+    - "exact": the rows walked to the end in the one exact aggregate, whose set of matches is
+      built once for every status in it (`shared`: it is built anyway).
+    A word in most items streams for a status holding most of them; a rarer word walks; a
+    status with few rows joins the exact aggregate."""
+    if matches is None:
+        return "walk"
+    costs = {
+        "stream": LOOKUP_COST * min(matches, (cap + 1) * items / max(bound, 1)),
+        "walk": matches + min(bound, (cap + 1) * items / max(matches, 1)),
+        "exact": bound + (0 if shared else matches),
+    }
+    return min(costs, key=lambda plan: costs[plan])
+
+
+def newest_first(query: str, matches: int | None) -> list[Any]:
+    """The list's order, newest first. On PostgreSQL, for a search with fewer than PG_WALK_FROM
+    matches (the tab's count), `received_at + 0` keeps the planner off the newest-first index:
+    it takes a prefix query for 0.5 % of the items and walks that index computing every row's
+    words (a rare word at a million items: 26 s) instead of reading the GIN index and sorting
+    the few matches (docs/benchmarks.md)."""
+    rare = matches is not None and matches < PG_WALK_FROM and bool(words(query))
+    if rare and connection.vendor == "postgresql":
+        shifted = F("received_at") + Value(timedelta(0))
+        return [ExpressionWrapper(shifted, output_field=DateTimeField()).desc(), "-id"]
+    return ["-received_at", "-id"]
+
+
+def _vendor_sql() -> str:
+    if connection.vendor not in _MATCH:
+        raise RuntimeError(f"feedback search: no text index for the {connection.vendor} database")
+    return _MATCH[connection.vendor]
+
+
+def _walks(term: str, matches: int | None) -> bool:
+    return (_matches(term) if matches is None else matches) >= WALK_FROM
 
 
 def _matches(term: str) -> int:
