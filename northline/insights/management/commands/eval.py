@@ -58,7 +58,8 @@ def tier_options(options: dict[str, Any]) -> dict[str, Any]:
 class Command(BaseCommand):
     help = (
         "Measure the text engine on labelled CSV files: `eval classify` and `eval sentiment` "
-        "train on --train and score --test (one model per --group-col value, as NLBSE'24 does); "
+        "train on --train and score --test (one model per --group-col value, as NLBSE'24 does; "
+        "a lexical one also learns from the other groups' rows unless --own-group-only); "
         "`eval duplicates` measures duplicate retrieval on --data. --tier semantic reads the "
         "model folder NORTHLINE_SEMANTIC_MODEL names."
     )
@@ -72,6 +73,12 @@ class Command(BaseCommand):
             sub.add_argument("--text-col", required=True, help="a column, or title,body")
             sub.add_argument("--label-col", required=True)
             sub.add_argument("--group-col", help="train and score one model per group")
+            sub.add_argument(
+                "--own-group-only",
+                action="store_true",
+                help="each group's model learns from its own rows only (lexical tier; by "
+                "default it also learns from the other groups' rows as background)",
+            )
             sub.add_argument(
                 "--tier",
                 choices=list(TIERS),
@@ -125,6 +132,7 @@ class Command(BaseCommand):
             [r[group] for r in train] if group else None,
             [r[group] for r in test] if group else None,
             config=SENTIMENT if options["task"] == "sentiment" else ISSUE_TYPE,
+            pool_groups=False if options["own_group_only"] else None,
             **tier_options(options),
         )  # fmt: skip
 
