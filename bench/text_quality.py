@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
         [--folds 5] [--repeats 2] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
-        [--own-group-only]
+        [--pool-groups]
     .venv/bin/python bench/text_quality.py sentiment --tier semantic
     .venv/bin/python bench/text_quality.py duplicates --tier semantic
 
@@ -10,8 +10,8 @@ Issue type follows the NLBSE'24 protocol (one model per repository, mean macro-F
 repositories); every figure is a stratified k-fold CV figure on the *training* files, never a
 held-out result. `--repeats 2` is the headline protocol of bench/RESULTS_text.md (5-fold CV
 repeated twice, `RepeatedStratifiedKFold(random_state=0)`; one repeat is the plain shuffled
-5-fold). The lexical tier's model of a repository also learns from every issue of the other
-repositories as background (decision 0036) unless `--own-group-only`. `--max-folds` stops
+5-fold). With `--pool-groups` the lexical tier's model of a repository also learns from every
+issue of the other repositories as background (decision 0036). `--max-folds` stops
 after that many folds per group, to estimate cost cheaply. `standard_error` is that of the mean
 over all fold scores of all repositories (their standard deviation / sqrt(count)). The JSON
 line ends with wall and CPU seconds and the load average: the machine is shared.
@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-folds", type=int, default=0)
     parser.add_argument("--fine-tune", default="")
-    parser.add_argument("--own-group-only", action="store_true")
+    parser.add_argument("--pool-groups", action="store_true")
     args = parser.parse_args()
     csv.field_size_limit(sys.maxsize)
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -110,14 +110,14 @@ def main() -> None:
         "task": args.task,
         "tier": args.tier,
         "fine_tune": args.fine_tune,
-        "own_group_only": args.own_group_only,
+        "pool_groups": args.pool_groups,
     }
     if args.task == "classify":
         rows = list(csv.DictReader((DATA / "nlbse24_issues_train.csv").open(encoding="utf-8")))
         repos = sorted({r["repo"] for r in rows})
         wanted = [r for r in repos if not args.repos or r.split("/")[-1] in args.repos.split(",")]
         groups = {}
-        pool = args.tier == "lexical" and not args.own_group_only
+        pool = args.tier == "lexical" and args.pool_groups
         for repo in wanted:
             part = [r for r in rows if r["repo"] == repo]
             texts = [issue_text(r["title"], r["body"], title_weight=3) for r in part]

@@ -63,8 +63,8 @@ GROUP_ROWS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("flags", "macro_f1"), [((), 1.0), (("--own-group-only",), 1 / 3)])
-def test_classify_per_group_learns_from_the_other_groups_unless_told_not_to(
+@pytest.mark.parametrize(("flags", "macro_f1"), [(("--pool-groups",), 1.0), ((), 1 / 3)])
+def test_classify_per_group_learns_from_the_other_groups_when_pooled(
     tmp_path: Path, flags: tuple[str, ...], macro_f1: float
 ) -> None:
     train = write_groups(tmp_path / "train.csv", GROUP_ROWS)

@@ -38,14 +38,13 @@ def evaluate_classifier(
     config: ClassifierConfig = ISSUE_TYPE,
     tier: str = LEXICAL,
     model_path: str | None = None,
-    pool_groups: bool | None = None,
+    pool_groups: bool = False,
 ) -> dict[str, Any]:
     """Train on the training split, score on the test split, with a classifier of `tier`.
 
     With groups (e.g. repositories) one model is trained per group and tested on that group's
-    test rows (the NLBSE'24 protocol); with `pool_groups` (the default for the lexical tier,
-    which alone supports it; decision 0036) each group's model also learns from the other
-    groups' training rows as background examples. ``macro_f1`` is then the mean of the groups' macro-F1 and
+    test rows (the NLBSE'24 protocol); with `pool_groups` (lexical tier only; decision 0036)
+    each group's model also learns from the other groups' training rows as background examples. ``macro_f1`` is then the mean of the groups' macro-F1 and
     ``per_class`` is computed over all groups' predictions pooled. Returns
     ``{"macro_f1", "per_class": {label: {"precision", "recall", "f1"}}, "groups":
     {name: {"macro_f1"}}, "n_train", "n_test", "seconds"}``.
@@ -87,7 +86,7 @@ def cross_validate_classifier(
     seed: int = 0,
     tier: str = LEXICAL,
     model_path: str | None = None,
-    pool_groups: bool | None = None,
+    pool_groups: bool = False,
 ) -> dict[str, Any]:
     """Stratified k-fold macro-F1 (per group when `groups` is given, one model per group; with
     `pool_groups`, as in `evaluate_classifier`, each fold's model also learns from every row of
@@ -178,10 +177,8 @@ class _Tiered:
     pool_groups: bool = False
 
 
-def _pooling(pool_groups: bool | None, tier: str) -> bool:
-    """Pool groups by default where the tier can (the lexical one); refuse it elsewhere."""
-    if pool_groups is None:
-        return check_tier(tier) == LEXICAL
+def _pooling(pool_groups: bool, tier: str) -> bool:
+    """Only the lexical tier learns from background examples; refuse pooling elsewhere."""
     if pool_groups and check_tier(tier) != LEXICAL:
         raise ValueError(f"pool_groups: the {tier} tier trains on its own group only")
     return pool_groups

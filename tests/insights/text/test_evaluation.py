@@ -38,7 +38,7 @@ def test_groups_get_one_model_each() -> None:
     groups = ["x"] * 4 + ["y"] * 4
     result = evaluate_classifier(
         texts, labels, ["apple", "pear", "apple", "pear"], ["yes", "no", "no", "yes"],
-        groups, ["x", "x", "y", "y"], pool_groups=False,
+        groups, ["x", "x", "y", "y"],
     )  # fmt: skip
     assert result["groups"] == {"x": {"macro_f1": 1.0}, "y": {"macro_f1": 1.0}}
     assert result["macro_f1"] == 1.0
@@ -54,9 +54,9 @@ POOL_TRAIN = [
 POOL_TEST = [("it crashes", "bug", "a"), ("add tags", "feature", "a")]
 
 
-@pytest.mark.parametrize(("pool_groups", "macro_f1"), [(None, 1.0), (False, 1 / 3)])
-def test_lexical_groups_learn_from_the_other_groups_by_default(
-    pool_groups: bool | None, macro_f1: float
+@pytest.mark.parametrize(("pool_groups", "macro_f1"), [(True, 1.0), (False, 1 / 3)])
+def test_pooled_lexical_groups_learn_from_the_other_groups(
+    pool_groups: bool, macro_f1: float
 ) -> None:
     train, test = list(zip(*POOL_TRAIN, strict=True)), list(zip(*POOL_TEST, strict=True))
     result = evaluate_classifier(*train[:2], *test[:2], train[2], test[2], pool_groups=pool_groups)
@@ -92,8 +92,8 @@ CV_GROUPS = [
 
 def test_cross_validation_pools_the_other_groups() -> None:
     texts, labels, groups = (list(column) for column in zip(*CV_GROUPS, strict=True))
-    pooled = cross_validate_classifier(texts, labels, groups, folds=2)
-    alone = cross_validate_classifier(texts, labels, groups, folds=2, pool_groups=False)
+    pooled = cross_validate_classifier(texts, labels, groups, folds=2, pool_groups=True)
+    alone = cross_validate_classifier(texts, labels, groups, folds=2)
     assert pooled["groups"] == {"a": {"macro_f1": 1.0}, "b": {"macro_f1": 1.0}}
     assert alone["groups"]["a"]["macro_f1"] < 0.7 and alone["groups"]["b"]["macro_f1"] < 0.7
 

@@ -59,7 +59,7 @@ class Command(BaseCommand):
     help = (
         "Measure the text engine on labelled CSV files: `eval classify` and `eval sentiment` "
         "train on --train and score --test (one model per --group-col value, as NLBSE'24 does; "
-        "a lexical one also learns from the other groups' rows unless --own-group-only); "
+        "with --pool-groups a lexical one also learns from the other groups' rows); "
         "`eval duplicates` measures duplicate retrieval on --data. --tier semantic reads the "
         "model folder NORTHLINE_SEMANTIC_MODEL names."
     )
@@ -74,10 +74,10 @@ class Command(BaseCommand):
             sub.add_argument("--label-col", required=True)
             sub.add_argument("--group-col", help="train and score one model per group")
             sub.add_argument(
-                "--own-group-only",
+                "--pool-groups",
                 action="store_true",
-                help="each group's model learns from its own rows only (lexical tier; by "
-                "default it also learns from the other groups' rows as background)",
+                help="each group's model also learns from the other groups' rows as "
+                "background (lexical tier; decision 0036)",
             )
             sub.add_argument(
                 "--tier",
@@ -132,7 +132,7 @@ class Command(BaseCommand):
             [r[group] for r in train] if group else None,
             [r[group] for r in test] if group else None,
             config=SENTIMENT if options["task"] == "sentiment" else ISSUE_TYPE,
-            pool_groups=False if options["own_group_only"] else None,
+            pool_groups=options["pool_groups"],
             **tier_options(options),
         )  # fmt: skip
 
