@@ -44,8 +44,9 @@ def evaluate_classifier(
 
     With groups (e.g. repositories) one model is trained per group and tested on that group's
     test rows (the NLBSE'24 protocol); with `pool_groups` (lexical tier only; decision 0036)
-    each group's model also learns from the other groups' training rows as background examples. ``macro_f1`` is then the mean of the groups' macro-F1 and
-    ``per_class`` is computed over all groups' predictions pooled. Returns
+    each group's model also learns from the other groups' training rows as background examples.
+    ``macro_f1`` is then the mean of the groups' macro-F1 and ``per_class`` is computed over all
+    groups' predictions pooled. Returns
     ``{"macro_f1", "per_class": {label: {"precision", "recall", "f1"}}, "groups":
     {name: {"macro_f1"}}, "n_train", "n_test", "seconds"}``.
     """
