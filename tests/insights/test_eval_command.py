@@ -49,6 +49,33 @@ def test_headerless_semicolon_file_with_named_columns(tmp_path: Path) -> None:
     assert result["n_train"] == 8 and 0.0 <= result["macro_f1"] <= 1.0
 
 
+def write_groups(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path.write_text("text,label,repo\n" + "".join(f"{t},{label},{g}\n" for t, label, g in rows))
+    return path
+
+
+# Repository "a" never says "crash" or "add"; repository "b" does.
+GROUP_ROWS = [
+    ("broken login page", "bug", "a"), ("wrong totals shown", "bug", "a"),
+    ("dark mode wanted", "feature", "a"), ("calendar view wanted", "feature", "a"),
+    *[(t, "bug", "b") for t in ["app crash on start", "crash when saving", "crash at login"]],
+    *[(t, "feature", "b") for t in ["add pdf export", "add an api", "add dark themes"]],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("flags", "macro_f1"), [(("--pool-groups",), 1.0), ((), 1 / 3)])
+def test_classify_per_group_learns_from_the_other_groups_when_pooled(
+    tmp_path: Path, flags: tuple[str, ...], macro_f1: float
+) -> None:
+    train = write_groups(tmp_path / "train.csv", GROUP_ROWS)
+    test = write_groups(
+        tmp_path / "test.csv", [("it crashes", "bug", "a"), ("add tags", "feature", "a")]
+    )
+    result = json.loads(run("classify", "--train", str(train), "--test", str(test), "--text-col", "text",
+                            "--label-col", "label", "--group-col", "repo", "--json", *flags))  # fmt: skip
+    assert result["groups"] == {"a": {"macro_f1": pytest.approx(macro_f1)}}
+
+
 def test_unknown_column_is_named(tmp_path: Path) -> None:
     data = write(tmp_path / "d.csv", [("x", "bug")])
     with pytest.raises(CommandError, match=r"d\.csv: no column 'body' \(columns: text, label\)"):

@@ -4,6 +4,12 @@ Word and character TF-IDF feed a linear SVM; its scores are turned into probabil
 scaling fitted on internal cross-validation (when every class has at least 3 examples) or by a
 softmax otherwise. Chosen by 5-fold cross-validation on NLBSE'24 issues and Senti4SD: see
 bench/RESULTS_text.md.
+
+`fit` can also take background examples from related domains (other repositories' issues) and
+learns from both with feature augmentation (Daumé III, "Frustratingly easy domain adaptation",
+2007): every feature gets a second copy that only the model's own domain sets, so shared
+weights carry what all domains agree on and the copy what is particular to this one
+(decision 0036).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
@@ -32,7 +39,10 @@ class ClassifierConfig:
     are the settings chosen by cross-validation (bench/RESULTS_text.md).
 
     `title_weight` > 0 adds a block of features read from the title line alone (the first line of
-    a multi-line text, see `preprocess.titled_text`), scaled by that weight."""
+    a multi-line text, see `preprocess.titled_text`), scaled by that weight.
+
+    `domain_weight` scales the own-domain copy of the features when `fit` has background
+    examples (no effect without them)."""
 
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
@@ -42,6 +52,7 @@ class ClassifierConfig:
     lexicon_weight: float = 0.0
     title_weight: float = 0.0
     max_chars: int = 4000
+    domain_weight: float = 1.0
 
     def clean(self, text: str) -> str:
         """The text as the features read it: with a title block, the title line stays apart."""
@@ -72,13 +83,34 @@ class TextClassifier:
         self._model: CalibratedClassifierCV | LinearSVC | None = None
         self._labels: tuple[str, ...] = ()
 
+    _domain_weight: float = 0.0
+    """Scale of the own-domain feature copy; 0 when fitted without background examples (and in
+    models stored before background training existed, which lack the attribute)."""
+
     @property
     def labels(self) -> tuple[str, ...]:
         """The known labels, in the column order of `predict_proba`."""
         return self._labels
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
-        """Learn from `texts` and their `labels` (at least two distinct labels)."""
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        *,
+        background_texts: Sequence[str] = (),
+        background_labels: Sequence[str] = (),
+    ) -> TextClassifier:
+        """Learn from `texts` and their `labels` (at least two distinct labels between them and
+        the background), the domain the model will predict for, and from background examples
+        of related domains, which count through the shared features only."""
+        if len(background_texts) != len(background_labels):
+            raise ValueError(
+                f"classifier: {len(background_texts)} background texts "
+                f"but {len(background_labels)} background labels"
+            )
+        own_rows = len(texts)
+        texts = [*texts, *background_texts]
+        labels = [*labels, *background_labels]
         check_training_data(texts, labels)
         cleaned = self._clean(texts)
         self._features = text_features(
@@ -91,6 +123,8 @@ class TextClassifier:
             title_weight=self.config.title_weight,
         )
         matrix = self._features.fit_transform(cleaned)
+        self._domain_weight = self.config.domain_weight if background_texts else 0.0
+        matrix = self._with_domain_copy(matrix, own_rows)
         self._model = linear_model(self.config.c, labels)
         self._model.fit(matrix, np.asarray(labels, dtype=object))
         self._labels = tuple(str(label) for label in self._model.classes_)
@@ -101,6 +135,7 @@ class TextClassifier:
         if self._features is None or self._model is None:
             raise RuntimeError("classifier: call fit() before predicting")
         matrix = union_transform(self._features, self._clean(texts))
+        matrix = self._with_domain_copy(matrix, matrix.shape[0])
         if isinstance(self._model, CalibratedClassifierCV):
             return np.asarray(self._model.predict_proba(matrix))
         return softmax(scores_2d(self._model.decision_function(matrix)))
@@ -131,6 +166,15 @@ class TextClassifier:
 
     def _clean(self, texts: Sequence[str]) -> list[str]:
         return [self.config.clean(text) for text in texts]
+
+    def _with_domain_copy(self, matrix: sparse.csr_matrix, own_rows: int) -> sparse.csr_matrix:
+        """`matrix` with the own-domain copy of its columns appended (its first `own_rows`
+        rows scaled by the domain weight, zeros below); unchanged without background."""
+        if self._domain_weight == 0:
+            return matrix
+        scale = np.zeros(matrix.shape[0])
+        scale[:own_rows] = self._domain_weight
+        return sparse.hstack([matrix, sparse.diags(scale) @ matrix], format="csr")
 
 
 def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:

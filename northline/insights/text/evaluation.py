@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from northline.insights.text.classifier import ISSUE_TYPE, ClassifierConfig
+from northline.insights.text.classifier import ISSUE_TYPE, ClassifierConfig, TextClassifier
 from northline.insights.text.duplicates import StrictWordIndex
 from northline.insights.text.semantic import SemanticIndex
 from northline.insights.text.tiers import (
@@ -38,17 +38,20 @@ def evaluate_classifier(
     config: ClassifierConfig = ISSUE_TYPE,
     tier: str = LEXICAL,
     model_path: str | None = None,
+    pool_groups: bool = False,
 ) -> dict[str, Any]:
     """Train on the training split, score on the test split, with a classifier of `tier`.
 
     With groups (e.g. repositories) one model is trained per group and tested on that group's
-    test rows (the NLBSE'24 protocol); ``macro_f1`` is then the mean of the groups' macro-F1 and
-    ``per_class`` is computed over all groups' predictions pooled. Returns
+    test rows (the NLBSE'24 protocol); with `pool_groups` (lexical tier only; decision 0036)
+    each group's model also learns from the other groups' training rows as background examples.
+    ``macro_f1`` is then the mean of the groups' macro-F1 and ``per_class`` is computed over all
+    groups' predictions pooled. Returns
     ``{"macro_f1", "per_class": {label: {"precision", "recall", "f1"}}, "groups":
     {name: {"macro_f1"}}, "n_train", "n_test", "seconds"}``.
     """
     started = time.perf_counter()
-    tiered = _Tiered(config, tier, model_path)
+    tiered = _Tiered(config, tier, model_path, _pooling(pool_groups, tier))
     _check_lengths(train_texts, train_labels, groups_train, "train")
     _check_lengths(test_texts, test_labels, groups_test, "test")
     if (groups_train is None) != (groups_test is None):
@@ -84,21 +87,26 @@ def cross_validate_classifier(
     seed: int = 0,
     tier: str = LEXICAL,
     model_path: str | None = None,
+    pool_groups: bool = False,
 ) -> dict[str, Any]:
-    """Stratified k-fold macro-F1 (per group when `groups` is given, one model per group).
+    """Stratified k-fold macro-F1 (per group when `groups` is given, one model per group; with
+    `pool_groups`, as in `evaluate_classifier`, each fold's model also learns from every row of
+    the other groups).
 
     Returns ``{"macro_f1": mean over groups (or overall), "groups": {name: {"macro_f1"}},
     "folds", "repeats", "seconds"}``; each group's figure is the mean over its folds.
     """
     started = time.perf_counter()
-    tiered = _Tiered(config, tier, model_path)
+    tiered = _Tiered(config, tier, model_path, _pooling(pool_groups, tier))
     _check_lengths(texts, labels, groups, "cv")
     names = list(groups) if groups is not None else ["all"] * len(texts)
     scores: dict[str, float] = {}
     for name in sorted(set(names)):
         rows = [i for i, g in enumerate(names) if g == name]
+        others = [i for i, g in enumerate(names) if g != name]
+        background = ([texts[i] for i in others], [labels[i] for i in others])
         scores[name] = _cv_group([texts[i] for i in rows], [labels[i] for i in rows], tiered,
-                                 folds, repeats, seed)  # fmt: skip
+                                 folds, repeats, seed, background)  # fmt: skip
     return {
         "macro_f1": float(np.mean(list(scores.values()))),
         "groups": {n: {"macro_f1": s} for n, s in scores.items()} if groups is not None else {},
@@ -115,13 +123,15 @@ def _cv_group(
     folds: int,
     repeats: int,
     seed: int,
+    background: tuple[list[str], list[str]],
 ) -> float:
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     scores = []
     for train, test in splitter.split(np.zeros(len(labels)), labels):
         predicted = _fit_predict(
-            [texts[i] for i in train], [labels[i] for i in train], [texts[i] for i in test], tiered
-        )
+            [texts[i] for i in train], [labels[i] for i in train], [texts[i] for i in test],
+            tiered, background,
+        )  # fmt: skip
         scores.append(_macro_f1([labels[i] for i in test], predicted))
     return float(np.mean(scores))
 
@@ -144,10 +154,12 @@ def _per_group(
     groups: dict[str, dict[str, float]] = {}
     for name in sorted(test_rows):
         tr, te = train_rows[name], test_rows[name]
+        others = [i for i, g in enumerate(groups_train) if str(g) != name]
+        background = ([train_texts[i] for i in others], [train_labels[i] for i in others])
         group_truth = [test_labels[i] for i in te]
         group_predicted = _fit_predict(
             [train_texts[i] for i in tr], [train_labels[i] for i in tr],
-            [test_texts[i] for i in te], tiered,
+            [test_texts[i] for i in te], tiered, background,
         )  # fmt: skip
         groups[name] = {"macro_f1": _macro_f1(group_truth, group_predicted)}
         truth += group_truth
@@ -157,11 +169,20 @@ def _per_group(
 
 @dataclass(frozen=True)
 class _Tiered:
-    """Which classifier to train: settings, tier and (semantic) model folder."""
+    """Which classifier to train: settings, tier, (semantic) model folder, and whether a
+    group's model also learns from the other groups' rows."""
 
     config: ClassifierConfig
     tier: str
     model_path: str | None
+    pool_groups: bool = False
+
+
+def _pooling(pool_groups: bool, tier: str) -> bool:
+    """Only the lexical tier learns from background examples; refuse pooling elsewhere."""
+    if pool_groups and check_tier(tier) != LEXICAL:
+        raise ValueError(f"pool_groups: the {tier} tier trains on its own group only")
+    return pool_groups
 
 
 def _fit_predict(
@@ -169,7 +190,14 @@ def _fit_predict(
     train_labels: Sequence[str],
     test_texts: Sequence[str],
     tiered: _Tiered,
+    background: tuple[list[str], list[str]] = ([], []),
 ) -> list[str]:
+    if tiered.pool_groups and background[0]:
+        pooled = TextClassifier(tiered.config).fit(
+            train_texts, train_labels, background_texts=background[0],
+            background_labels=background[1],
+        )  # fmt: skip
+        return [p.label for p in pooled.predict(test_texts)]
     model = make_classifier(tiered.config, tiered.tier, model_path=tiered.model_path)
     model.fit(train_texts, train_labels)
     return [p.label for p in model.predict(test_texts)]

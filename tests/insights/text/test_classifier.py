@@ -138,3 +138,47 @@ def test_titles_weigh_in_when_the_body_says_little() -> None:
     assert model.predict(query)[0].label == "question"
     loaded = TextClassifier.from_bytes(model.to_bytes())
     assert np.allclose(loaded.predict_proba(query), model.predict_proba(query))
+
+
+# The own domain never says "crash" or "add"; the background (another domain) does.
+OWN = ["broken login page", "wrong totals shown", "dark mode wanted", "calendar view wanted"]
+OWN_LABELS = ["bug", "bug", "feature", "feature"]
+BACKGROUND = ["app crash on start", "crash when saving", "crash at login", "add pdf export",
+              "add an api", "add dark themes"]  # fmt: skip
+BACKGROUND_LABELS = ["bug"] * 3 + ["feature"] * 3
+
+
+def test_background_examples_teach_words_the_own_domain_lacks() -> None:
+    alone = TextClassifier().fit(OWN, OWN_LABELS)
+    pooled = TextClassifier().fit(
+        OWN, OWN_LABELS, background_texts=BACKGROUND, background_labels=BACKGROUND_LABELS
+    )
+    queries = ["it crashes", "add tags"]
+    assert [p.label for p in pooled.predict(queries)] == ["bug", "feature"]
+    assert [p.label for p in alone.predict(queries)] != ["bug", "feature"]
+    loaded = TextClassifier.from_bytes(pooled.to_bytes())
+    assert np.allclose(loaded.predict_proba(queries), pooled.predict_proba(queries))
+
+
+def test_the_own_domain_gets_its_own_copy_of_the_features() -> None:
+    pooled = TextClassifier().fit(
+        OWN, OWN_LABELS, background_texts=BACKGROUND, background_labels=BACKGROUND_LABELS
+    )
+    assert pooled._features is not None
+    width = pooled._features.transform(["x"]).shape[1]
+    assert pooled._with_domain_copy(pooled._features.transform(OWN), 4).shape[1] == 2 * width
+    alone = TextClassifier().fit(OWN + BACKGROUND, OWN_LABELS + BACKGROUND_LABELS)
+    matrix = alone._features.transform(OWN) if alone._features is not None else None
+    assert matrix is not None and alone._with_domain_copy(matrix, 4) is matrix
+
+
+def test_a_model_stored_before_background_training_still_predicts() -> None:
+    model = TextClassifier().fit(OWN, OWN_LABELS)
+    del model._domain_weight  # as pickled by the previous version, which had no such attribute
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    assert [p.label for p in loaded.predict(OWN)] == OWN_LABELS
+
+
+def test_background_labels_must_match_their_texts() -> None:
+    with pytest.raises(ValueError, match="classifier: 2 background texts but 1 background labels"):
+        TextClassifier().fit(OWN, OWN_LABELS, background_texts=["a", "b"], background_labels=["x"])

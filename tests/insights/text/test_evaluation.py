@@ -44,6 +44,32 @@ def test_groups_get_one_model_each() -> None:
     assert result["macro_f1"] == 1.0
 
 
+# Group "a" never saw "crash" or "add": only the other group's rows teach those words.
+POOL_TRAIN = [
+    ("broken login page", "bug", "a"), ("wrong totals shown", "bug", "a"),
+    ("dark mode wanted", "feature", "a"), ("calendar view wanted", "feature", "a"),
+    *[(t, "bug", "b") for t in ["app crash on start", "crash when saving", "crash at login"]],
+    *[(t, "feature", "b") for t in ["add pdf export", "add an api", "add dark themes"]],
+]  # fmt: skip
+POOL_TEST = [("it crashes", "bug", "a"), ("add tags", "feature", "a")]
+
+
+@pytest.mark.parametrize(("pool_groups", "macro_f1"), [(True, 1.0), (False, 1 / 3)])
+def test_pooled_lexical_groups_learn_from_the_other_groups(
+    pool_groups: bool, macro_f1: float
+) -> None:
+    train, test = list(zip(*POOL_TRAIN, strict=True)), list(zip(*POOL_TEST, strict=True))
+    result = evaluate_classifier(*train[:2], *test[:2], train[2], test[2], pool_groups=pool_groups)
+    assert result["groups"] == {"a": {"macro_f1": pytest.approx(macro_f1)}}
+
+
+def test_pooling_groups_is_lexical_only() -> None:
+    with pytest.raises(ValueError, match="pool_groups: the semantic tier trains on its own group"):
+        evaluate_classifier(
+            TRAIN, LABELS, ["x"], ["bug"], ["g"] * 8, ["g"], tier="semantic", pool_groups=True
+        )
+
+
 def test_groups_must_be_given_for_both_splits() -> None:
     with pytest.raises(ValueError, match="groups: give both groups_train and groups_test"):
         evaluate_classifier(TRAIN, LABELS, ["x"], ["bug"], groups_train=["g"] * 8)
@@ -53,6 +79,23 @@ def test_cross_validation_reports_per_group() -> None:
     result = cross_validate_classifier(TRAIN * 2, LABELS * 2, ["a"] * 8 + ["b"] * 8, folds=2)
     assert set(result["groups"]) == {"a", "b"}
     assert result["macro_f1"] == pytest.approx(1.0)
+
+
+# In each group, a test fold's words are in the other group's rows only.
+CV_GROUPS = [
+    *[(t, "bug", "a") for t in ["it crashes", "freezes often", "hangs forever", "totally broken"]],
+    *[(t, "feature", "a") for t in ["add tags", "wish for colours", "want reports", "support teams"]],
+    *[(t, "bug", "b") for t in ["app crashes on start", "window freezes", "sync hangs", "export broken"]],
+    *[(t, "feature", "b") for t in ["add pdf export", "i wish for themes", "we want an api", "support sso"]],
+]  # fmt: skip
+
+
+def test_cross_validation_pools_the_other_groups() -> None:
+    texts, labels, groups = (list(column) for column in zip(*CV_GROUPS, strict=True))
+    pooled = cross_validate_classifier(texts, labels, groups, folds=2, pool_groups=True)
+    alone = cross_validate_classifier(texts, labels, groups, folds=2)
+    assert pooled["groups"] == {"a": {"macro_f1": 1.0}, "b": {"macro_f1": 1.0}}
+    assert alone["groups"]["a"]["macro_f1"] < 0.7 and alone["groups"]["b"]["macro_f1"] < 0.7
 
 
 DUPLICATES = [

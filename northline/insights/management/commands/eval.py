@@ -58,7 +58,8 @@ def tier_options(options: dict[str, Any]) -> dict[str, Any]:
 class Command(BaseCommand):
     help = (
         "Measure the text engine on labelled CSV files: `eval classify` and `eval sentiment` "
-        "train on --train and score --test (one model per --group-col value, as NLBSE'24 does); "
+        "train on --train and score --test (one model per --group-col value, as NLBSE'24 does; "
+        "with --pool-groups a lexical one also learns from the other groups' rows); "
         "`eval duplicates` measures duplicate retrieval on --data. --tier semantic reads the "
         "model folder NORTHLINE_SEMANTIC_MODEL names."
     )
@@ -72,6 +73,12 @@ class Command(BaseCommand):
             sub.add_argument("--text-col", required=True, help="a column, or title,body")
             sub.add_argument("--label-col", required=True)
             sub.add_argument("--group-col", help="train and score one model per group")
+            sub.add_argument(
+                "--pool-groups",
+                action="store_true",
+                help="each group's model also learns from the other groups' rows as "
+                "background (lexical tier; decision 0036)",
+            )
             sub.add_argument(
                 "--tier",
                 choices=list(TIERS),
@@ -125,6 +132,7 @@ class Command(BaseCommand):
             [r[group] for r in train] if group else None,
             [r[group] for r in test] if group else None,
             config=SENTIMENT if options["task"] == "sentiment" else ISSUE_TYPE,
+            pool_groups=options["pool_groups"],
             **tier_options(options),
         )  # fmt: skip
 
