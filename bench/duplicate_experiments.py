@@ -91,9 +91,20 @@ def hubness_corrected(scores: np.ndarray, k: int = 10, alpha: float = 0.5) -> np
 
 def densities(scores: np.ndarray, k: int = 10) -> np.ndarray:
     """Each text's mean similarity to its own top `k` (itself left out)."""
+    return np.asarray(neighbour_rows(scores, k).mean(axis=1))
+
+
+def neighbour_rows(scores: np.ndarray, k: int = 10) -> np.ndarray:
+    """Each text's `k` best similarities to other texts (itself left out), best first."""
     others = scores.copy()
     np.fill_diagonal(others, -np.inf)
-    return np.asarray(-np.sort(-others, axis=1)[:, :k].mean(axis=1))
+    return np.asarray(-np.sort(-others, axis=1)[:, :k])
+
+
+def spread_corrected(scores: np.ndarray, beta: float, alpha: float = 0.5) -> np.ndarray:
+    """Minus `alpha` × the mean and `beta` × the std of each candidate's top 10 (decision 0035)."""
+    rows = neighbour_rows(scores)
+    return np.asarray(scores - (alpha * rows.mean(axis=1) + beta * rows.std(axis=1))[None, :])
 
 
 def rerank_top(ranking: np.ndarray, extra: np.ndarray, beta: float, top: int = 20) -> np.ndarray:
@@ -112,13 +123,15 @@ def main() -> None:
     parser.add_argument(
         "--also", type=Path, nargs="*", help="other embedding caches of the same reports"
     )
+    parser.add_argument("--seed", type=int, default=0, help="the split of the clusters")
+    parser.add_argument("--spread", action="store_true", help="only the spread-term rows")
     args = parser.parse_args()
     texts, clusters = load()
     same = clusters[:, None] == clusters[None, :]
     np.fill_diagonal(same, False)
     names = sorted(set(clusters))
     half_a = set(
-        np.array(names)[np.random.default_rng(0).permutation(len(names))[: len(names) // 2]]
+        np.array(names)[np.random.default_rng(args.seed).permutation(len(names))[: len(names) // 2]]
     )
     in_a = np.array([c in half_a for c in clusters])
     halves = {"A": in_a, "B": ~in_a, "all": np.ones(len(texts), dtype=bool)}
@@ -127,6 +140,14 @@ def main() -> None:
     prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
     words, chars = counts(prepared, "word", (1, 1)), counts(prepared, "char_wb", (3, 5))
     lexical = (cosine(words) + cosine(chars)) / 2
+    if args.spread:
+        semantic = None
+        if args.semantic:
+            embedded = embeddings(texts, args.semantic)
+            semantic = (embedded @ embedded.T + lexical) / 2
+        for name, scores in spread_rows(lexical, semantic).items():
+            print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+        return
     rows = {"current (word + char cosine, title x3)": lexical}
     rows["pivoted norms 0.8"] = (cosine(words, 0.8) + cosine(chars, 0.8)) / 2
     for k1, b in ((1.2, 0.75), (2.0, 0.75), (1.2, 0.5)):
@@ -169,6 +190,18 @@ def main() -> None:
             rows[f"  {extra.name} instead, hubness-corrected"] = hubness_corrected(first)
     for name, scores in rows.items():
         print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+
+
+def spread_rows(lexical: np.ndarray, mixed: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The spread term's grid (decision 0035) for the lexical and, if given, semantic score."""
+    rows = {}
+    for tier, scores in (("lexical", lexical), ("semantic", mixed)):
+        if scores is None:
+            continue
+        rows[f"{tier}: shipped, -1/2 mean"] = hubness_corrected(scores)
+        for beta in (0.25, 0.35, 0.5, 0.65, 0.8):
+            rows[f"{tier}: -1/2 mean - {beta} std"] = spread_corrected(scores, beta)
+    return rows
 
 
 def embeddings(texts: list[str], cache: Path) -> np.ndarray:

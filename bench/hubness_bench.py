@@ -70,7 +70,7 @@ def main() -> None:
     exact.extend(len(texts))
     for i, text in enumerate(texts):
         exact.learn(ids, i, everyone, index.similarities(text))
-    gap = learnt.density(everyone) - exact.density(everyone)
+    gap = learnt.penalty(everyone) - exact.penalty(everyone)
     result: dict[str, object] = {"batch": args.batch, "order": args.order}
     unlearnt = Densities()
     unlearnt.extend(len(texts))
@@ -79,8 +79,8 @@ def main() -> None:
         result[name] = recall(index, texts, clusters)
     load.append(round(os.getloadavg()[0], 1))
     result |= {
-        "density_gap_mean": round(float(np.mean(gap)), 4),
-        "density_gap_abs_p95": round(float(np.percentile(np.abs(gap), 95)), 4),
+        "penalty_gap_mean": round(float(np.mean(gap)), 4),
+        "penalty_gap_abs_p95": round(float(np.percentile(np.abs(gap), 95)), 4),
         "indexing_and_learning_cpu_s": round(indexing_cpu, 1),
         "load_avg": load,
     }
