@@ -8,8 +8,8 @@ set by its own search, over the reports before it, and raised by the later ones 
 Then every report queries the index through `query` (the two-stage path, itself excluded), and
 Recall@5 / MRR are printed three ways: ranked by cosine (no densities), with the densities learnt
 incrementally, and with exact ones (each report's own full scan over the final index, as
-`northline eval duplicates` computes them). Also: how far the learnt densities are from the exact
-ones, and the CPU time of the learning searches; load average printed (a shared VM).
+`northline eval duplicates` computes them). Also: how far the learnt penalties (½ mean + ½ std
+of each row, decision 0035) are from the exact ones, and the CPU time of the learning searches; load average printed (a shared VM).
 """
 
 from __future__ import annotations

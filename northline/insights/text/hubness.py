@@ -83,9 +83,7 @@ class Densities:
     def penalty(self, positions: np.ndarray) -> np.ndarray:
         """Each text's penalty from its nearest texts (`penalties`; the prior where not learnt)."""
         learnt = self.seen[positions] > 0
-        return np.where(learnt, self._penalty[positions], np.float32(self.prior)).astype(
-            np.float32
-        )
+        return np.where(learnt, self._penalty[positions], np.float32(self.prior)).astype(np.float32)
 
     def corrected(self, positions: np.ndarray, scores: np.ndarray) -> np.ndarray:
         """What results are ranked by: the scores of `positions` less their penalty."""
