@@ -59,11 +59,15 @@ def idf(matrix: sparse.csr_matrix, bm25: bool = False) -> np.ndarray:
     return np.where(df < 2, 0.0, weights)
 
 
-def cosine(matrix: sparse.csr_matrix, pivot: float = 1.0) -> np.ndarray:
-    """Sublinear tf·idf cosine; `pivot` < 1 blends each text's norm with the mean norm."""
+def cosine(
+    matrix: sparse.csr_matrix, pivot: float = 1.0, boost: np.ndarray | None = None
+) -> np.ndarray:
+    """Sublinear tf·idf cosine; `pivot` < 1 blends each text's norm with the mean norm; `boost`
+    multiplies each term's idf (learnt term weights)."""
     weighted = matrix.copy()
     weighted.data = 1 + np.log(weighted.data)
-    weighted = (weighted @ sparse.diags(idf(matrix))).tocsr()
+    weights = idf(matrix) if boost is None else idf(matrix) * boost
+    weighted = (weighted @ sparse.diags(weights)).tocsr()
     norms = np.sqrt(np.asarray(weighted.power(2).sum(axis=1)).ravel()) + 1e-12
     pivoted = (1 - pivot) * norms.mean() + pivot * norms
     return np.asarray((weighted @ weighted.T).toarray() / norms[:, None] / pivoted[None, :])
@@ -91,9 +95,39 @@ def hubness_corrected(scores: np.ndarray, k: int = 10, alpha: float = 0.5) -> np
 
 def densities(scores: np.ndarray, k: int = 10) -> np.ndarray:
     """Each text's mean similarity to its own top `k` (itself left out)."""
+    return np.asarray(neighbour_rows(scores, k).mean(axis=1))
+
+
+def neighbour_rows(scores: np.ndarray, k: int = 10) -> np.ndarray:
+    """Each text's `k` best similarities to other texts (itself left out), best first."""
     others = scores.copy()
     np.fill_diagonal(others, -np.inf)
-    return np.asarray(-np.sort(-others, axis=1)[:, :k].mean(axis=1))
+    return np.asarray(-np.sort(-others, axis=1)[:, :k])
+
+
+def spread_corrected(scores: np.ndarray, beta: float, alpha: float = 0.5) -> np.ndarray:
+    """Minus `alpha` × the mean and `beta` × the std of each candidate's top 10 (decision 0035)."""
+    rows = neighbour_rows(scores)
+    return np.asarray(scores - (alpha * rows.mean(axis=1) + beta * rows.std(axis=1))[None, :])
+
+
+def merge_lift(matrix: sparse.csr_matrix, clusters: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """Per term, how much likelier two merged duplicates of the `train` reports share it than
+    two reports at random: (shared in duplicate pairs + 1) / (expected at random + 1); 1 for a
+    term no training pair shows. What a workspace could learn from its merges (decision 0035)."""
+    present = (matrix[train] > 0).astype(np.float64).tocsr()
+    names, member = np.unique(clusters[train], return_inverse=True)
+    by_cluster = sparse.csr_matrix(
+        (np.ones(member.shape[0]), (member, np.arange(member.shape[0]))),
+        shape=(names.shape[0], member.shape[0]),
+    )
+    holders = (by_cluster @ present).toarray()
+    shared = (holders * (holders - 1) / 2).sum(axis=0)
+    sizes = np.bincount(member)
+    pairs, n = float((sizes * (sizes - 1) / 2).sum()), float(member.shape[0])
+    df = np.asarray(present.sum(axis=0)).ravel()
+    expected = pairs * df * (df - 1) / (n * (n - 1))
+    return np.asarray((shared + 1) / (expected + 1))
 
 
 def rerank_top(ranking: np.ndarray, extra: np.ndarray, beta: float, top: int = 20) -> np.ndarray:
@@ -112,13 +146,17 @@ def main() -> None:
     parser.add_argument(
         "--also", type=Path, nargs="*", help="other embedding caches of the same reports"
     )
+    parser.add_argument("--seed", type=int, default=0, help="the split of the clusters")
+    parser.add_argument("--spread", action="store_true", help="only the spread-term rows")
+    parser.add_argument("--merges", action="store_true", help="only the learnt-weight rows")
+    parser.add_argument("--screen", action="store_true", help="only decision 0035's screen rows")
     args = parser.parse_args()
     texts, clusters = load()
     same = clusters[:, None] == clusters[None, :]
     np.fill_diagonal(same, False)
     names = sorted(set(clusters))
     half_a = set(
-        np.array(names)[np.random.default_rng(0).permutation(len(names))[: len(names) // 2]]
+        np.array(names)[np.random.default_rng(args.seed).permutation(len(names))[: len(names) // 2]]
     )
     in_a = np.array([c in half_a for c in clusters])
     halves = {"A": in_a, "B": ~in_a, "all": np.ones(len(texts), dtype=bool)}
@@ -127,6 +165,22 @@ def main() -> None:
     prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
     words, chars = counts(prepared, "word", (1, 1)), counts(prepared, "char_wb", (3, 5))
     lexical = (cosine(words) + cosine(chars)) / 2
+    if args.spread:
+        semantic = None
+        if args.semantic:
+            embedded = embeddings(texts, args.semantic)
+            semantic = (embedded @ embedded.T + lexical) / 2
+        for name, scores in spread_rows(lexical, semantic).items():
+            print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+        return
+    if args.screen:
+        for name, scores in screen_rows(prepared, heads, bodies, words, chars).items():
+            print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+        return
+    if args.merges:
+        for name, scores in merge_rows(words, chars, clusters, in_a).items():
+            print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+        return
     rows = {"current (word + char cosine, title x3)": lexical}
     rows["pivoted norms 0.8"] = (cosine(words, 0.8) + cosine(chars, 0.8)) / 2
     for k1, b in ((1.2, 0.75), (2.0, 0.75), (1.2, 0.5)):
@@ -169,6 +223,62 @@ def main() -> None:
             rows[f"  {extra.name} instead, hubness-corrected"] = hubness_corrected(first)
     for name, scores in rows.items():
         print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+
+
+def spread_rows(lexical: np.ndarray, mixed: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The spread term's grid (decision 0035) for the lexical and, if given, semantic score."""
+    rows = {}
+    for tier, scores in (("lexical", lexical), ("semantic", mixed)):
+        if scores is None:
+            continue
+        rows[f"{tier}: shipped, -1/2 mean"] = hubness_corrected(scores)
+        for beta in (0.25, 0.35, 0.5, 0.65, 0.8):
+            rows[f"{tier}: -1/2 mean - {beta} std"] = spread_corrected(scores, beta)
+    return rows
+
+
+def merge_rows(
+    words: sparse.csr_matrix, chars: sparse.csr_matrix, clusters: np.ndarray, train: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Term weights learnt from half A's duplicate pairs (`merge_lift` ** gamma); only B counts."""
+    rows = {"shipped (spread)": spread_corrected((cosine(words) + cosine(chars)) / 2, 0.5)}
+    lifts = merge_lift(words, clusters, train), merge_lift(chars, clusters, train)
+    for gamma in (0.1, 0.25, 0.5):
+        boosted = (
+            cosine(words, boost=lifts[0] ** gamma) + cosine(chars, boost=lifts[1] ** gamma)
+        ) / 2
+        rows[f"lift ** {gamma}, spread-corrected"] = spread_corrected(boosted, 0.5)
+    return rows
+
+
+def screen_rows(
+    prepared: list[str],
+    heads: list[str],
+    bodies: list[str],
+    words: sparse.csr_matrix,
+    chars: sparse.csr_matrix,
+) -> dict[str, np.ndarray]:
+    """Decision 0035's screen, all spread-corrected: character n-gram ranges, the word / char
+    mix, word bigrams, the title's repeat count."""
+    word, char = cosine(words), cosine(chars)
+    rows = {"shipped (spread)": spread_corrected((word + char) / 2, 0.5)}
+    for low, high in ((2, 5), (3, 6), (4, 6), (3, 4)):
+        other = cosine(counts(prepared, "char_wb", (low, high)))
+        rows[f"char {low}-{high} instead of 3-5"] = spread_corrected((word + other) / 2, 0.5)
+    rows["char (not word-bounded) 3-5"] = spread_corrected(
+        (word + cosine(counts(prepared, "char", (3, 5)))) / 2, 0.5
+    )
+    for share in (0.35, 0.65):
+        rows[f"word share {share}"] = spread_corrected(share * word + (1 - share) * char, 0.5)
+    bigrams = cosine(counts(prepared, "word", (1, 2)))
+    rows["words 1-2 instead of 1"] = spread_corrected((bigrams + char) / 2, 0.5)
+    for repeat in (1, 2, 5):
+        texts = [" ".join([h] * repeat + [b]) for h, b in zip(heads, bodies, strict=True)]
+        rows[f"title x{repeat} instead of x3"] = spread_corrected(
+            (cosine(counts(texts, "word", (1, 1))) + cosine(counts(texts, "char_wb", (3, 5)))) / 2,
+            0.5,
+        )
+    return rows
 
 
 def embeddings(texts: list[str], cache: Path) -> np.ndarray:

