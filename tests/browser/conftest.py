@@ -37,3 +37,13 @@ def browser() -> Iterator[Any]:
 
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def logged_in(browser: Any, base_url: str, email: str, password: str) -> Any:
+    """A new page, logged in through the log-in form as `email`."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_email", email)
+    page.fill("#id_password", password)
+    page.click("button:has-text('Log in')")
+    return page

@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from northline.insights.models import Feedback
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 from tests.conftest import PASSWORD, make_user, make_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,11 +36,7 @@ def test_upload_map_dry_run_fix_import(browser: Any, live_server: Any, tmp_path:
     workspace = make_workspace(user, "Orbit")
     path = tmp_path / "reviews.csv"
     path.write_text(CSV)
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_email", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('Log in')")
+    page = logged_in(browser, live_server.url, user.email, PASSWORD)
 
     page.goto(f"{live_server.url}/w/{workspace.slug}/insights/")
     page.click("nav.tabs >> text=Imports")

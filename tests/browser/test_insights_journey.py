@@ -14,7 +14,7 @@ import pytest
 from northline.insights.models import Feedback, Theme
 from northline.insights.services import feedback as service
 from northline.insights.services import learning, similarity
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 from tests.conftest import PASSWORD, access_for, make_user, make_workspace
 from tests.insights.conftest import IMMEDIATE
 
@@ -43,11 +43,7 @@ def test_feedback_is_sorted_corrected_and_grouped(
     service.import_feedback(access_for(owner, workspace), [{"text": t} for t in EARLIER])
     assert Theme.objects.filter(workspace=workspace).count() >= 2
 
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_email", owner.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('Log in')")
+    page = logged_in(browser, live_server.url, owner.email, PASSWORD)
 
     page.goto(f"{live_server.url}/w/{workspace.slug}/insights/feedback/new/")
     page.fill("#id_text", "Dark mode for the mobile app please, the white screen hurts my eyes")

@@ -18,7 +18,7 @@ from northline.core.access import Actor, load
 from northline.demo import DEMO_PASSWORD, load_demo
 from northline.metrics.models import Alert, DashboardShare, Kpi
 from northline.metrics.tasks import detect_anomalies
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_kpi_points_chart_anomaly_dashboard_and_share(browser: Any, live_server: Any) -> None:
     login = load_demo()
     slug = login.workspace.slug
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_email", login.email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
+    page = logged_in(browser, live_server.url, login.email, DEMO_PASSWORD)
 
     page.click("nav.sidebar >> text=Metrics")
     assert page.url.endswith(f"/w/{slug}/metrics/")

@@ -13,7 +13,7 @@ import pytest
 
 from northline.demo import DEMO_PASSWORD, load_demo
 from northline.planning.models import Decision, PortfolioRun, ScoreInput, SimulationRun
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,11 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_score_simulate_plan_compare_and_decide(browser: Any, live_server: Any) -> None:
     login = load_demo()
     base = f"{live_server.url}/w/{login.workspace.slug}/planning"
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_email", login.email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
+    page = logged_in(browser, live_server.url, login.email, DEMO_PASSWORD)
 
     page.click("nav.sidebar >> text=Planning")
     assert page.url.endswith("/planning/")

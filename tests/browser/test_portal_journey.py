@@ -16,7 +16,7 @@ from django.core import mail
 
 from northline.demo import DEMO_PASSWORD, load_demo
 from northline.portal.models import Comment, Follow, Idea, Vote
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EMAIL = "nora@newco.example"
@@ -73,11 +73,7 @@ def test_customer_suggests_votes_comments_and_team_moderates(
     posted = Idea.objects.get(title="Raw event export to BigQuery")
     assert posted.state == "pending"
 
-    team = browser.new_page(viewport={"width": 1366, "height": 900})
-    team.goto(f"{live_server.url}/login/")
-    team.fill("#id_email", login.email)
-    team.fill("#id_password", DEMO_PASSWORD)
-    team.click("button:has-text('Log in')")
+    team = logged_in(browser, live_server.url, login.email, DEMO_PASSWORD)
     team.goto(f"{live_server.url}/w/{login.workspace.slug}/portal/moderation/")
     queue = team.locator("ul.moderation")
     assert "Raw event export to BigQuery" in queue.inner_text()

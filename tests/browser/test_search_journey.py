@@ -14,7 +14,7 @@ import pytest
 from northline.insights import views
 from northline.insights.services import feedback as service
 from northline.insights.services import search
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 from tests.conftest import PASSWORD, access_for, make_user, make_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,11 +30,7 @@ def test_a_capped_search_in_the_inbox(
     texts = [f"Export of report {n} to CSV fails" for n in range(9)] + ["Dark mode please"]
     service.import_feedback(access_for(owner, workspace), [{"text": t} for t in texts])
 
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_email", owner.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button:has-text('Log in')")
+    page = logged_in(browser, live_server.url, owner.email, PASSWORD)
     page.goto(f"{live_server.url}/w/{workspace.slug}/insights/")
     page.fill("input[name=q]", "expor")
     page.click("button:has-text('Apply')")

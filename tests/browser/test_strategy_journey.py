@@ -14,7 +14,7 @@ import pytest
 
 from northline.demo import DEMO_PASSWORD, load_demo
 from northline.strategy.models import CheckIn, Product, ShareLink
-from tests.browser.conftest import shot
+from tests.browser.conftest import logged_in, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,11 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_vision_history_share_objectives_alignment(browser: Any, live_server: Any) -> None:
     login = load_demo()
     w = f"{live_server.url}/w/{login.workspace.slug}"
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_email", login.email)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button:has-text('Log in')")
+    page = logged_in(browser, live_server.url, login.email, DEMO_PASSWORD)
 
     page.click("nav.sidebar >> text=Vision")
     assert "Acme Analytics vision" in page.locator("h1").inner_text()
