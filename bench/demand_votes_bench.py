@@ -14,13 +14,13 @@ votes counted, and with the portal's supporters unregistered (feedback only).
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+
+import django_bench
 
 
 def build(scale: float) -> Any:
@@ -91,11 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
-    os.environ["NORTHLINE_DATA_DIR"] = tempfile.mkdtemp(prefix="northline-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "northline.settings")
-    import django
-
-    django.setup()
+    django_bench.start()
     from northline.insights.services import demand
 
     access, ids = build(args.scale)

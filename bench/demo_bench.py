@@ -12,14 +12,12 @@ import argparse
 import json
 import os
 import platform
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import django_bench
 
 
 def timed(report: dict[str, Any], name: str, run: Any) -> Any:
@@ -36,14 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    os.environ.update(
-        NORTHLINE_DATA_DIR=tempfile.mkdtemp(prefix="northline-bench-"),
-        DJANGO_SETTINGS_MODULE="northline.settings",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_bench.start()
     from django.core.management import call_command
 
     from northline import demo

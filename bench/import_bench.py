@@ -34,10 +34,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import django_bench
 
 HEADER = ["Id", "Title", "Body", "Email", "Name", "Company", "Domain", "Created", "Stars", "Tags"]
 WORDS = [
@@ -156,11 +157,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--process", action="store_true", help="also process every row")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="northline-import-bench-"))
-    os.environ.update(NORTHLINE_DATA_DIR=str(work), DJANGO_SETTINGS_MODULE="northline.settings")
-    import django
-
-    django.setup()
+    work = django_bench.start(prefix="northline-import-bench-")
     from django.core.management import call_command
 
     from northline.accounts.models import User

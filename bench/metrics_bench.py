@@ -29,17 +29,15 @@ import json
 import os
 import platform
 import statistics
-import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import django_bench
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
 DAYS = 3650
 SEGMENTS = 20
 FIRST = date(2016, 1, 1)
@@ -237,14 +235,7 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="northline-metrics-bench-"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.update(NORTHLINE_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="northline.settings")
-    os.environ.setdefault("NORTHLINE_ALLOWED_HOSTS", "testserver")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_bench.start(args.data_dir, prefix="northline-metrics-bench-")
     from django.test import Client
 
     from northline.accounts import services as accounts

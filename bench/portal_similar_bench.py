@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
+
+import django_bench
 
 DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "feedback" / "firefox_duplicates.csv"
@@ -39,11 +39,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
-    os.environ["NORTHLINE_DATA_DIR"] = tempfile.mkdtemp(prefix="northline-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "northline.settings")
-    import django
-
-    django.setup()
+    django_bench.start()
     from django.core.management import call_command
     from django.test import Client
 

@@ -35,12 +35,12 @@ import platform
 import random
 import resource
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import django_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = str.split(
@@ -349,13 +349,7 @@ def main() -> int:
     )
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "feedback")
     args = parser.parse_args()
-    data_dir = str(args.data_dir or tempfile.mkdtemp(prefix="northline-bench-"))
-    os.environ.update(NORTHLINE_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="northline.settings")
-    os.environ.setdefault("NORTHLINE_ALLOWED_HOSTS", "testserver")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_bench.start(args.data_dir)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -21,13 +21,12 @@ import os
 import platform
 import random
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import django_bench
+
 STATUSES = ("idea", "discovery", "planned", "in_progress")
 WORDS = ("report", "export", "sync", "billing", "alerts", "sso", "chart", "api", "onboarding")
 
@@ -91,13 +90,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="northline-bench-")
-    os.environ.update(NORTHLINE_DATA_DIR=data_dir, DJANGO_SETTINGS_MODULE="northline.settings")
-    os.environ.setdefault("NORTHLINE_ALLOWED_HOSTS", "testserver")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_bench.start()
     from django.test import Client
 
     started = time.perf_counter()

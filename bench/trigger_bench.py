@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import django_bench
+
 MIGRATIONS = {"tally": "0006_feedback_tally", "search": "0010_feedback_search"}
 COLUMNS = [
     "workspace_id", "created_at", "updated_at", "title", "text", "source", "received_at",
@@ -32,14 +30,7 @@ def main() -> int:
     parser.add_argument("--triggers", choices=sorted(MIGRATIONS), required=True)
     parser.add_argument("--rows", type=int, default=200_000)
     args = parser.parse_args()
-    os.environ.update(
-        NORTHLINE_DATA_DIR=tempfile.mkdtemp(prefix="northline-bench-"),
-        DJANGO_SETTINGS_MODULE="northline.settings",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_bench.start()
     from django.core.management import call_command
     from django.db import connection, transaction
 

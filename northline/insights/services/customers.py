@@ -8,7 +8,7 @@ external id, else their e-mail address. Importing the same list twice updates, n
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -28,7 +28,7 @@ COMPANY_FIELDS = ("name", "domain", "segment", "plan", "revenue", "attributes", 
 CUSTOMER_FIELDS = ("name", "email", "external_id", "company")
 
 
-# --- companies -------------------------------------------------------------------------------
+_Row = TypeVar("_Row", Company, Customer)
 
 
 def _clean(
@@ -48,7 +48,9 @@ def _clean(
     return values
 
 
-def _first_match(rows: QuerySet[Any], values: Mapping[str, Any], keys: Sequence[str]) -> Any | None:
+def _first_match(
+    rows: QuerySet[_Row], values: Mapping[str, Any], keys: Sequence[str]
+) -> _Row | None:
     """The row whose `key` equals the given value, for the first key given that matches one."""
     for key in keys:
         if values.get(key):
@@ -56,6 +58,9 @@ def _first_match(rows: QuerySet[Any], values: Mapping[str, Any], keys: Sequence[
             if found is not None:
                 return found
     return None
+
+
+# --- companies -------------------------------------------------------------------------------
 
 
 _COMPANY_CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -76,7 +81,7 @@ def _company_values(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def _find_company(access: Access, values: Mapping[str, Any]) -> Company | None:
     rows = Company.objects.filter(workspace=access.workspace)
-    found: Company | None = _first_match(rows, values, ("external_id", "domain"))
+    found = _first_match(rows, values, ("external_id", "domain"))
     by_name = values.get("name") and not (values.get("external_id") or values.get("domain"))
     if found is None and by_name:
         found = rows.filter(name__iexact=values["name"]).order_by("id").first()
@@ -255,8 +260,7 @@ def _customer_values(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def _find_customer(access: Access, values: Mapping[str, Any]) -> Customer | None:
     rows = Customer.objects.filter(workspace=access.workspace)
-    found: Customer | None = _first_match(rows, values, ("external_id", "email"))
-    return found
+    return _first_match(rows, values, ("external_id", "email"))
 
 
 def _save_customer(
