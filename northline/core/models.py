@@ -1,5 +1,5 @@
-"""The shared kernel's records: the workspace-scoped base, the activity log, task progress
-and rate-limit counters."""
+"""The shared kernel's records: the workspace-scoped base, the share-link base, the activity
+log, task progress and rate-limit counters."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class WorkspaceScoped(models.Model):
@@ -21,6 +22,30 @@ class WorkspaceScoped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ShareLinkBase(WorkspaceScoped):
+    """A read-only link to one record for people without an account (a product's vision, a
+    dashboard). The secret is shown once; only its SHA-256 is stored. A revoked or expired link
+    answers 410. `northline.core.share_links` issues, revokes and opens them."""
+
+    label = models.CharField(max_length=120, blank=True)
+    secret_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def active(self) -> bool:
+        expired = self.expires_at is not None and self.expires_at <= timezone.now()
+        return self.revoked_at is None and not expired
 
 
 class Activity(models.Model):

@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from northline.core.models import WorkspaceScoped
+from northline.core.models import ShareLinkBase, WorkspaceScoped
 
 TOTAL = 0  # dimension_key of a point that belongs to no dimension value
 
@@ -318,20 +318,10 @@ class Tile(WorkspaceScoped):
         return f"{self.get_kind_display()} of {self.kpi}"
 
 
-class DashboardShare(WorkspaceScoped):
-    """A read-only link to a dashboard for people without an account. Only the SHA-256 of its
-    secret is stored (the secret is shown once); it stops working when revoked or expired."""
+class DashboardShare(ShareLinkBase):
+    """A read-only link to a dashboard for people without an account."""
 
     dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="shares")
-    token_hash = models.CharField(max_length=64, unique=True)
-    label = models.CharField(max_length=100, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_viewed_at = models.DateTimeField(null=True, blank=True)
-    views = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

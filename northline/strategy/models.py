@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from northline.core.models import WorkspaceScoped
+from northline.core.models import ShareLinkBase, WorkspaceScoped
 
 
 class Product(WorkspaceScoped):
@@ -59,20 +59,10 @@ class VisionVersion(WorkspaceScoped):
         return f"{self.product} v{self.number}"
 
 
-class ShareLink(WorkspaceScoped):
-    """A read-only link to a product's vision for people without an account. The secret is
-    shown once; only its hash is stored. Revoked or expired links answer 410."""
+class ShareLink(ShareLinkBase):
+    """A read-only link to a product's vision for people without an account."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="share_links")
-    label = models.CharField(max_length=120, blank=True)
-    secret_hash = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    views = models.PositiveIntegerField(default=0)
-    last_viewed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
 
     class Meta:
         ordering = ["-id"]

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from northline.accounts.services import digest
-from northline.core import ratelimit
+from northline.core import ratelimit, share_links
 from northline.metrics.models import Dashboard, DashboardShare, Tile
 from northline.metrics.services import dashboards, kpis, points
 from tests.conftest import Team
@@ -87,7 +87,7 @@ def test_share_link_is_shown_once_and_opens_anonymously(team: Team, s: dict[str,
     assert link is not None
     secret = link[2]
     share = DashboardShare.objects.get()
-    assert share.token_hash == digest(secret) and secret not in json.dumps(
+    assert share.secret_hash == digest(secret) and secret not in json.dumps(
         list(DashboardShare.objects.values()), default=str
     )
     assert secret not in team.client("editor").get(s["d"]).content.decode()
@@ -102,21 +102,27 @@ def test_share_link_is_shown_once_and_opens_anonymously(team: Team, s: dict[str,
     assert DashboardShare.objects.get().views == 1
     team.client("editor").post(s["d"] + f"shares/{share.pk}/revoke/")
     gone = Client().get(f"/d/{secret}/")
-    assert gone.status_code == 410 and "This link was revoked." in gone.content.decode()
+    assert (
+        gone.status_code == 410
+        and "this link was revoked; ask for a new one" in gone.content.decode()
+    )
     assert Client().get("/d/nld_wrong/").status_code == 404
 
 
 def test_expired_link_and_rate_limit(team: Team, s: dict[str, Any], monkeypatch: Any) -> None:
-    monkeypatch.setattr(dashboards, "VIEWS_PER_MINUTE", 5)
+    monkeypatch.setattr(share_links, "VIEWS_PER_MINUTE", 5)
     monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_000.0)  # inside one window
     _, secret = dashboards.create_share(team.access("editor"), s["board"], days=1)
     DashboardShare.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     expired = Client().get(f"/d/{secret}/")
-    assert expired.status_code == 410 and "This link has expired." in expired.content.decode()
+    assert (
+        expired.status_code == 410
+        and "this link has expired; ask for a new one" in expired.content.decode()
+    )
     _, fresh = dashboards.create_share(team.access("editor"), s["board"])
     ratelimit.reset("dashboard-share:client:127.0.0.1")
     client = Client()
-    statuses = {client.get(f"/d/{fresh}/").status_code for _ in range(dashboards.VIEWS_PER_MINUTE)}
+    statuses = {client.get(f"/d/{fresh}/").status_code for _ in range(share_links.VIEWS_PER_MINUTE)}
     assert statuses == {200}
     limited = client.get(f"/d/{fresh}/")
     assert limited.status_code == 429 and "Too many attempts" in limited.content.decode()
@@ -144,7 +150,8 @@ def test_api(team: Team, s: dict[str, Any]) -> None:
     revoked = editor.delete(f"{base}/shares/{made['id']}").json()
     assert revoked["revoked_at"] is not None
     again = editor.delete(f"{base}/shares/{made['id']}")
-    assert again.json()["errors"] == ["share: this link is already revoked"]
+    assert again.status_code == 409
+    assert again.json()["errors"] == ["link: Share of Growth <b> was already revoked"]
     tile = editor.post(
         base + "/tiles", json.dumps({"kpi": "nope"}), content_type="application/json"
     )

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from northline.core import ratelimit
+from northline.core import ratelimit, share_links
 from northline.strategy.models import (
     CheckIn,
     KeyResult,
@@ -219,7 +219,7 @@ def test_public_page_is_rate_limited(team: Team, s: Strategy) -> None:
     _, secret = sharing.create_link(team.access("editor"), s.product)
     ratelimit.reset("vision-share:127.0.0.1")
     client = Client()
-    for _ in range(sharing.VIEWS_PER_MINUTE):
+    for _ in range(share_links.VIEWS_PER_MINUTE):
         assert client.get(f"/vision/{secret}/").status_code == 200
     response = client.get(f"/vision/{secret}/")
     assert response.status_code == 429 and "Too many attempts" in response.content.decode()

@@ -4,21 +4,18 @@ SHA-256 is stored. Opening a link is rate-limited per client address and counted
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from northline.accounts.models import Workspace
-from northline.accounts.services import digest
-from northline.core import activity, ratelimit
+from northline.core import activity, share_links
 from northline.core.access import Access
-from northline.core.errors import Gone, Invalid, NotFound
 from northline.core.roles import WRITE
 from northline.insights.services import fields as check
 
@@ -28,7 +25,7 @@ from .kpi_charts import WINDOWS, Change, kpi_view
 from .kpis import kpi_by_key
 
 SHARE_PREFIX = "nld_"
-VIEWS_PER_MINUTE = 60
+SHARE_SCOPE = "dashboard-share:client"  # the rate limit's key, per client address
 MAX_TILES = 24
 MAX_SHARE_DAYS = 366
 
@@ -168,50 +165,22 @@ def create_share(
     """A new read-only link; `days` until it expires (None: never). Returns the secret once."""
     access.require(WRITE)
     errors = check.Errors()
-    name = errors.check(check.text, label, "label", 100)
+    name = errors.check(check.text, label, "label", share_links.LABEL_MAX)
     lifetime = errors.check(check.whole, days, "days", 1, MAX_SHARE_DAYS)
     errors.raise_any()
-    secret = SHARE_PREFIX + secrets.token_urlsafe(32)
     expires = timezone.now() + timedelta(days=lifetime) if lifetime else None
-    with transaction.atomic():
-        share = DashboardShare.objects.create(
-            workspace=access.workspace, dashboard=dashboard, token_hash=digest(secret),
-            label=name or "", expires_at=expires, created_by=access.user,
-        )  # fmt: skip
-        activity.record(
-            access.workspace, access.user, "dashboard.shared", dashboard,
-            {"expires_at": expires.isoformat() if expires else None},
-        )  # fmt: skip
-    return share, secret
+    return share_links.issue(
+        access, DashboardShare, dashboard, verb="dashboard.shared", label=name, expires_at=expires,
+        prefix=SHARE_PREFIX, dashboard=dashboard,
+    )  # fmt: skip
 
 
 def revoke_share(access: Access, share: DashboardShare) -> DashboardShare:
-    access.require(WRITE)
-    if share.revoked_at is not None:
-        raise Invalid("share: this link is already revoked")
-    with transaction.atomic():
-        share.revoked_at = timezone.now()
-        share.save(update_fields=["revoked_at", "updated_at"])
-        activity.record(access.workspace, access.user, "dashboard.share_revoked", share.dashboard)
-    return share
+    return share_links.revoke(access, share, share.dashboard, verb="dashboard.share_revoked")
 
 
 def open_share(secret: str, client: str) -> DashboardShare:
-    """The share behind a link, for a visitor without an account; NotFound for an unknown
-    secret, Gone for a revoked or expired one. Limited per client address."""
-    ratelimit.hit(f"dashboard-share:client:{client}", VIEWS_PER_MINUTE, 60)
-    share = (
-        DashboardShare.objects.select_related("dashboard", "workspace")
-        .filter(token_hash=digest(secret))
-        .first()
+    """The share behind a link, for a visitor without an account (`core.share_links`)."""
+    return share_links.open_link(
+        DashboardShare, secret, client=client, scope=SHARE_SCOPE, subject="dashboard"
     )
-    if share is None:
-        raise NotFound("This link is not valid.")
-    if share.revoked_at is not None:
-        raise Gone("This link was revoked.")
-    if share.expires_at is not None and share.expires_at <= timezone.now():
-        raise Gone("This link has expired.")
-    DashboardShare.objects.filter(pk=share.pk).update(
-        views=F("views") + 1, last_viewed_at=timezone.now()
-    )
-    return share

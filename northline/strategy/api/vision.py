@@ -155,7 +155,7 @@ def version_brief(v: VisionVersion) -> VersionBrief:
 
 def share_out(link: ShareLink) -> dict[str, Any]:
     return {
-        "id": link.pk, "label": link.label, "active": sharing.is_active(link),
+        "id": link.pk, "label": link.label, "active": link.active,
         "expires_at": link.expires_at, "revoked_at": link.revoked_at, "views": link.views,
         "created_at": link.created_at,
     }  # fmt: skip

@@ -222,8 +222,8 @@ def print_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def _share_context(
     access: Access, product: Product, form: ShareForm, **extra: Any
 ) -> dict[str, Any]:
-    rows = [(link, sharing.is_active(link)) for link in sharing.links(product)]
-    return page_context(access, "vision", product=product, links=rows, form=form, **extra)
+    links = sharing.links(product)
+    return page_context(access, "vision", product=product, links=links, form=form, **extra)
 
 
 @login_required
