@@ -52,7 +52,7 @@ def model_path() -> str:
 
 def replaced(settings: Settings, spec: str) -> Settings:
     """`settings` (a dataclass) with the `key=value,...` overrides of `spec`."""
-    fields = {f.name: f.type for f in dataclasses.fields(settings)}  # type: ignore[arg-type]
+    fields = {f.name: f.type for f in dataclasses.fields(settings)}
     values: dict[str, object] = {}
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
