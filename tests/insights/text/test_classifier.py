@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
+from northline.insights.text.classifier import (
+    ISSUE_TYPE,
+    SENTIMENT,
+    ClassifierConfig,
+    TextClassifier,
+)
 from northline.insights.text.features import (
     MARKER_WORDS,
     StructureFeatures,
@@ -235,3 +240,13 @@ def test_issue_types_read_the_structure_block_and_sentiment_does_not() -> None:
     sentiment = TextClassifier(SENTIMENT).fit(texts, labels)
     assert sentiment._features is not None
     assert "structure" not in dict(sentiment._features.transformer_list)
+
+
+def test_a_model_stored_before_the_structure_block_still_loads_and_predicts() -> None:
+    texts, labels = toy()
+    before = ClassifierConfig(c=0.3, title_weight=0.5)
+    object.__delattr__(before, "structure_weight")  # as a pickle of the older dataclass holds
+    model = TextClassifier(before).fit(texts, labels)
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    assert loaded.config.structure_weight == 0.0
+    assert [p.label for p in loaded.predict(["how do I archive?"])] == ["question"]
