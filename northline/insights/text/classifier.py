@@ -41,6 +41,9 @@ class ClassifierConfig:
     `title_weight` > 0 adds a block of features read from the title line alone (the first line of
     a multi-line text, see `preprocess.titled_text`), scaled by that weight.
 
+    `structure_weight` > 0 adds the block of writing cues (`features.StructureFeatures`: does
+    the title ask, how much code, trace and text the body has), scaled by that weight.
+
     `domain_weight` scales the own-domain copy of the features when `fit` has background
     examples (no effect without them)."""
 
@@ -53,6 +56,7 @@ class ClassifierConfig:
     title_weight: float = 0.0
     max_chars: int = 4000
     domain_weight: float = 1.0
+    structure_weight: float = 0.0
 
     def clean(self, text: str) -> str:
         """The text as the features read it: with a title block, the title line stays apart."""
@@ -60,8 +64,21 @@ class ClassifierConfig:
             return titled_text(text, max_chars=self.max_chars)
         return clean_text(text, max_chars=self.max_chars)
 
+    def features(self, n_texts: int) -> FeatureUnion:
+        """The unfitted feature union for a training set of `n_texts` cleaned texts."""
+        return text_features(
+            self.word_ngrams,
+            self.char_ngrams,
+            n_texts=n_texts,
+            char_min_df=self.char_min_df,
+            negation=self.negation,
+            lexicon_weight=self.lexicon_weight,
+            title_weight=self.title_weight,
+            structure_weight=self.structure_weight,
+        )
 
-ISSUE_TYPE = ClassifierConfig(c=0.3, title_weight=0.5)
+
+ISSUE_TYPE = ClassifierConfig(c=0.3, title_weight=0.5, structure_weight=0.6)
 SENTIMENT = ClassifierConfig(c=0.2, negation=True, lexicon_weight=1.0)
 
 
@@ -113,15 +130,7 @@ class TextClassifier:
         labels = [*labels, *background_labels]
         check_training_data(texts, labels)
         cleaned = self._clean(texts)
-        self._features = text_features(
-            self.config.word_ngrams,
-            self.config.char_ngrams,
-            n_texts=len(cleaned),
-            char_min_df=self.config.char_min_df,
-            negation=self.config.negation,
-            lexicon_weight=self.config.lexicon_weight,
-            title_weight=self.config.title_weight,
-        )
+        self._features = self.config.features(len(cleaned))
         matrix = self._features.fit_transform(cleaned)
         self._domain_weight = self.config.domain_weight if background_texts else 0.0
         matrix = self._with_domain_copy(matrix, own_rows)

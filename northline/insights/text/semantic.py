@@ -47,7 +47,6 @@ from northline.insights.text.classifier import (
     softmax,
 )
 from northline.insights.text.duplicates import DuplicateIndex, ranked, save_arrays, top_k
-from northline.insights.text.features import text_features
 from northline.insights.text.hubness import Densities
 from northline.insights.text.preprocess import clean_text
 
@@ -392,15 +391,7 @@ class SemanticClassifier:
         )
         self._encoder = encoder
         cleaned = [self.config.clean(t) for t in texts]
-        self._features = text_features(
-            self.config.word_ngrams,
-            self.config.char_ngrams,
-            n_texts=len(cleaned),
-            char_min_df=self.config.char_min_df,
-            negation=self.config.negation,
-            lexicon_weight=self.config.lexicon_weight,
-            title_weight=self.config.title_weight,
-        )
+        self._features = self.config.features(len(cleaned))
         lexical = self._features.fit_transform(cleaned)
         matrix = sparse.hstack([lexical, self._embed(texts)], format="csr")
         self._model = linear_model(self.config.c, labels)

@@ -4,8 +4,19 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
-from northline.insights.text.features import TitleFeatures
+from northline.insights.text.classifier import (
+    ISSUE_TYPE,
+    SENTIMENT,
+    ClassifierConfig,
+    TextClassifier,
+)
+from northline.insights.text.features import (
+    MARKER_WORDS,
+    StructureFeatures,
+    TitleFeatures,
+    structure_cues,
+)
+from northline.insights.text.preprocess import clean_text, issue_text, titled_text
 from tests.insights.text.text_data import read_csv
 
 TOY = {
@@ -182,3 +193,60 @@ def test_a_model_stored_before_background_training_still_predicts() -> None:
 def test_background_labels_must_match_their_texts() -> None:
     with pytest.raises(ValueError, match="classifier: 2 background texts but 1 background labels"):
         TextClassifier().fit(OWN, OWN_LABELS, background_texts=["a", "b"], background_labels=["x"])
+
+
+def test_structure_cues_describe_how_a_report_is_written() -> None:
+    text = titled_text(
+        "How do I build it on Windows?\nI ran `make` and got:\n```\nerror 1\n```\n```\nx\n```"
+    )
+    cues = structure_cues(text)
+    assert cues[:4] == ["title_words=2", "title_question", "title_first=how", "title_asks"]
+    assert "codeblock=2" in cues and "inlinecode=1" in cues and "traceline=0" in cues
+    assert cues[-2:] == ["body_chars=1", "body_questions=0"]
+    # An issue_text title, repeated three times, counts once.
+    assert structure_cues(issue_text("Add dark mode", "", title_weight=3))[:2] == [
+        "title_words=0",
+        "title_first=add",
+    ]
+
+
+def test_structure_cues_count_every_marker_the_cleaner_writes() -> None:
+    raw = (
+        "see ![shot](a.png) and https://x.org and `code`\n```\nx\n```\n"
+        '<details>sys</details>\n| a | b |\n  File "a.py", line 3, in f\n'
+    )
+    cleaned = clean_text(raw).split()
+    assert [marker in cleaned for marker in MARKER_WORDS] == [True] * len(MARKER_WORDS)
+
+
+def test_the_structure_block_is_one_row_of_unit_length_per_text_times_its_weight() -> None:
+    texts = ["Crash on save\nTrace traceline traceline", "Dark mode?\nplease"]
+    features = StructureFeatures(weight=0.5).fit(texts)
+    rows = features.transform([*texts, "a one-line text"]).toarray()
+    assert np.allclose(np.linalg.norm(rows, axis=1), 0.5)
+    vocabulary = features.vectorizer_.vocabulary_
+    assert rows[0, vocabulary["traceline=2"]] > 0 and rows[1, vocabulary["traceline=0"]] > 0
+    assert rows[1, vocabulary["title_question"]] > 0 and rows[0, vocabulary["title_question"]] == 0
+
+
+def test_issue_types_read_the_structure_block_and_sentiment_does_not() -> None:
+    texts, labels = toy()
+    titled = [f"{t}\nsee the details below" for t in texts]
+    model = TextClassifier(ISSUE_TYPE).fit(titled, labels)
+    assert model._features is not None and "structure" in dict(model._features.transformer_list)
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    query = ["why does it fail?\nsee the details below"]
+    assert np.allclose(loaded.predict_proba(query), model.predict_proba(query))
+    sentiment = TextClassifier(SENTIMENT).fit(texts, labels)
+    assert sentiment._features is not None
+    assert "structure" not in dict(sentiment._features.transformer_list)
+
+
+def test_a_model_stored_before_the_structure_block_still_loads_and_predicts() -> None:
+    texts, labels = toy()
+    before = ClassifierConfig(c=0.3, title_weight=0.5)
+    object.__delattr__(before, "structure_weight")  # as a pickle of the older dataclass holds
+    model = TextClassifier(before).fit(texts, labels)
+    loaded = TextClassifier.from_bytes(model.to_bytes())
+    assert loaded.config.structure_weight == 0.0
+    assert [p.label for p in loaded.predict(["how do I archive?"])] == ["question"]
