@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -406,6 +407,8 @@ class Filters:
     sentiment: str = ""
     language: str = ""
     theme: Theme | None = None
+    # q as the text index reads it, once per request (`search.parse`); None without words
+    terms: search.Search | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def filters(
@@ -444,7 +447,12 @@ def filters(
         theme=errors.check(check.record, access, Theme, theme, "theme"),
     )
     errors.raise_any()
-    return result
+    return dataclasses.replace(result, terms=search.parse(result.q))
+
+
+def _terms(chosen: Filters) -> search.Search | None:
+    """The search of `chosen`, read once by `filters` (or here, for Filters made directly)."""
+    return chosen.terms if chosen.terms is not None else search.parse(chosen.q)
 
 
 def _filtered(
@@ -461,8 +469,9 @@ def _filtered(
             rows = rows.filter(**{name: getattr(chosen, name)})
     if chosen.feature is not None:
         rows = rows.filter(links__feature=chosen.feature)
-    if chosen.q:
-        rows = search.matching(rows, chosen.q, newest_first=newest_first, matches=matches)
+    found = _terms(chosen)
+    if found is not None:
+        rows = search.matching(rows, found, newest_first=newest_first, matches=matches)
     for name in ("kind", "sentiment", "language", "theme"):
         if getattr(chosen, name):
             rows = rows.filter(**{name: getattr(chosen, name)})
@@ -499,7 +508,7 @@ def feedback_list(
     return (
         rows.select_related("customer", "company", "assignee")
         .prefetch_related("tags")
-        .order_by(*search.newest_first(chosen.q, matches))
+        .order_by(*search.newest_first(_terms(chosen), matches))
     )
 
 
@@ -520,11 +529,12 @@ def status_counts(access: Access, chosen: Filters, cap: int | None = None) -> Ta
     instead of the filter's own index. A search counts each status up to `cap` only
     (search.COUNT_CAP unless given)."""
     cap = search.COUNT_CAP if cap is None else cap
-    given = {f.name for f in dataclasses.fields(chosen) if getattr(chosen, f.name)}
+    given = {f.name for f in dataclasses.fields(chosen) if getattr(chosen, f.name)} - {"terms"}
+    found = _terms(chosen)
     if given <= set(tally.FACETS):
         counts = tally.counts(access.workspace, {name: getattr(chosen, name) for name in given})
-    elif search.words(chosen.q):
-        return _searched_counts(access, chosen, given - {"q"}, cap)
+    elif found is not None:
+        return _searched_counts(access, chosen, found, given - {"q"}, cap)
     else:
         counts = _per_status(_filtered(access, chosen), Status.values)
     return _tabs(counts, cap, frozenset())
@@ -535,37 +545,47 @@ def _per_status(rows: QuerySet[Feedback], statuses: Sequence[str]) -> dict[str, 
     return {status: int(n) for status, n in found.items()}
 
 
-def _searched_counts(access: Access, chosen: Filters, others: set[str], cap: int) -> TabCounts:
+def _searched_counts(
+    access: Access, chosen: Filters, found: search.Search, others: set[str], cap: int
+) -> TabCounts:
     """A search's tab counts, capped. Each status's items under the other filters, without
     the search (from the tally, or aggregated through the filter's own index), bound its
     matches: a status with no more items than `cap` is counted exactly, in one aggregate that
     tests the statuses' own rows against the set of matches; a bigger one joins it or is
     counted by `search.capped_count`, which stops after cap + 1 matches, as
-    `search.count_plan` finds cheaper."""
-    plain = _filtered(access, dataclasses.replace(chosen, q=""))
+    `search.count_plan` finds cheaper. Some need no count (decision 0041): with a word in no
+    item every count is 0; with every word in every item each is its bound; a status with
+    more items than the cap plus those the index says lack a word has more matches than the
+    cap."""
+    if found.nothing:
+        return _tabs(dict.fromkeys(Status.values, 0), cap, frozenset())
+    plain = _filtered(access, dataclasses.replace(chosen, q="", terms=None))
     if others <= set(tally.FACETS):
         bounds = tally.counts(access.workspace, {name: getattr(chosen, name) for name in others})
     else:
         bounds = _per_status(plain, Status.values)
+    if not found.expression:
+        return _tabs(bounds, cap, frozenset(s for s, n in bounds.items() if n > cap))
+    surely = math.inf if found.lacking is None else cap + found.lacking
     exact = [s for s in Status.values if 0 < bounds[s] <= cap]
     plans = {}
-    big = [s for s in Status.values if bounds[s] > cap]
+    big = [s for s in Status.values if cap < bounds[s] <= surely]
     if big:
         items = sum(tally.counts(access.workspace, {}).values())
-        matches = search.index_matches(chosen.q)
+        matches = search.index_matches(found)
         for status in sorted(big, key=lambda s: bounds[s]):
             plan = search.count_plan(matches, bounds[status], items, cap, shared=bool(exact))
             if plan == "exact":
                 exact.append(status)
             else:
                 plans[status] = plan
-    counts = dict.fromkeys(Status.values, 0)
+    counts = dict.fromkeys(Status.values, 0) | {s: n for s, n in bounds.items() if n > surely}
     if exact:
-        rows = search.matching(plain.filter(status__in=exact), chosen.q, walk=True)
+        rows = search.matching(plain.filter(status__in=exact), found, walk=True)
         counts |= _per_status(rows, exact)
     for status, plan in plans.items():
         counts[status] = search.capped_count(
-            plain.filter(status=status), chosen.q, cap, stream=plan == "stream"
+            plain.filter(status=status), found, cap, stream=plan == "stream"
         )
     return _tabs(counts, cap, frozenset(s for s, n in counts.items() if n > cap))
 
