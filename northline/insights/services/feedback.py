@@ -447,12 +447,17 @@ def filters(
         theme=errors.check(check.record, access, Theme, theme, "theme"),
     )
     errors.raise_any()
-    return dataclasses.replace(result, terms=search.parse(result.q))
+    return dataclasses.replace(result, terms=_parsed(access, result.q))
 
 
-def _terms(chosen: Filters) -> search.Search | None:
+def _parsed(access: Access, query: str) -> search.Search | None:
+    here = sum(tally.counts(access.workspace, {}).values()) if search.words(query) else 0
+    return search.parse(query, here)
+
+
+def _terms(access: Access, chosen: Filters) -> search.Search | None:
     """The search of `chosen`, read once by `filters` (or here, for Filters made directly)."""
-    return chosen.terms if chosen.terms is not None else search.parse(chosen.q)
+    return chosen.terms if chosen.terms is not None else _parsed(access, chosen.q)
 
 
 def _filtered(
@@ -469,7 +474,7 @@ def _filtered(
             rows = rows.filter(**{name: getattr(chosen, name)})
     if chosen.feature is not None:
         rows = rows.filter(links__feature=chosen.feature)
-    found = _terms(chosen)
+    found = _terms(access, chosen)
     if found is not None:
         rows = search.matching(rows, found, newest_first=newest_first, matches=matches)
     for name in ("kind", "sentiment", "language", "theme"):
@@ -508,7 +513,7 @@ def feedback_list(
     return (
         rows.select_related("customer", "company", "assignee")
         .prefetch_related("tags")
-        .order_by(*search.newest_first(_terms(chosen), matches))
+        .order_by(*search.newest_first(_terms(access, chosen), matches))
     )
 
 
@@ -530,7 +535,7 @@ def status_counts(access: Access, chosen: Filters, cap: int | None = None) -> Ta
     (search.COUNT_CAP unless given)."""
     cap = search.COUNT_CAP if cap is None else cap
     given = {f.name for f in dataclasses.fields(chosen) if getattr(chosen, f.name)} - {"terms"}
-    found = _terms(chosen)
+    found = _terms(access, chosen)
     if given <= set(tally.FACETS):
         counts = tally.counts(access.workspace, {name: getattr(chosen, name) for name in given})
     elif found is not None:

@@ -101,34 +101,40 @@ class Search:
     """A query with words, as the index reads it. `expression`: the index query, "" when every
     word is in every item (the search filters nothing); `nothing`: a word begins no word of
     any item, so nothing matches; `lacking`: at most this many items of the index (every
-    workspace) lack one of the words, None when not known (PostgreSQL, a rare word): a status
-    with more than the cap plus this many items has more matches than the cap."""
+    workspace) lack one of the words, None when not known or too many to tell anything (a
+    rarer word, PostgreSQL): a status with more than the cap plus this many items has more
+    matches than the cap; `matches`: the index's matches when its vocabulary says so (a
+    query of one word that begins one of the index's words), which spares counting them."""
 
     words: tuple[str, ...]
     expression: str
     nothing: bool = False
     lacking: int | None = None
+    matches: int | None = None
 
 
-def parse(query: str) -> Search | None:
-    """The query's search, None if it has no word (it filters nothing: "--", '"'). On SQLite
-    it reads the index's vocabulary: one range of its words per query word (see the module)."""
+def parse(query: str, here: int) -> Search | None:
+    """The query's search, None if it has no word (it filters nothing: "--", '"'), for a
+    workspace of `here` items. On SQLite it reads the index's vocabulary: one range of its
+    words per query word (see the module)."""
     terms = words(query)
     if not terms:
         return None
     _vendor_sql()
     if connection.vendor == "postgresql":  # insights_feedback_query makes the prefix terms
         return Search(tuple(terms), " ".join(terms))
-    return _read(terms)
+    return _read(terms, here)
 
 
-def _read(terms: list[str]) -> Search:
+def _read(terms: list[str], here: int) -> Search:
     """SQLite: each word that the index's tokenizer keeps as one word becomes an OR of the
     index's words it begins (at most MAX_EXPANSION; none: nothing matches), and is left out
     when one of them is in every item; a word of several stays the quoted prefix term FTS5
     reads, and one of none (a lone accent) is left out, as FTS5 leaves out an empty phrase
-    beside others (alone, it matches nothing)."""
-    parts, found = [], []
+    beside others (alone, it matches nothing). The index's items (every workspace's) are
+    counted only when the workspace's `here` leaves a rule to take: a word in as many items,
+    or fewer items lacking a word than a status can hold past the cap."""
+    parts, found, sizes = [], [], []
     for term, folded in zip(terms, _folded(terms), strict=True):
         if not folded:
             continue
@@ -140,12 +146,17 @@ def _read(terms: list[str]) -> Search:
         else:
             parts.append("(" + " OR ".join(_quoted(word) for word, _ in begun) + ")")
         found.append(max((n for _, n in begun or []), default=0))
+        sizes.append(len(begun) if begun is not None else 0)
     if not parts:
         return Search(tuple(terms), "", nothing=True)
-    items = _items() if min(found) > COUNT_CAP else None
+    matches = found[0] if sizes == [1] else None
+    fewest = sum(max(here - n, 0) for n in found)  # lacking, were `here` every item
+    if max(found) < here and fewest >= here - COUNT_CAP:
+        return Search(tuple(terms), " AND ".join(parts), matches=matches)
+    items = _items()
     kept = [part for part, n in zip(parts, found, strict=True) if n != items]
-    lacking = None if items is None else sum(items - n for n in found)
-    return Search(tuple(terms), " AND ".join(kept), lacking=lacking)
+    lacking = sum(items - n for n in found)
+    return Search(tuple(terms), " AND ".join(kept), lacking=lacking, matches=matches)
 
 
 def _quoted(word: str) -> str:
@@ -215,9 +226,9 @@ def index_matches(found: Search) -> int | None:
     """The text index's matches of the search in every workspace, on SQLite, where they
     choose the plans; None on PostgreSQL, whose planner chooses itself."""
     _vendor_sql()
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or not found.expression:
         return None
-    return _matches(found.expression) if found.expression else None
+    return found.matches if found.matches is not None else _matches(found.expression)
 
 
 def capped_count(rows: QuerySet[Feedback], found: Search, cap: int, *, stream: bool) -> int:
