@@ -1,7 +1,8 @@
 """The inbox's text search (decision 0029): every word of the query must begin a word of the
 feedback's title or text, whatever the case and accents ("expor" finds "Export", "cafe" finds
-"Café"). It reads the full-text index of migration 0010 (FTS5 on SQLite, a GIN index over
-`insights_feedback_words` on PostgreSQL) instead of scanning every row.
+"Café"). It reads the full-text index of migration 0010 (FTS5 on SQLite; on PostgreSQL a GIN
+index over the words `insights_feedback_words` makes, stored in a generated column since
+migration 0015) instead of scanning every row.
 
 The query never reaches either database's query language as written: `words` keeps only its
 words (runs of letters and digits, the way both indexes split text), and each becomes a quoted
@@ -82,8 +83,7 @@ _STREAM = (
 _MATCH = {
     "sqlite": '"insights_feedback"."id" IN '
     "(SELECT rowid FROM insights_feedback_search WHERE insights_feedback_search MATCH %s)",
-    "postgresql": 'insights_feedback_words("insights_feedback"."title", '
-    '"insights_feedback"."text") @@ insights_feedback_query(%s)',
+    "postgresql": '"insights_feedback"."search_words" @@ insights_feedback_query(%s)',
 }
 
 
