@@ -47,10 +47,8 @@ def newest(ids: list[int]) -> list[int]:
 
 
 @pytest.fixture
-def rows(team: Team, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The items in ROWS' order. The rules are taken from a cap of 1 on (COUNT_CAP is the
-    number of matches from which the index's item count is read)."""
-    monkeypatch.setattr(search, "COUNT_CAP", 1)
+def rows(team: Team) -> list[int]:
+    """The items in ROWS' order."""
     return add(team, ROWS)
 
 
@@ -89,7 +87,7 @@ def test_a_word_in_every_item_filters_nothing(team: Team, rows: list[int]) -> No
     found = read(team, "the expor")
     assert found is not None
     if SQLITE:
-        assert read(team, "the") == search.Search(("the",), "", lacking=0)
+        assert read(team, "the") == search.Search(("the",), "")
         assert found.expression == '("export" OR "exporting")'
 
 
@@ -99,7 +97,7 @@ def test_an_item_elsewhere_without_the_word_keeps_the_search(team: Team, rows: l
     assert listed(team, "the") == newest(rows)
     assert counted(team, "the", 6)[0]["all"] == 6
     if SQLITE:  # the index is one for every workspace: the word is no longer in every item
-        assert read(team, "the") == search.Search(("the",), '("the" OR "theme")', lacking=1)
+        assert read(team, "the") == search.Search(("the",), '("the" OR "theme")', least=(6,))
 
 
 def test_a_word_in_no_item_matches_nothing(team: Team, rows: list[int]) -> None:
@@ -119,7 +117,7 @@ def test_a_status_past_the_cap_and_the_lacking_items_is_capped_uncounted(
     # "export" is in 7 items of 10: at most 3 lack it. new: 8 items, 6 matches.
     if SQLITE:
         assert read(team, "export") == search.Search(
-            ("export",), '("export" OR "exporting")', lacking=3
+            ("export",), '("export" OR "exporting")', least=(7,)
         )
     # cap 2: new's 8 items exceed 2 + 3, so it has more than 2 matches without a count
     with CaptureQueriesContext(connection) as queries:
@@ -145,8 +143,8 @@ def test_a_prefix_of_many_words_stays_a_prefix(
     assert listed(team, "expor") == newest([rows[0], rows[1], rows[4], rows[5]])
     assert listed(team, "the") == newest(rows)
     if SQLITE:
-        assert read(team, "expor") == search.Search(("expor",), '"expor"*', lacking=3)
-        assert read(team, "the") == search.Search(("the",), "", lacking=0)
+        assert read(team, "expor") == search.Search(("expor",), '"expor"*', least=(3,))
+        assert read(team, "the") == search.Search(("the",), "")
 
 
 def test_the_query_is_folded_by_the_index_tokenizer(team: Team, rows: list[int]) -> None:

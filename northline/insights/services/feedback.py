@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -571,12 +570,12 @@ def _searched_counts(
         bounds = _per_status(plain, Status.values)
     if not found.expression:
         return _tabs(bounds, cap, frozenset(s for s, n in bounds.items() if n > cap))
-    surely = math.inf if found.lacking is None else cap + found.lacking
+    items = sum(tally.counts(access.workspace, {}).values())
+    surely = {s for s in Status.values if found.surely_more(bounds[s], cap, items)}
     exact = [s for s in Status.values if 0 < bounds[s] <= cap]
     plans = {}
-    big = [s for s in Status.values if cap < bounds[s] <= surely]
+    big = [s for s in Status.values if bounds[s] > cap and s not in surely]
     if big:
-        items = sum(tally.counts(access.workspace, {}).values())
         matches = search.index_matches(found)
         for status in sorted(big, key=lambda s: bounds[s]):
             plan = search.count_plan(matches, bounds[status], items, cap, shared=bool(exact))
@@ -584,7 +583,7 @@ def _searched_counts(
                 exact.append(status)
             else:
                 plans[status] = plan
-    counts = dict.fromkeys(Status.values, 0) | {s: n for s, n in bounds.items() if n > surely}
+    counts = dict.fromkeys(Status.values, 0) | {s: bounds[s] for s in surely}
     if exact:
         rows = search.matching(plain.filter(status__in=exact), found, walk=True)
         counts |= _per_status(rows, exact)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -100,17 +101,30 @@ def words(query: str) -> list[str]:
 class Search:
     """A query with words, as the index reads it. `expression`: the index query, "" when every
     word is in every item (the search filters nothing); `nothing`: a word begins no word of
-    any item, so nothing matches; `lacking`: at most this many items of the index (every
-    workspace) lack one of the words, None when not known or too many to tell anything (a
-    rarer word, PostgreSQL): a status with more than the cap plus this many items has more
-    matches than the cap; `matches`: the index's matches when its vocabulary says so (a
-    query of one word that begins one of the index's words), which spares counting them."""
+    any item, so nothing matches; `least`: for each word of the expression, the most items
+    that hold one of the index's words it begins, which it matches at least (SQLite; empty
+    when not known: PostgreSQL); `matches`: the index's matches when its vocabulary says so
+    (a query of one word that begins one of the index's words), which spares counting them."""
 
     words: tuple[str, ...]
     expression: str
     nothing: bool = False
-    lacking: int | None = None
+    least: tuple[int, ...] = ()
     matches: int | None = None
+
+    def surely_more(self, bound: int, cap: int, here: int) -> bool:
+        """Whether `bound` items (of a workspace of `here`) hold more than `cap` matches
+        because fewer of them can lack a word: at most Σ (items − least) items of the index
+        lack one. The index's items are counted only when `here` leaves it possible."""
+        if not self.least or bound <= cap + sum(max(here - n, 0) for n in self.least):
+            return False
+        return bound > cap + self.lacking
+
+    @cached_property
+    def lacking(self) -> int:
+        """At most this many items of the index (every workspace) lack one of the words."""
+        items = _items()
+        return sum(items - n for n in self.least)
 
 
 def parse(query: str, here: int) -> Search | None:
@@ -132,8 +146,7 @@ def _read(terms: list[str], here: int) -> Search:
     when one of them is in every item; a word of several stays the quoted prefix term FTS5
     reads, and one of none (a lone accent) is left out, as FTS5 leaves out an empty phrase
     beside others (alone, it matches nothing). The index's items (every workspace's) are
-    counted only when the workspace's `here` leaves a rule to take: a word in as many items,
-    or fewer items lacking a word than a status can hold past the cap."""
+    counted only when a word is in as many items as the workspace's `here` or more."""
     parts, found, sizes = [], [], []
     for term, folded in zip(terms, _folded(terms), strict=True):
         if not folded:
@@ -150,13 +163,10 @@ def _read(terms: list[str], here: int) -> Search:
     if not parts:
         return Search(tuple(terms), "", nothing=True)
     matches = found[0] if sizes == [1] else None
-    fewest = sum(max(here - n, 0) for n in found)  # lacking, were `here` every item
-    if max(found) < here and fewest >= here - COUNT_CAP:
-        return Search(tuple(terms), " AND ".join(parts), matches=matches)
-    items = _items()
-    kept = [part for part, n in zip(parts, found, strict=True) if n != items]
-    lacking = sum(items - n for n in found)
-    return Search(tuple(terms), " AND ".join(kept), lacking=lacking, matches=matches)
+    items = _items() if max(found) >= here else None
+    kept = [(part, n) for part, n in zip(parts, found, strict=True) if n != items]
+    expression = " AND ".join(part for part, _ in kept)
+    return Search(tuple(terms), expression, least=tuple(n for _, n in kept), matches=matches)
 
 
 def _quoted(word: str) -> str:
