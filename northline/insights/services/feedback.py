@@ -450,8 +450,12 @@ def filters(
 
 
 def _parsed(access: Access, query: str) -> search.Search | None:
-    here = sum(tally.counts(access.workspace, {}).values()) if search.words(query) else 0
-    return search.parse(query, here)
+    return search.parse(query, _here(access) if search.words(query) else 0)
+
+
+def _here(access: Access) -> int:
+    """The workspace's items, from the tally."""
+    return sum(tally.counts(access.workspace, {}).values())
 
 
 def _terms(access: Access, chosen: Filters) -> search.Search | None:
@@ -460,7 +464,11 @@ def _terms(access: Access, chosen: Filters) -> search.Search | None:
 
 
 def _filtered(
-    access: Access, chosen: Filters, newest_first: bool = False, matches: int | None = None
+    access: Access,
+    chosen: Filters,
+    newest_first: bool = False,
+    matches: int | None = None,
+    until: int | None = None,
 ) -> QuerySet[Feedback]:
     rows = Feedback.objects.filter(workspace=access.workspace)
     if chosen.source:
@@ -475,7 +483,10 @@ def _filtered(
         rows = rows.filter(links__feature=chosen.feature)
     found = _terms(access, chosen)
     if found is not None:
-        rows = search.matching(rows, found, newest_first=newest_first, matches=matches)
+        probe = (
+            until is not None and bool(found.least) and search.probes(found, until, _here(access))
+        )
+        rows = search.matching(rows, found, newest_first=newest_first, matches=matches, probe=probe)
     for name in ("kind", "sentiment", "language", "theme"):
         if getattr(chosen, name):
             rows = rows.filter(**{name: getattr(chosen, name)})
@@ -498,13 +509,19 @@ def _slug(value: str, field: str) -> str:
 
 
 def feedback_list(
-    access: Access, chosen: Filters, status: str = "open", counts: TabCounts | None = None
+    access: Access,
+    chosen: Filters,
+    status: str = "open",
+    counts: TabCounts | None = None,
+    until: int | None = None,
 ) -> QuerySet[Feedback]:
     """Newest first; status is one of TABS ("open": all but archived). `counts`, the tabs'
-    counts when the caller has them, choose the search's plan without counting again."""
+    counts when the caller has them, choose the search's plan without counting again;
+    `until`, how far the caller reads (its offset and page size), lets a search for words in
+    most items test the first rows one by one (`search.probes`)."""
     check.choice(status, "status", TABS)
     matches = counts[status] if counts else None
-    rows = _filtered(access, chosen, newest_first=True, matches=matches)
+    rows = _filtered(access, chosen, newest_first=True, matches=matches, until=until)
     if status == "open":
         rows = rows.exclude(status=Status.ARCHIVED)
     elif status != "all":
@@ -570,7 +587,7 @@ def _searched_counts(
         bounds = _per_status(plain, Status.values)
     if not found.expression:
         return _tabs(bounds, cap, frozenset(s for s, n in bounds.items() if n > cap))
-    items = sum(tally.counts(access.workspace, {}).values())
+    items = _here(access)
     surely = {s for s in Status.values if found.surely_more(bounds[s], cap, items)}
     exact = [s for s in Status.values if 0 < bounds[s] <= cap]
     plans = {}

@@ -74,6 +74,15 @@ _BEGUN = (
     " ORDER BY term LIMIT %s"
 )
 _COUNT = "SELECT count(*) FROM insights_feedback_search WHERE insights_feedback_search MATCH %s"
+# The list's first pages of a word in most items (SQLite) test the rows of the list's order one
+# by one against the index when about this many rows reach the page's last match: a test opens
+# the index again (about 190 µs at a million items), against building the set of every match
+# first (250-300 ms for a million; docs/benchmarks.md).
+PROBE_ROWS = 400
+_PROBE = (
+    "EXISTS (SELECT 1 FROM insights_feedback_search WHERE insights_feedback_search MATCH %s"
+    ' AND insights_feedback_search.rowid = "insights_feedback"."id")'
+)
 # The matches read from the text index in its own order and looked up by key one at a time,
 # stopping at the limit: CROSS JOIN keeps the index outermost (SQLite never reorders it) and
 # the listed rows' subquery is flattened into the join, so no set of every match is built.
@@ -216,22 +225,39 @@ def matching(
     newest_first: bool = False,
     matches: int | None = None,
     walk: bool = False,
+    probe: bool = False,
 ) -> QuerySet[Feedback]:
     """`rows` narrowed to those whose title or text holds every word of the search.
     `newest_first`: for the list's page, whose plan may differ from the tab counts' (see
     WALK_FROM); `matches`, the tab's count when the caller has it, spares counting the
     index's matches to choose. `walk`: test the matches against rows read through another
-    index whatever their number. PostgreSQL's planner chooses itself from the index's
-    statistics."""
+    index whatever their number; `probe` (SQLite, see `probes`): test each row of their own
+    order against the index. PostgreSQL's planner chooses itself from the index's statistics."""
     if found.nothing:
         return rows.none()
     if not found.expression:
         return rows
     sql, term = _vendor_sql(), found.expression
-    if connection.vendor == "sqlite" and (walk or (newest_first and _walks(term, matches))):
+    if connection.vendor == "sqlite" and probe:
+        sql = _PROBE
+    elif connection.vendor == "sqlite" and (walk or (newest_first and _walks(term, matches))):
         sql = "+" + sql  # a unary plus: SQLite will not look the matches up by primary key
     kept = RawSQL(sql, [term], output_field=BooleanField())  # noqa: S611 - constant SQL, bound term
     return rows.filter(kept)
+
+
+def probes(found: Search, until: int, here: int) -> bool:
+    """Whether the list's first `until` matches, in a workspace of `here` items, are found by
+    testing rows one by one (`matching(probe=True)`, SQLite): when at most `lacking` items lack
+    a word, about until * here / (here - lacking) rows are tested, and PROBE_ROWS is the most
+    worth it. The index's items are counted only when `here` leaves it possible."""
+    if connection.vendor != "sqlite" or not found.expression or not found.least:
+        return False
+    most = here - sum(max(here - n, 0) for n in found.least)  # the fewest lacking, `here` all
+    if most <= 0 or until * here > PROBE_ROWS * most:
+        return False
+    dense = here - found.lacking
+    return dense > 0 and until * here <= PROBE_ROWS * dense
 
 
 def index_matches(found: Search) -> int | None:
