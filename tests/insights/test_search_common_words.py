@@ -147,9 +147,15 @@ def test_a_prefix_of_many_words_stays_a_prefix(
 ) -> None:
     monkeypatch.setattr(search, "MAX_EXPANSION", 1)
     assert listed(team, "expor") == newest([rows[0], rows[1], rows[4], rows[5]])
+    with CaptureQueriesContext(connection) as queries:  # a prefix term is never tested row by row
+        page = team.client("viewer").get(f"/w/{team.workspace.slug}/insights/", {"q": "expor"})
+    assert page.status_code == 200
+    assert not [q for q in queries.captured_queries if PROBE in q["sql"]]
     assert listed(team, "the") == newest(rows)
     if SQLITE:
-        assert read(team, "expor") == search.Search(("expor",), '"expor"*', least=(3,))
+        assert read(team, "expor") == search.Search(
+            ("expor",), '"expor"*', least=(3,), prefixed=True
+        )
         assert read(team, "the") == search.Search(("the",), "")
 
 

@@ -115,13 +115,15 @@ class Search:
     any item, so nothing matches; `least`: for each word of the expression, the most items
     that hold one of the index's words it begins, which it matches at least (SQLite; empty
     when not known: PostgreSQL); `matches`: the index's matches when its vocabulary says so
-    (a query of one word that begins one of the index's words), which spares counting them."""
+    (a query of one word that begins one of the index's words), which spares counting them;
+    `prefixed`: a word stayed a prefix term, whose lists FTS5 merges at every read of it."""
 
     words: tuple[str, ...]
     expression: str
     nothing: bool = False
     least: tuple[int, ...] = ()
     matches: int | None = None
+    prefixed: bool = False
 
     def surely_more(self, bound: int, cap: int, here: int) -> bool:
         """Whether `bound` items (of a workspace of `here`) hold more than `cap` matches
@@ -177,7 +179,9 @@ def _read(terms: list[str], here: int) -> Search:
     items = _items() if max(found) >= here else None
     kept = [(part, n) for part, n in zip(parts, found, strict=True) if n != items]
     expression = " AND ".join(part for part, _ in kept)
-    return Search(tuple(terms), expression, least=tuple(n for _, n in kept), matches=matches)
+    prefixed = any(part.endswith("*") for part, _ in kept)
+    least = tuple(n for _, n in kept)
+    return Search(tuple(terms), expression, least=least, matches=matches, prefixed=prefixed)
 
 
 def _quoted(word: str) -> str:
@@ -250,8 +254,11 @@ def probes(found: Search, until: int, here: int) -> bool:
     """Whether the list's first `until` matches, in a workspace of `here` items, are found by
     testing rows one by one (`matching(probe=True)`, SQLite): when at most `lacking` items lack
     a word, about until * here / (here - lacking) rows are tested, and PROBE_ROWS is the most
-    worth it. The index's items are counted only when `here` leaves it possible."""
+    worth it; never with a prefix term, which a test would merge again. The index's items are
+    counted only when `here` leaves it possible."""
     if connection.vendor != "sqlite" or not found.expression or not found.least:
+        return False
+    if found.prefixed:
         return False
     most = here - sum(max(here - n, 0) for n in found.least)  # the fewest lacking, `here` all
     if most <= 0 or until * here > PROBE_ROWS * most:
