@@ -14,7 +14,8 @@ few hundred product words, so texts repeat needs in different words) and measure
               same queries on the engine's index alone (what is ours is the difference)
   inbox       the feedback list page with filters at --inbox items: p95 server time of
               GET /w/<slug>/insights/ with the type, sentiment, language and theme filters,
-              and the text search ?q= (a rare word, a common one, two words, a prefix)
+              and the text search ?q= (a rare word, a common one, two words, a prefix);
+              on a local PostgreSQL also the server backend's CPU per request
   seed        how good the default (seed) models are before any correction, on public data
               (and how long fitting them takes: once per process, at first use)
               (--data: NLBSE'24 issues for type, Senti4SD for sentiment): macro-F1
@@ -211,6 +212,24 @@ def rare_word(ws: Any) -> None:
         )
 
 
+def server_cpu() -> float | None:
+    """CPU seconds of the PostgreSQL backend serving this connection, when the server runs on
+    this machine (its /proc entry is readable); parallel workers are not included. None on
+    SQLite, whose queries run in the bench's own process (its CPU time counts them)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def bench_inbox(n: int, requests: int, only: str = "") -> dict[str, Any]:
     from django.db import connection
     from django.test import Client
@@ -279,7 +298,7 @@ def bench_inbox(n: int, requests: int, only: str = "") -> dict[str, Any]:
             continue
         client.get(url)
         samples = []
-        cpu = time.process_time()
+        cpu, server = time.process_time(), server_cpu()
         repeat = requests
         for _ in range(repeat):
             started = time.perf_counter()
@@ -289,6 +308,9 @@ def bench_inbox(n: int, requests: int, only: str = "") -> dict[str, Any]:
         results[name] = percentiles(samples) | {
             "cpu_ms_per_request": round(cpu_ms, 1), "load_avg_1min": os.getloadavg()[0],
         }  # fmt: skip
+        if server is not None:
+            used = server_cpu()
+            results[name]["server_cpu_ms_per_request"] = round((used - server) * 1000 / repeat, 1)
     return {"items": n, "load_s": load, "pages": results}
 
 

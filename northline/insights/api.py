@@ -342,8 +342,8 @@ def list_feedback(
         assignee=assignee, q=q, kind=type, sentiment=sentiment, language=language, theme=theme,
     )  # fmt: skip
     counts = service.status_counts(access, chosen)
-    rows = service.feedback_list(access, chosen, status, counts)
     start, size = window(offset, limit)
+    rows = service.feedback_list(access, chosen, status, counts, until=start + size)
     items = [feedback_out(f, request) for f in with_details(rows)[start : start + size]]
     return FeedbackPage(
         count=counts[status], count_capped=status in counts.capped, offset=start, limit=size,

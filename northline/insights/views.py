@@ -108,8 +108,10 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         chosen, problem = service.Filters(), error
     counts = service.status_counts(access, chosen)
-    rows = service.feedback_list(access, chosen, status, counts)
-    page = paginate(rows, counts[status], get.get("page"), more=status in counts.capped)
+    number = get.get("page")
+    until = PER_PAGE * max(int(number) if number and number.isdigit() else 1, 1)  # at most
+    rows = service.feedback_list(access, chosen, status, counts, until=until)
+    page = paginate(rows, counts[status], number, more=status in counts.capped)
     context = page_context(
         access, "inbox", page=page, status=status, problem=problem, chosen=chosen,
         tabs=[(key, TAB_LABELS[key], shown(counts, key)) for key in service.TABS],

@@ -406,6 +406,8 @@ class Filters:
     sentiment: str = ""
     language: str = ""
     theme: Theme | None = None
+    # q as the text index reads it, once per request (`search.parse`); None without words
+    terms: search.Search | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 def filters(
@@ -444,11 +446,29 @@ def filters(
         theme=errors.check(check.record, access, Theme, theme, "theme"),
     )
     errors.raise_any()
-    return result
+    return dataclasses.replace(result, terms=_parsed(access, result.q))
+
+
+def _parsed(access: Access, query: str) -> search.Search | None:
+    return search.parse(query, _here(access) if search.words(query) else 0)
+
+
+def _here(access: Access) -> int:
+    """The workspace's items, from the tally."""
+    return sum(tally.counts(access.workspace, {}).values())
+
+
+def _terms(access: Access, chosen: Filters) -> search.Search | None:
+    """The search of `chosen`, read once by `filters` (or here, for Filters made directly)."""
+    return chosen.terms if chosen.terms is not None else _parsed(access, chosen.q)
 
 
 def _filtered(
-    access: Access, chosen: Filters, newest_first: bool = False, matches: int | None = None
+    access: Access,
+    chosen: Filters,
+    newest_first: bool = False,
+    matches: int | None = None,
+    until: int | None = None,
 ) -> QuerySet[Feedback]:
     rows = Feedback.objects.filter(workspace=access.workspace)
     if chosen.source:
@@ -461,8 +481,12 @@ def _filtered(
             rows = rows.filter(**{name: getattr(chosen, name)})
     if chosen.feature is not None:
         rows = rows.filter(links__feature=chosen.feature)
-    if chosen.q:
-        rows = search.matching(rows, chosen.q, newest_first=newest_first, matches=matches)
+    found = _terms(access, chosen)
+    if found is not None:
+        probe = (
+            until is not None and bool(found.least) and search.probes(found, until, _here(access))
+        )
+        rows = search.matching(rows, found, newest_first=newest_first, matches=matches, probe=probe)
     for name in ("kind", "sentiment", "language", "theme"):
         if getattr(chosen, name):
             rows = rows.filter(**{name: getattr(chosen, name)})
@@ -485,13 +509,19 @@ def _slug(value: str, field: str) -> str:
 
 
 def feedback_list(
-    access: Access, chosen: Filters, status: str = "open", counts: TabCounts | None = None
+    access: Access,
+    chosen: Filters,
+    status: str = "open",
+    counts: TabCounts | None = None,
+    until: int | None = None,
 ) -> QuerySet[Feedback]:
     """Newest first; status is one of TABS ("open": all but archived). `counts`, the tabs'
-    counts when the caller has them, choose the search's plan without counting again."""
+    counts when the caller has them, choose the search's plan without counting again;
+    `until`, how far the caller reads (its offset and page size), lets a search for words in
+    most items test the first rows one by one (`search.probes`)."""
     check.choice(status, "status", TABS)
     matches = counts[status] if counts else None
-    rows = _filtered(access, chosen, newest_first=True, matches=matches)
+    rows = _filtered(access, chosen, newest_first=True, matches=matches, until=until)
     if status == "open":
         rows = rows.exclude(status=Status.ARCHIVED)
     elif status != "all":
@@ -499,7 +529,7 @@ def feedback_list(
     return (
         rows.select_related("customer", "company", "assignee")
         .prefetch_related("tags")
-        .order_by(*search.newest_first(chosen.q, matches))
+        .order_by(*search.newest_first(_terms(access, chosen), matches))
     )
 
 
@@ -520,11 +550,12 @@ def status_counts(access: Access, chosen: Filters, cap: int | None = None) -> Ta
     instead of the filter's own index. A search counts each status up to `cap` only
     (search.COUNT_CAP unless given)."""
     cap = search.COUNT_CAP if cap is None else cap
-    given = {f.name for f in dataclasses.fields(chosen) if getattr(chosen, f.name)}
+    given = {f.name for f in dataclasses.fields(chosen) if getattr(chosen, f.name)} - {"terms"}
+    found = _terms(access, chosen)
     if given <= set(tally.FACETS):
         counts = tally.counts(access.workspace, {name: getattr(chosen, name) for name in given})
-    elif search.words(chosen.q):
-        return _searched_counts(access, chosen, given - {"q"}, cap)
+    elif found is not None:
+        return _searched_counts(access, chosen, found, given - {"q"}, cap)
     else:
         counts = _per_status(_filtered(access, chosen), Status.values)
     return _tabs(counts, cap, frozenset())
@@ -535,37 +566,47 @@ def _per_status(rows: QuerySet[Feedback], statuses: Sequence[str]) -> dict[str, 
     return {status: int(n) for status, n in found.items()}
 
 
-def _searched_counts(access: Access, chosen: Filters, others: set[str], cap: int) -> TabCounts:
+def _searched_counts(
+    access: Access, chosen: Filters, found: search.Search, others: set[str], cap: int
+) -> TabCounts:
     """A search's tab counts, capped. Each status's items under the other filters, without
     the search (from the tally, or aggregated through the filter's own index), bound its
     matches: a status with no more items than `cap` is counted exactly, in one aggregate that
     tests the statuses' own rows against the set of matches; a bigger one joins it or is
     counted by `search.capped_count`, which stops after cap + 1 matches, as
-    `search.count_plan` finds cheaper."""
-    plain = _filtered(access, dataclasses.replace(chosen, q=""))
+    `search.count_plan` finds cheaper. Some need no count (decision 0041): with a word in no
+    item every count is 0; with every word in every item each is its bound; a status with
+    more items than the cap plus those the index says lack a word has more matches than the
+    cap."""
+    if found.nothing:
+        return _tabs(dict.fromkeys(Status.values, 0), cap, frozenset())
+    plain = _filtered(access, dataclasses.replace(chosen, q="", terms=None))
     if others <= set(tally.FACETS):
         bounds = tally.counts(access.workspace, {name: getattr(chosen, name) for name in others})
     else:
         bounds = _per_status(plain, Status.values)
+    if not found.expression:
+        return _tabs(bounds, cap, frozenset(s for s, n in bounds.items() if n > cap))
+    items = _here(access)
+    surely = {s for s in Status.values if found.surely_more(bounds[s], cap, items)}
     exact = [s for s in Status.values if 0 < bounds[s] <= cap]
     plans = {}
-    big = [s for s in Status.values if bounds[s] > cap]
+    big = [s for s in Status.values if bounds[s] > cap and s not in surely]
     if big:
-        items = sum(tally.counts(access.workspace, {}).values())
-        matches = search.index_matches(chosen.q)
+        matches = search.index_matches(found)
         for status in sorted(big, key=lambda s: bounds[s]):
             plan = search.count_plan(matches, bounds[status], items, cap, shared=bool(exact))
             if plan == "exact":
                 exact.append(status)
             else:
                 plans[status] = plan
-    counts = dict.fromkeys(Status.values, 0)
+    counts = dict.fromkeys(Status.values, 0) | {s: bounds[s] for s in surely}
     if exact:
-        rows = search.matching(plain.filter(status__in=exact), chosen.q, walk=True)
+        rows = search.matching(plain.filter(status__in=exact), found, walk=True)
         counts |= _per_status(rows, exact)
     for status, plan in plans.items():
         counts[status] = search.capped_count(
-            plain.filter(status=status), chosen.q, cap, stream=plan == "stream"
+            plain.filter(status=status), found, cap, stream=plan == "stream"
         )
     return _tabs(counts, cap, frozenset(s for s, n in counts.items() if n > cap))
 
