@@ -623,21 +623,21 @@ class EncoderWeights:
     @classmethod
     def from_bytes(cls, data: bytes) -> EncoderWeights:
         """What `to_bytes` wrote; ValueError for anything else."""
+        refused = "encoder: data is not a stored Northline tuned encoder"
+        if not data.startswith(b"PK\x03\x04"):  # an .npz is a zip file
+            raise ValueError(refused)
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-                found = str(arrays["format"]) if "format" in arrays else None
-                if found != _WEIGHTS_FORMAT:
-                    raise ValueError("encoder: data is not a stored Northline tuned encoder")
+                if "format" not in arrays or str(arrays["format"]) != _WEIGHTS_FORMAT:
+                    raise ValueError(refused)
                 layers, seq = (int(v) for v in arrays["shape"])
                 tuned = {
                     key.removeprefix("layer:"): np.asarray(arrays[key])
                     for key in arrays.files
                     if key.startswith("layer:")
                 }
-        except (OSError, EOFError, zipfile.BadZipFile) as error:
-            raise ValueError(
-                f"encoder: data is not a stored Northline tuned encoder ({error})"
-            ) from None
+        except (OSError, EOFError, KeyError, zipfile.BadZipFile) as error:
+            raise ValueError(f"{refused} ({error})") from None
         return cls(tuned, layers, seq)
 
     def encoder(self, model_path: str | Path) -> Encoder:
