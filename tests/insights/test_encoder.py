@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 
 from northline.core.errors import Conflict
-from northline.core.models import TaskProgress
+from northline.core.models import Activity, TaskProgress
 from northline.insights.models import Feedback, TextModel, TextSettings, new_token
 from northline.insights.services import encoders, retraining, similarity
 from northline.insights.services import feedback as service
@@ -153,7 +153,7 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
 
     shown = team.client("viewer").get(page(team)).content.decode()
     assert "Encoder in use: <strong>v1</strong>" in shown
-    assert "on <strong>25</strong> merged clusters (50 items) for editor" in shown
+    assert f"on <strong>25</strong> merged clusters (50 items) for {team.editor}" in shown
     assert "Retrain the encoder now" not in shown  # admins only
     with commits():
         again = team.client("admin").post(f"{page(team)}retrain-encoder/")
@@ -162,6 +162,10 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
     assert state.encoder_version == 2 and state.snapshot.startswith("semantic-e2-")
     assert [p.name for p in similarity.folder(team.workspace).glob("*.npz")] == [state.snapshot]
     assert TextModel.objects.get(task="encoder", version=2).trained_by == team.admin
+    recorded = Activity.objects.filter(verb="processing.encoder_trained").order_by("pk")
+    assert [(a.actor, a.changes) for a in recorded] == [
+        (team.editor, {"encoder_version": [0, 1]}), (team.admin, {"encoder_version": [1, 2]}),
+    ]  # fmt: skip
     settings_api = call(team.client("viewer"), "get", f"{api(team)}/processing").json()
     assert settings_api["encoder"] == {
         "version": 2, "merges_since_training": 0, "retrain_after_merges": 25,
@@ -186,8 +190,8 @@ def test_a_failed_retraining_keeps_the_encoder_and_index_in_use(
     with pytest.raises(RuntimeError, match="worker stopped"):
         retraining.retrain_encoder(team.workspace, team.admin, stopped)
 
-    def tier_changed(percent: int, message: str) -> None:
-        if percent == 40:
+    def tier_changed(percent: int, message: str) -> None:  # while the items are re-encoded
+        if message.startswith("Encoded"):
             TextSettings.objects.filter(pk=state.pk).update(token=new_token())
 
     with pytest.raises(Conflict, match=r"^tier: changed while the encoder was retrained; nothing"):
