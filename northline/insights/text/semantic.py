@@ -17,6 +17,11 @@ Three things live here, each answering the same protocol as its lexical twin (se
   minutes; then one calibrated linear SVM reads the TF-IDF features and the fine-tuned
   embedding side by side. Only the fine-tuned layers are stored (float16), never the token
   embeddings or the frozen layers.
+
+Beside them, `fine_tune_on_clusters` tunes the encoder itself on groups of duplicates (a
+workspace's merges, decision 0038) through the same training loop, into `EncoderWeights`: the
+tuned layers in float16, which give back an `Encoder` that indexes take instead of the shared
+base one.
 """
 
 from __future__ import annotations
