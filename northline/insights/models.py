@@ -456,11 +456,15 @@ class DuplicateVerdict(WorkspaceScoped):
 
 class TextModel(WorkspaceScoped):
     """One trained version of a workspace's classifier ("type" or "sentiment"); the newest
-    version of the workspace's tier is the one in use."""
+    version of the workspace's tier is the one in use. An "encoder" version is the semantic
+    encoder tuned on the team's merged duplicates (`text.semantic.EncoderWeights`): stored with
+    the index built by it, and in use from then on (`TextSettings.encoder_version`, decision
+    0038); its `team_labels` are the merged items it learnt from, `clusters` their groups."""
 
     class Task(models.TextChoices):
         TYPE = "type", "Type"
         SENTIMENT = "sentiment", "Sentiment"
+        ENCODER = "encoder", "Encoder"
 
     task = models.CharField(max_length=10, choices=Task.choices)
     tier = models.CharField(max_length=10)
@@ -469,6 +473,7 @@ class TextModel(WorkspaceScoped):
     labels = models.JSONField(default=list)
     team_labels = models.PositiveIntegerField()
     seed_labels = models.PositiveIntegerField()
+    clusters = models.PositiveIntegerField(default=0)
     trained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -495,6 +500,9 @@ class TextSettings(WorkspaceScoped):
     duplicate_threshold = models.FloatField(default=0.5)
     categories = models.JSONField(default=list, blank=True)  # the team's own types
     corrections_since_training = models.PositiveIntegerField(default=0)
+    merges_since_training = models.PositiveIntegerField(default=0)
+    # The TextModel "encoder" version the similarity index was built with (0: the base model).
+    encoder_version = models.PositiveIntegerField(default=0)
     next_seq = models.BigIntegerField(default=0)
     snapshot = models.CharField(max_length=200, blank=True)
     snapshot_seq = models.BigIntegerField(default=0)

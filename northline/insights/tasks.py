@@ -1,5 +1,5 @@
 """Background tasks of insights: a file import (its dry run, or the import itself), processing
-new feedback, retraining the workspace's classifiers, re-clustering its themes. Each is safe to
+new feedback, retraining the workspace's classifiers and its encoder, re-clustering its themes. Each is safe to
 run twice (see the services)."""
 
 from __future__ import annotations
@@ -65,4 +65,13 @@ def retrain_classifier(
         workspace = Workspace.objects.get(pk=workspace_id)
         user = User.objects.filter(pk=user_id).first() if user_id else None
         result.update(retraining.retrain(workspace, task_name, user, report))
+    return result
+
+
+@task()
+def retrain_encoder(progress_id: int, workspace_id: int, user_id: int | None) -> dict[str, Any]:
+    with tracking(progress_id) as (report, result):
+        workspace = Workspace.objects.get(pk=workspace_id)
+        user = User.objects.filter(pk=user_id).first() if user_id else None
+        result.update(retraining.retrain_encoder(workspace, user, report))
     return result

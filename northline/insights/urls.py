@@ -50,6 +50,11 @@ urlpatterns = [
     path(_I + "processing/", views_text.processing_page, name="processing"),
     path(_I + "processing/retrain/", views_text.processing_retrain, name="processing_retrain"),
     path(
+        _I + "processing/retrain-encoder/",
+        views_text.processing_retrain_encoder,
+        name="processing_retrain_encoder",
+    ),
+    path(
         _I + "processing/reprocess/", views_text.processing_reprocess, name="processing_reprocess"
     ),
 ]

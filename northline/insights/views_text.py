@@ -21,7 +21,7 @@ from northline.insights.text.tiers import TIERS
 
 from . import views as base
 from .models import Feedback, TextModel, Theme, label_name
-from .services import learning, processing, retraining, similarity, themes
+from .services import encoders, learning, processing, retraining, similarity, themes
 
 NEW_CATEGORY = "__new__"
 
@@ -217,9 +217,14 @@ def settings_detail(
     request: HttpRequest, access: Access, status: int = 200, problem: Any = None
 ) -> HttpResponse:
     state = similarity.settings_of(access.workspace)
+    encoder = TextModel.objects.filter(
+        workspace=access.workspace, task=encoders.TASK, version=state.encoder_version
+    ).select_related("trained_by")
     context = base.page_context(
         access, "processing", state=state, tiers=TIERS,
-        semantic_problem=processing.semantic_problem(),
+        semantic_problem=processing.semantic_problem(), encoder=encoder.first(),
+        encoder_problem=retraining.encoder_problem(access.workspace, state),
+        retrain_after_merges=encoders.RETRAIN_AFTER_MERGES, min_clusters=encoders.MIN_CLUSTERS,
         models=TextModel.objects.filter(workspace=access.workspace).select_related("trained_by")[:20],
         can_manage=access.can(MANAGE), problem=problem, seed_count=len(learning.seed()),
         categories=[label_name(c) for c in state.categories],
@@ -247,6 +252,17 @@ def processing_retrain(request: HttpRequest, slug: str) -> HttpResponse:
     access = workspace_for(request, slug, WRITE)
     try:
         progress = retraining.start_retraining(access, request.POST.get("task", ""))
+    except DomainError as error:
+        return settings_detail(request, access, 422, error)
+    return redirect("core:task", slug, progress.pk)
+
+
+@login_required
+@require_POST
+def processing_retrain_encoder(request: HttpRequest, slug: str) -> HttpResponse:
+    access = workspace_for(request, slug, MANAGE)
+    try:
+        progress = retraining.start_encoder_retraining(access)
     except DomainError as error:
         return settings_detail(request, access, 422, error)
     return redirect("core:task", slug, progress.pk)

@@ -63,6 +63,7 @@ PHRASES: dict[str, str] = {
     "theme.merged": "merged a theme into",
     "theme.split": "split the theme",
     "processing.tier_changed": "changed the text tier of",
+    "processing.encoder_trained": "retrained the encoder on the merged duplicates of",
 }
 BATCH = 2000
 SIMILAR_K = 5

@@ -1,10 +1,13 @@
 """The team's corrections, and what they teach: a corrected type or sentiment (a new
 category included) retrains the workspace's classifier; merged or dismissed duplicates set
-the score from which similar items are called likely duplicates.
+the score from which similar items are called likely duplicates, and on the semantic tier
+merges also retrain the workspace's encoder (`encoders`, decision 0038).
 
 Corrections are counted; every `RETRAIN_AFTER` of them queue a retraining, and the team can
 start one at any time. Retraining stores a new model version and predicts again every item
-the team has not labelled, in batches.
+the team has not labelled, in batches. Merges are counted the same way for the encoder: every
+`encoders.RETRAIN_AFTER_MERGES` of them queue its retraining once the workspace can learn from
+them (`encoder_problem`), and admins can start one at any time.
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from northline.accounts.models import User, Workspace
 from northline.core import activity
 from northline.core import tasks as background
 from northline.core.access import Access
-from northline.core.errors import Invalid
+from northline.core.errors import Conflict, Invalid
 from northline.core.models import TaskProgress
-from northline.core.roles import WRITE
+from northline.core.roles import MANAGE, WRITE
+from northline.insights.text.semantic import fine_tune_on_clusters
 from northline.insights.text.thresholds import duplicate_threshold
+from northline.insights.text.tiers import SEMANTIC
 
-from ..models import DuplicateVerdict, Feedback, SimilarFeedback, TextSettings
-from . import learning, processing, similarity
+from ..models import DuplicateVerdict, Feedback, SimilarFeedback, TextModel, TextSettings
+from . import encoders, learning, processing, similarity
 from .rows import update_rows
 
 RETRAIN_AFTER = 5
@@ -164,7 +170,7 @@ def merge_duplicate(access: Access, feedback: Feedback, original: Feedback) -> F
     if original.duplicate_of_id == feedback.pk:
         raise Invalid(f"original: feedback {original.pk} is already a duplicate of this one")
     with transaction.atomic():
-        similarity.settings_of(access.workspace)
+        state = _locked(access.workspace)
         _verdict(access, feedback, original, True)
         feedback.duplicate_of = original
         feedback.status = Feedback.Status.ARCHIVED
@@ -173,6 +179,13 @@ def merge_duplicate(access: Access, feedback: Feedback, original: Feedback) -> F
             access.workspace, access.user, "feedback.merged", feedback,
             {"duplicate_of": [None, original.pk]},
         )  # fmt: skip
+        state.merges_since_training += 1
+        due = state.merges_since_training >= encoders.RETRAIN_AFTER_MERGES
+        if due and not encoder_problem(access.workspace, state):
+            state.merges_since_training = 0
+            workspace, user = access.workspace, access.user
+            transaction.on_commit(lambda: _queue_encoder(workspace, user))
+        state.save(update_fields=["merges_since_training", "updated_at"])
     return feedback
 
 
@@ -186,3 +199,81 @@ def dismiss_duplicate(access: Access, feedback: Feedback, other: Feedback) -> No
             access.workspace, access.user, "feedback.not_duplicate", feedback,
             {"not_duplicate_of": [None, other.pk]},
         )  # fmt: skip
+
+
+# --- the encoder -----------------------------------------------------------------------------
+
+
+def encoder_problem(workspace: Workspace, state: TextSettings | None = None) -> str:
+    """Why merges cannot retrain the workspace's encoder now, or "" when they can: it needs
+    the semantic tier, running on this server, and `encoders.MIN_CLUSTERS` merged clusters."""
+    state = state or similarity.settings_of(workspace)
+    if state.tier != SEMANTIC:
+        return f"tier: only the semantic tier has an encoder to retrain; this workspace uses {state.tier}"
+    if problem := processing.semantic_problem():
+        return f"tier: the semantic tier is not available on this server ({problem})"
+    clusters = encoders.merged_clusters(workspace)[2]
+    if clusters < encoders.MIN_CLUSTERS:
+        return (
+            f"merges: the encoder learns from at least {encoders.MIN_CLUSTERS} merged clusters; "
+            f"this workspace has {clusters}"
+        )
+    return ""
+
+
+def start_encoder_retraining(access: Access) -> TaskProgress:
+    """An admin's "retrain now": the workspace's encoder is tuned on its merges at once."""
+    access.require(MANAGE)
+    if problem := encoder_problem(access.workspace):
+        raise Invalid(problem)
+    return _queue_encoder(access.workspace, access.user)
+
+
+def _queue_encoder(workspace: Workspace, user: User) -> TaskProgress:
+    from ..tasks import retrain_encoder as task
+
+    return background.start(
+        workspace, user, "Retrain the encoder on the merged duplicates", task,
+        workspace_id=workspace.pk, user_id=user.pk,
+    )  # fmt: skip
+
+
+def retrain_encoder(
+    workspace: Workspace, user: User | None, report: Callable[[int, str], None]
+) -> dict[str, Any]:
+    """Tune the encoder on the merged clusters, re-encode the workspace's index with it, then
+    store both as the next encoder version in one transaction. Until that commit the old
+    encoder and index serve; a failure (or a tier change meanwhile) installs nothing."""
+    if problem := encoder_problem(workspace):
+        raise Invalid(problem)
+    path = processing.model_path()
+    texts, clusters, count = encoders.merged_clusters(workspace)
+    report(5, f"Fine-tuning the encoder on {count} merged clusters ({len(texts)} items)")
+    weights = fine_tune_on_clusters(str(path), texts, clusters)
+    encoder = weights.encoder(str(path))
+    latest = TextModel.objects.filter(workspace=workspace, task=encoders.TASK).aggregate(
+        v=Max("version")
+    )["v"]
+    version = (latest or 0) + 1
+    report(40, "Encoding every item again")
+    copy = similarity.rebuild(
+        workspace, encoder, version, path,
+        lambda done, total: report(40 + int(55 * done / total), f"Encoded {done} of {total} items"),
+    )  # fmt: skip
+    with transaction.atomic():
+        state = _locked(workspace)
+        if state.token != copy.token or state.tier != SEMANTIC:
+            raise Conflict("tier: changed while the encoder was retrained; nothing was installed")
+        before = state.encoder_version
+        TextModel.objects.create(
+            workspace=workspace, task=encoders.TASK, tier=SEMANTIC, version=version,
+            data=weights.to_bytes(), labels=[], team_labels=len(texts), seed_labels=0,
+            clusters=count, trained_by=user,
+        )  # fmt: skip
+        similarity.install(state, copy)
+        activity.record(
+            workspace, user, "processing.encoder_trained", workspace,
+            {"encoder_version": [before, version]},
+        )  # fmt: skip
+        transaction.on_commit(lambda: encoders.hold(workspace.pk, version, encoder))
+    return {"version": version, "clusters": count, "items": len(texts), "indexed": len(copy.index)}

@@ -14,27 +14,39 @@ from the database.
 An edited text is indexed again under the same id; answers keep each id's best score, and the
 old version goes when the index is next built from the database (a tier change, a server
 without the snapshot).
+
+On the semantic tier the index encodes with the workspace's encoder in use
+(`TextSettings.encoder_version`: the base model, or the one its merges tuned). A new encoder
+is installed with an index `rebuild` re-encoded by it: the row's encoder version, token and
+snapshot change in one transaction, so every server switches to the new encoder and its
+vectors together, and keeps the old pair until then (decision 0038). Snapshot files name their
+encoder version; a process writing one removes only those of its version or older.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings as django_settings
+from django.db import transaction
 
 from northline.accounts.models import Workspace
+from northline.insights.text.semantic import Encoder
 from northline.insights.text.tiers import (
+    SEMANTIC,
     SimilarityIndex,
     load_similarity_index,
     make_similarity_index,
 )
 
-from ..models import Feedback, TextSettings
+from ..models import Feedback, TextSettings, new_token
+from . import encoders
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_GROWTH = 0.5
@@ -58,6 +70,7 @@ class Loaded:
     snapshot: str
     seq: int
     index: SimilarityIndex
+    encoder: int = 0  # the encoder version its vectors come from (`encoders`)
 
 
 _copies: dict[int, Loaded] = {}
@@ -90,33 +103,54 @@ def index_for(
         return copy.index
 
 
+def _encoder(state: TextSettings, tier: str, model_path: str | None) -> Encoder | None:
+    """The workspace's tuned encoder for a semantic index (None: the base model's)."""
+    if tier != SEMANTIC:
+        return None
+    return encoders.in_use(state.workspace_id, state.encoder_version, model_path)
+
+
 def _load(workspace: Workspace, state: TextSettings, tier: str, model_path: str | None) -> Loaded:
+    encoder = _encoder(state, tier, model_path)
     if state.snapshot and tier == state.tier:
         path = folder(workspace) / state.snapshot
         try:
-            index = load_similarity_index(path, tier, model_path=model_path)
+            index = load_similarity_index(path, tier, model_path=model_path, encoder=encoder)
         except (OSError, ValueError, KeyError) as error:
             logger.info(
                 "similarity: snapshot %s unusable (%s); rebuilding from the database", path, error
             )
         else:
-            return Loaded(state.token, tier, state.snapshot, state.snapshot_seq, index)
-    index = make_similarity_index(tier, model_path=model_path)
-    return Loaded(state.token, tier, state.snapshot, -1, index)
+            return Loaded(
+                state.token, tier, state.snapshot, state.snapshot_seq, index, state.encoder_version
+            )
+    index = make_similarity_index(tier, model_path=model_path, encoder=encoder)
+    return Loaded(state.token, tier, state.snapshot, -1, index, state.encoder_version)
 
 
-def _catch_up(workspace: Workspace, copy: Loaded) -> None:
-    """Add the items indexed after the copy's mark, oldest first, in chunks."""
+def _catch_up(
+    workspace: Workspace, copy: Loaded, *, chunk: int = CATCH_UP_CHUNK,
+    learn: Callable[[int], None] | None = None,
+) -> None:  # fmt: skip
+    """Add the items indexed after the copy's mark, oldest first, in chunks; with `learn`, each
+    chunk's neighbour searches run too (the densities of the hubness-corrected ranking, as
+    processing learns them) and `learn` hears how many items are in."""
+    done = 0
     while True:
         rows = list(
             Feedback.objects.filter(workspace=workspace, indexed_seq__gt=copy.seq)
             .order_by("indexed_seq")
-            .values_list("pk", "title", "text", "indexed_seq")[:CATCH_UP_CHUNK]
+            .values_list("pk", "title", "text", "indexed_seq")[:chunk]
         )
         if not rows:
             return
-        copy.index.add([str(r[0]) for r in rows], [item_text(r[1], r[2]) for r in rows])
+        ids, texts = [str(r[0]) for r in rows], [item_text(r[1], r[2]) for r in rows]
+        copy.index.add(ids, texts)
         copy.seq = rows[-1][3] or copy.seq
+        if learn is not None:
+            copy.index.query_many(texts, 0, excludes=ids, learn=True)
+            done += len(rows)
+            learn(done)
 
 
 def query(
@@ -169,22 +203,83 @@ def write_snapshot(workspace: Workspace, tier: str, model_path: str | None = Non
     with _lock:
         copy = _copies.get(workspace.pk)
         if copy is None or (copy.token, copy.tier) != (state.token, tier):
-            index = make_similarity_index(tier, model_path=model_path)
-            copy = Loaded(state.token, tier, "", -1, index)
+            encoder = _encoder(state, tier, model_path)
+            index = make_similarity_index(tier, model_path=model_path, encoder=encoder)
+            copy = Loaded(state.token, tier, "", -1, index, state.encoder_version)
         _catch_up(workspace, copy)
-        name = f"{tier}-{copy.seq}.npz"
-        target = folder(workspace)
-        target.mkdir(parents=True, exist_ok=True)
-        partial = target / f"partial-{name}"  # numpy insists on the .npz ending
-        copy.index.save(partial)
-        partial.replace(target / name)
-        TextSettings.objects.filter(pk=state.pk).update(snapshot=name, snapshot_seq=copy.seq)
+        name = _save(workspace, copy)
+        # Only while the row still names this copy's index: a new encoder installed meanwhile
+        # (a new token) keeps its own snapshot.
+        TextSettings.objects.filter(pk=state.pk, token=copy.token).update(
+            snapshot=name, snapshot_seq=copy.seq
+        )
         copy.snapshot = name
         _copies[workspace.pk] = copy
-    for old in [*target.glob("*.npz"), *target.glob("*.pickle")]:
-        if old.name != name:
-            old.unlink(missing_ok=True)
+    _remove_older(workspace, name, copy.encoder)
     return name
+
+
+def _save(workspace: Workspace, copy: Loaded) -> str:
+    """Write the copy's snapshot file (atomically) and return its name."""
+    prefix = f"{copy.tier}-e{copy.encoder}" if copy.encoder else copy.tier
+    name = f"{prefix}-{copy.seq}.npz"
+    target = folder(workspace)
+    target.mkdir(parents=True, exist_ok=True)
+    partial = target / f"partial-{name}"  # numpy insists on the .npz ending
+    copy.index.save(partial)
+    partial.replace(target / name)
+    return name
+
+
+_VERSION = re.compile(r"-e(\d+)-\d+\.npz$")
+
+
+def _remove_older(workspace: Workspace, keep: str, encoder: int) -> None:
+    """Remove the snapshot files other than `keep` whose encoder version is `encoder` or older
+    (a server holding one in memory keeps working); a newer encoder's file being installed
+    stays."""
+    for old in [*folder(workspace).glob("*.npz"), *folder(workspace).glob("*.pickle")]:
+        found = _VERSION.search(old.name)
+        if old.name != keep and (int(found.group(1)) if found else 0) <= encoder:
+            old.unlink(missing_ok=True)
+
+
+def rebuild(
+    workspace: Workspace, encoder: Encoder, version: int, model_path: str | None,
+    report: Callable[[int, int], None],
+) -> Loaded:  # fmt: skip
+    """A semantic index of every indexed item encoded by `encoder` (to be the workspace's
+    `version`), densities learnt, and its snapshot file written; nothing points at it until
+    `install`, so the index and encoder in use serve until then. `report(done, total)`."""
+    state = settings_of(workspace)
+    total = Feedback.objects.filter(workspace=workspace, indexed_seq__isnull=False).count()
+    index = make_similarity_index(SEMANTIC, model_path=model_path, encoder=encoder)
+    copy = Loaded(state.token, SEMANTIC, "", -1, index, version)
+    _catch_up(workspace, copy, chunk=2000, learn=lambda done: report(done, max(total, done)))
+    copy.snapshot = _save(workspace, copy)
+    return copy
+
+
+def install(state: TextSettings, copy: Loaded) -> None:
+    """Point every server at a `rebuild` (inside the caller's transaction, `state` locked):
+    the row's encoder version, snapshot and a new token change together; this process holds
+    the new copy once the transaction commits."""
+    state.token = new_token()
+    state.snapshot, state.snapshot_seq, state.encoder_version = (
+        copy.snapshot,
+        copy.seq,
+        copy.encoder,
+    )
+    state.save(update_fields=["token", "snapshot", "snapshot_seq", "encoder_version", "updated_at"])
+    copy.token = state.token
+    workspace = state.workspace
+
+    def switch() -> None:
+        with _lock:
+            _copies[workspace.pk] = copy
+        _remove_older(workspace, copy.snapshot, copy.encoder)
+
+    transaction.on_commit(switch)
 
 
 def forget(workspace: Workspace) -> None:

@@ -90,21 +90,25 @@ def load_classifier(data: bytes, *, model_path: str | None = None) -> Classifier
     return TextClassifier.from_bytes(data)
 
 
-def make_similarity_index(tier: str = LEXICAL, *, model_path: str | None = None) -> SimilarityIndex:
-    """An empty index for near-duplicates and similar ideas."""
+def make_similarity_index(
+    tier: str = LEXICAL, *, model_path: str | None = None, encoder: semantic.Encoder | None = None
+) -> SimilarityIndex:
+    """An empty index for near-duplicates and similar ideas; the semantic tier encodes with
+    `encoder` (a workspace's tuned one) or, when None, the base model's shared one."""
     if check_tier(tier) == LEXICAL:
         return DuplicateIndex()
-    return semantic.SemanticIndex(semantic.require_semantic(model_path))
+    return semantic.SemanticIndex(semantic.require_semantic(model_path), encoder=encoder)
 
 
 def load_similarity_index(
-    path: str | Path, tier: str = LEXICAL, *, model_path: str | None = None
-) -> SimilarityIndex:
+    path: str | Path, tier: str = LEXICAL, *, model_path: str | None = None,
+    encoder: semantic.Encoder | None = None,
+) -> SimilarityIndex:  # fmt: skip
     """An index from what its `save` wrote: plain arrays with a format tag, never pickle, so a
     file of another format or tier is refused (ValueError) instead of scoring wrongly."""
     if check_tier(tier) == LEXICAL:
         return DuplicateIndex.load(path)
-    return semantic.SemanticIndex.load(path, semantic.require_semantic(model_path))
+    return semantic.SemanticIndex.load(path, semantic.require_semantic(model_path), encoder=encoder)
 
 
 def similarity_index_bytes(index: SimilarityIndex) -> bytes:

@@ -15,7 +15,9 @@ rebuild after an idea left is done, requests keep the index they have; suggestio
 filtered to published ideas, so a merged idea is never suggested. A big portal with no stored
 index yet suggests nothing until the worker has built the first one. Votes and comments are
 not changes. Each cached lexical index holds about 25 MB of term statistics, so only
-`CACHED_WORKSPACES` stay cached.
+`CACHED_WORKSPACES` stay cached. The semantic index encodes with the workspace's encoder in use
+(tuned on its merged duplicates, decision 0038): a cached copy of another encoder version is
+built again.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 
 from northline.accounts.models import Workspace
+from northline.insights.services import encoders
 from northline.insights.services import fields as check
 from northline.insights.text import tiers
 
@@ -53,6 +56,7 @@ class _Cached:
     latest: datetime | None
     stale: bool = False  # an idea left or changed since; the worker is rebuilding
     source_at: datetime | None = None  # when the stored index it was loaded from was saved
+    encoder: int = 0  # the workspace's encoder version it was built with (semantic tier)
 
 
 _cache: OrderedDict[int, _Cached] = OrderedDict()
@@ -64,9 +68,16 @@ def tier() -> str:
     return tiers.SEMANTIC if settings.SEMANTIC_MODEL else tiers.LEXICAL
 
 
-def _make_index() -> tiers.SimilarityIndex:
+def _encoder_version(workspace: Workspace) -> int:
+    """The workspace's encoder version, which only a semantic index reads."""
+    return encoders.encoder_version(workspace) if tier() == tiers.SEMANTIC else 0
+
+
+def _make_index(workspace: Workspace, version: int) -> tiers.SimilarityIndex:
+    path = settings.SEMANTIC_MODEL or None
     try:
-        return tiers.make_similarity_index(tier(), model_path=settings.SEMANTIC_MODEL or None)
+        encoder = encoders.in_use(workspace.pk, version, path)
+        return tiers.make_similarity_index(tier(), model_path=path, encoder=encoder)
     except tiers.TierUnavailable:
         return tiers.make_similarity_index(tiers.LEXICAL)
 
@@ -94,11 +105,12 @@ def _add(index: tiers.SimilarityIndex, rows: QuerySet[Idea]) -> None:
 
 def _build(workspace: Workspace) -> _Cached:
     """A full build over the published ideas, stamped with exactly the rows it indexed."""
-    index = _make_index()
+    version = _encoder_version(workspace)
+    index = _make_index(workspace, version)
     rows = _published(workspace)
     stamp = rows.aggregate(n=Count("id"), latest=Max("edited_at"))
     _add(index, rows.filter(edited_at__lte=stamp["latest"]) if stamp["latest"] else rows)
-    return _Cached(index, stamp["n"], stamp["latest"])
+    return _Cached(index, stamp["n"], stamp["latest"], encoder=version)
 
 
 def _catch_up(cached: _Cached, workspace: Workspace, stamp: tuple[int, datetime | None]) -> bool:
@@ -158,6 +170,8 @@ def index_for(workspace: Workspace) -> tiers.SimilarityIndex | None:
     stamp = _stamp(workspace)
     with _lock:
         cached = _cache.get(workspace.pk)
+        if cached is not None and cached.encoder != _encoder_version(workspace):
+            cached = None  # the workspace's encoder was retrained: its vectors are another's
         if cached is not None:
             _cache.move_to_end(workspace.pk)
             if _catch_up(cached, workspace, stamp):

