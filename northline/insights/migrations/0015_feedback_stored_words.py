@@ -45,6 +45,6 @@ def computed(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("insights", "0012_feedback_words_cost")]
+    dependencies = [("insights", "0013_encoder_versions")]
 
     operations = [migrations.RunPython(stored, computed)]
