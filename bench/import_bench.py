@@ -47,6 +47,12 @@ WORDS = [
     "permissions", "import", "integration", "slack", "email", "pdf",
 ]  # fmt: skip
 
+MAPPING = {
+    "external_id": "Id", "title": "Title", "text": "Body", "customer_email": "Email",
+    "customer_name": "Name", "company_name": "Company", "company_domain": "Domain",
+    "received_at": "Created", "rating": "Stars", "tags": "Tags",
+}  # fmt: skip
+
 
 def cpu_model() -> str:
     with open("/proc/cpuinfo") as cpuinfo:
@@ -177,15 +183,10 @@ def main() -> None:
     user = User.objects.create_user("bench@example.com", "a long bench password", name="Bench")
     workspace = create_workspace(user, "Bench")
     access = load(Actor(user), workspace.slug, Role.OWNER)
-    mapping = {
-        "external_id": "Id", "title": "Title", "text": "Body", "customer_email": "Email",
-        "customer_name": "Name", "company_name": "Company", "company_domain": "Domain",
-        "received_at": "Created", "rating": "Stars", "tags": "Tags",
-    }  # fmt: skip
     with csv_path.open("rb") as handle:
         job = imports.create_import(access, "feedback.csv", handle)
     worker = start_worker() if args.process else None
-    imports.configure(access, job, mapping=mapping)
+    imports.configure(access, job, mapping=MAPPING)
     last = [0]
 
     def report(percent: int, message: str) -> None:

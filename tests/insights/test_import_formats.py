@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from northline.core.errors import Invalid
 from northline.insights.models import Customer, Feedback, FeedbackImport
+from northline.insights.services import feedback as service
 from northline.insights.services import imports, processing
 from northline.insights.services.mail import html_text, own_words
 from tests.conftest import Team
@@ -417,6 +418,58 @@ def test_an_interrupted_import_resumes_after_its_checkpoint(
     ]  # fmt: skip
     ids = dict(Feedback.objects.values_list("external_id", "pk"))
     assert queued == [[ids["I-3"], ids["I-4"]], [ids["I-5"]]]  # once per committed batch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_is_written_in_parts_each_its_own_checkpoint(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one spooled batch of 5 rows, written 2 rows a transaction: the worker's turn for SQLite's
+    # write lock comes between parts (decision 0039); a stop keeps the parts committed before
+    monkeypatch.setattr(imports, "WRITE_ROWS", 2)
+    queued: list[list[int]] = []
+
+    def stop_after_two_parts(workspace: Any, ids: list[int]) -> None:
+        queued.append(list(ids))
+        if len(queued) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(processing, "queue", stop_after_two_parts)
+    data = "Body,Id\n" + "".join(f"Item {n},I-{n}\n" for n in range(1, 6))
+    job = upload(team, "a.csv", data.encode(), mapping={"text": "Body", "external_id": "Id"})
+    with pytest.raises(KeyboardInterrupt):
+        imports.execute(team.access("editor"), job, write=True)
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.created_count) == ("failed", 5, 4)
+    assert [len(ids) for ids in queued] == [2, 2]
+    job = imports.execute(team.access("editor"), job, write=True)
+    assert (job.status, job.created_count, job.rows_done) == ("done", 5, 6)
+    assert [len(ids) for ids in queued] == [2, 2, 1]
+    assert Feedback.objects.count() == 5
+
+
+def test_feedback_added_while_a_part_is_sorted_is_sorted_again(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a part is sorted before the write lock; an item with one of its ids, added by someone
+    # else before the lock is taken, must be found under the lock (not inserted twice)
+    real = imports._sort
+    calls: list[int] = []
+
+    def sort_then_someone_adds(job: Any, batch: Any) -> Any:
+        result = real(job, batch)
+        if not calls:
+            values = {"text": "Item 2", "external_id": "I-2", "source": job.source}
+            service.add_feedback(team.access("editor"), values)
+        calls.append(len(batch))
+        return result
+
+    monkeypatch.setattr(imports, "_sort", sort_then_someone_adds)
+    data = "Body,Id\n" + "".join(f"Item {n},I-{n}\n" for n in range(1, 4))
+    job = run(team, "a.csv", data.encode(), mapping={"text": "Body", "external_id": "Id"})
+    assert (job.status, job.created_count, job.unchanged_count) == ("done", 2, 1)
+    assert calls == [3, 3]  # sorted again under the lock
+    assert sorted(Feedback.objects.values_list("external_id", flat=True)) == ["I-1", "I-2", "I-3"]
 
 
 @pytest.mark.django_db(transaction=True)

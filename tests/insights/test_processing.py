@@ -13,8 +13,9 @@ from django.utils.html import escape
 
 from northline.insights.models import Feedback, SimilarFeature, SimilarFeedback, TextSettings
 from northline.insights.services import feedback as service
-from northline.insights.services import processing, similarity
+from northline.insights.services import learning, processing, similarity
 from northline.insights.text import duplicates
+from northline.insights.text.language import detect_languages
 from northline.insights.text.semantic import semantic_available
 from northline.planning.services import features
 from tests.conftest import Team
@@ -122,6 +123,26 @@ def test_a_batch_stores_what_one_query_per_item_finds(
         assert got == sorted(want, key=lambda hit: (-hit[1], hit[0])), f.text
     assert SimilarFeedback.objects.filter(feedback=imported[5], other=imported[1]).exists()
     assert SimilarFeature.objects.get(feedback=imported[1]).created_at is not None
+
+
+def test_a_batch_stores_the_labels_each_text_gets_alone(
+    team: Team, imported: list[Feedback]
+) -> None:
+    # the batch cleans each text once for every stage (decision 0039); alone, each stage
+    # cleans for itself: the stored labels must be those
+    texts = [similarity.item_text(f.title, f.text) for f in imported]
+    want = {
+        task: [learning.predict(learning.classifier_for(team.workspace, task, "lexical")[0], [t])[0]
+               for t in texts]
+        for task in ("type", "sentiment")
+    }  # fmt: skip
+    languages = [detect_languages([t])[0] for t in texts]
+    rows = Feedback.objects.filter(pk__in=[f.pk for f in imported]).order_by("pk")
+    assert [(f.kind, f.kind_confidence) for f in rows] == want["type"]
+    assert [(f.sentiment, f.sentiment_confidence) for f in rows] == want["sentiment"]
+    assert [(f.language, f.language_confidence) for f in rows] == [
+        (g.code, round(g.confidence, 4)) for g in languages
+    ]
 
 
 def test_a_correction_survives_processing_again(team: Team, commits: Commits) -> None:

@@ -30,6 +30,7 @@ from northline.core.roles import MANAGE
 from northline.insights.text.classifier import ISSUE_TYPE
 from northline.insights.text.language import detect_languages
 from northline.insights.text.matching import best_matches
+from northline.insights.text.preprocess import cleaning_once
 from northline.insights.text.tiers import (
     LEXICAL,
     SEMANTIC,
@@ -193,9 +194,11 @@ class Outcome:
     recluster: bool  # the automatic re-clustering is due
 
 
+@cleaning_once()
 def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     """Classify, index and relate a batch of items; the heavy work runs outside the final
-    transaction, which writes every result at once."""
+    transaction, which writes every result at once. Each text is cleaned once per way the
+    stages clean it, not once per stage (`cleaning_once`, decision 0039)."""
     rows = list(
         Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids)).order_by("pk")
     )

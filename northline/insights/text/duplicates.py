@@ -596,7 +596,8 @@ class DuplicateIndex:
                 zip(np.split(docs[keep], cuts), np.split(scores[keep], cuts), strict=True)
             ):
                 exclude = None if excludes is None else excludes[first + number]
-                best = [(self._ids[d], float(v)) for d, v in zip(hits, values, strict=True)]
+                pairs = zip(hits.tolist(), values.tolist(), strict=True)  # Python numbers
+                best = [(self._ids[d], v) for d, v in pairs]
                 found.append([hit for hit in best if hit[0] != exclude][:k])
             if learn and held is not None:
                 self._learn_pairs(held, *searched)

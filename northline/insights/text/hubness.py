@@ -116,6 +116,8 @@ class Densities:
         weakest = rows.argmin(axis=1)
         beats = found_scores > rows[np.arange(found.shape[0]), weakest]
         raised = found[beats]
+        if not raised.shape[0]:  # nothing raised: no penalty to refresh
+            return
         self._top[raised, weakest[beats]] = found_scores[beats]
         before, after = self._penalty[raised], penalties(self._top[raised])
         learnt = self.seen[raised] > 0

@@ -9,6 +9,9 @@ headings, which do carry signal) makes lexical models markedly better.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _FENCED_CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)", re.S)
 _DETAILS = re.compile(r"<details>.*?(?:</details>|\Z)", re.S | re.I)
@@ -38,12 +41,46 @@ _BLOCKS = (
 )
 
 
+_Cleaned = dict[tuple[str, int, bool], str]
+_batch: ContextVar[_Cleaned | None] = ContextVar("cleaned_in_batch", default=None)
+
+
+@contextmanager
+def cleaning_once() -> Iterator[None]:
+    """Within this block `clean_text` cleans each distinct (text, `max_chars`, `markers`) once
+    and answers again from memory, with the same string.
+
+    A processing batch cleans every text in several stages (type and sentiment classifiers,
+    indexing, the similarity join, themes: about seven times an item), each stage through its
+    own module; remembering the results for the batch's duration makes that one cleaning per
+    variant without threading cleaned texts through every stage's signature. The memory held
+    is the batch's distinct inputs and their results (at most `max_chars` each), released when
+    the block ends; blocks nest (an inner block starts empty and the outer one resumes after).
+    """
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
 def clean_text(text: str, *, max_chars: int = 4000, markers: bool = True) -> str:
     """Return `text` without code, traces, URLs, HTML and markdown markup, whitespace-collapsed.
 
     Numbers become ``0`` so that version strings do not explode the vocabulary. The result is cut
     to `max_chars`: the opening of a report says what it is about; the tail is usually logs.
+    Inside `cleaning_once` a text already cleaned the same way is not cleaned again.
     """
+    cleaned = _batch.get()
+    if cleaned is None:
+        return _clean(text, max_chars, markers)
+    key = (text, max_chars, markers)
+    if (known := cleaned.get(key)) is None:
+        known = cleaned[key] = _clean(text, max_chars, markers)
+    return known
+
+
+def _clean(text: str, max_chars: int, markers: bool) -> str:
     for pattern, marker in _BLOCKS:
         text = pattern.sub(marker if markers else " ", text)
     text = _LINK.sub(r"\1", text)

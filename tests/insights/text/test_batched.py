@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from northline.insights.text import duplicates
 from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
+from northline.insights.text.clustering import cluster_themes
 from northline.insights.text.duplicates import DuplicateIndex
 from northline.insights.text.features import char_wb_counts, union_transform
 from northline.insights.text.language import (
@@ -24,8 +25,10 @@ from northline.insights.text.language import (
     _ngrams,
     detect_languages,
 )
+from northline.insights.text.preprocess import cleaning_once
 
 from .test_language import SENTENCES
+from .text_data import read_csv
 
 WORDS = str.split(
     "export excel pdf dark mode theme login sso google slack invite team calendar release "
@@ -217,7 +220,7 @@ def test_char_n_grams_counted_per_word_are_the_vectorizers_counts() -> None:
     index = DuplicateIndex()
     hashing = index._char.vectorizer
     assert (char_wb_counts(hashing, texts) != hashing.transform(texts)).nnz == 0
-    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts[:300])
+    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts[:180])
     counted = char_wb_counts(fitted, texts)
     assert (counted != fitted.transform(texts).astype(bool)).nnz > 0  # counts, not weights
     assert counted.sum() > 0 and counted.shape == (len(texts), len(fitted.vocabulary_))
@@ -241,3 +244,32 @@ def test_predictions_are_those_of_the_feature_union(config) -> None:
     labels = [p.label for p in model.predict(texts)]
     assert labels == [model.labels[i] for i in before.argmax(axis=1)]
     assert len(set(labels)) > 1
+
+
+def test_every_stage_answers_the_same_when_each_text_is_cleaned_once() -> None:
+    """Processing runs its stages inside `cleaning_once` (decision 0039): the classifiers, the
+    index, the join, the language and the themes must give exactly what they give when every
+    stage cleans for itself; the sample is GitHub issues (code, traces, links, markup)."""
+    issues = read_csv("nlbse24_issues_train.csv")[:240]
+    texts = [f"{r['title']}\n{r['body']}" for r in issues] + ODD
+    labels = [r["label"] for r in issues]
+    rows = seed_rows()
+    kinds = TextClassifier(ISSUE_TYPE).fit(texts[:180], labels[:180])  # fitting is not a stage
+    moods = TextClassifier(SENTIMENT).fit([r["text"] for r in rows], [r["sentiment"] for r in rows])
+
+    def stages() -> tuple[object, ...]:
+        index = DuplicateIndex()
+        index.add([str(i) for i in range(len(texts))], texts)
+        themes = cluster_themes(texts[:180], seed=1)
+        placed = themes.assign(texts[180:])
+        return (
+            kinds.predict_proba(texts[180:]).tolist(), moods.predict_proba(texts).tolist(),
+            index.similar_indexed([str(i) for i in range(180, len(texts))], texts[180:], 5),
+            detect_languages(texts), [t.label for t in themes.themes], placed,
+        )  # fmt: skip
+
+    apart = stages()
+    with cleaning_once():
+        once = stages()
+    assert once == apart
+    assert len({row.index(max(row)) for row in apart[0]}) > 1  # not one answer for all

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from northline.insights.text.preprocess import clean_text, issue_text, title_line, titled_text
+from northline.insights.text import preprocess
+from northline.insights.text.preprocess import (
+    clean_text,
+    cleaning_once,
+    issue_text,
+    title_line,
+    titled_text,
+)
 
 
 def test_clean_text_drops_code_urls_and_placeholders() -> None:
@@ -57,3 +64,56 @@ def test_a_title_whose_body_cleans_away_stays_a_title() -> None:
 def test_issue_text_rejects_a_zero_title_weight() -> None:
     with pytest.raises(ValueError, match="title_weight must be at least 1, got 0"):
         issue_text("t", "b", title_weight=0)
+
+
+MESSY = [
+    "Export **fails** (1.2.3)\nSee https://example.com/x\n```\ntrace\n```\n_No response_",
+    "Dark mode please\n<details>CPU</details> `cfg` ![img](a.png) [docs](https://d.example)",
+    "One line, no title: crash at 0xdeadbeef in app.py:12",
+    "",
+    "  \nBody only | a | b |",
+]
+
+
+def test_cleaning_once_answers_what_cleaning_answers() -> None:
+    variants = [(m, k) for m in (True, False) for k in (4000, 12)]
+    plain = [clean_text(t, max_chars=k, markers=m) for t in MESSY for m, k in variants]
+    with cleaning_once():
+        first = [clean_text(t, max_chars=k, markers=m) for t in MESSY for m, k in variants]
+        again = [clean_text(t, max_chars=k, markers=m) for t in MESSY for m, k in variants]
+        titled = [titled_text(t) for t in MESSY]
+    assert first == again == plain
+    assert titled == [titled_text(t) for t in MESSY]
+
+
+def test_cleaning_once_cleans_each_variant_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    cleaned: list[tuple[str, int, bool]] = []
+    real = preprocess._clean
+
+    def counting(text: str, max_chars: int, markers: bool) -> str:
+        cleaned.append((text, max_chars, markers))
+        return real(text, max_chars, markers)
+
+    monkeypatch.setattr(preprocess, "_clean", counting)
+    with cleaning_once():
+        for _ in range(3):
+            clean_text(MESSY[0])
+            clean_text(MESSY[0], markers=False)
+            clean_text(MESSY[0], max_chars=12)
+    assert cleaned == [(MESSY[0], 4000, True), (MESSY[0], 4000, False), (MESSY[0], 12, True)]
+    clean_text(MESSY[0])  # outside the block nothing is remembered
+    assert len(cleaned) == 4
+
+
+def test_cleaning_once_blocks_nest_and_forget(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = preprocess._clean
+    monkeypatch.setattr(preprocess, "_clean", lambda t, k, m: calls.append(t) or real(t, k, m))
+    with cleaning_once():
+        clean_text("outer")
+        with cleaning_once():
+            clean_text("outer")  # the inner block starts empty
+        clean_text("outer")  # the outer one still remembers
+    with cleaning_once():
+        clean_text("outer")  # a new block starts empty
+    assert calls == ["outer", "outer", "outer"]
