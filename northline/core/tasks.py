@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -36,16 +37,42 @@ def start(
     return progress
 
 
+def start_once(
+    workspace: Workspace,
+    user: User,
+    title: str,
+    task: Task[Any, Any],
+    same: Sequence[str],
+    **kwargs: Any,
+) -> TaskProgress:
+    """`start`, unless a call of `task` with the same values of the keyword arguments named in
+    `same` waits in the queue, not started yet: that call reads the workspace when it runs, so
+    it does all a second one would, and its progress is returned instead. Work the team's
+    actions queue (retrain after every N corrections) is thus queued once however fast they
+    come; a call already running does not count, since it may have read the workspace before
+    the newest action."""
+    first = _waiting([task], {name: kwargs[name] for name in same}).order_by("enqueued_at").first()
+    if first is not None:
+        progress_id = first.args_kwargs["kwargs"].get("progress_id")
+        if found := TaskProgress.objects.filter(pk=progress_id).first():
+            return found
+    return start(workspace, user, title, task, **kwargs)
+
+
 def waiting(tasks: Sequence[Task[Any, Any]], **kwargs: Any) -> bool:
     """Whether a call of one of these tasks with these keyword arguments waits in the database
     queue, not started yet. Bulk work asks it to leave what is done once to the last of its
     batches; with the immediate backend (tests, demos) nothing ever waits."""
+    return _waiting(tasks, kwargs).exists()
+
+
+def _waiting(tasks: Sequence[Task[Any, Any]], kwargs: dict[str, Any]) -> QuerySet[DBTaskResult]:
     rows = DBTaskResult.objects.filter(
         status=TaskResultStatus.READY, task_path__in=[task.module_path for task in tasks]
     )
     for name, value in kwargs.items():
         rows = rows.filter(**{f"args_kwargs__kwargs__{name}": value})
-    return rows.exists()
+    return rows
 
 
 def update(progress_id: int, **fields: Any) -> None:

@@ -11,6 +11,7 @@ from northline.insights.services import learning, similarity
 from tests.insights.processing_helpers import Commits
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued for a worker
 
 
 @pytest.fixture

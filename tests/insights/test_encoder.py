@@ -12,14 +12,17 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from northline.core.errors import Conflict
 from northline.core.models import Activity, TaskProgress
 from northline.insights.models import Feedback, TextModel, TextSettings, new_token
 from northline.insights.services import encoders, retraining, similarity
 from northline.insights.services import feedback as service
+from northline.insights.tasks import retrain_encoder
 from northline.insights.text.tiers import SEMANTIC
 from tests.conftest import Team
+from tests.insights.conftest import DATABASE
 from tests.insights.processing_helpers import Commits, expected
 from tests.personas import PERSONAS, call, error
 
@@ -201,6 +204,20 @@ def test_a_failed_retraining_keeps_the_encoder_and_index_in_use(
     assert (now.encoder_version, now.snapshot, now.snapshot_seq) == (0, state.snapshot, 0)
     TextSettings.objects.filter(pk=state.pk).update(token=state.token)
     assert similar(team) == before
+
+
+def test_a_retraining_waiting_in_the_queue_is_not_queued_twice(
+    semantic: tuple[Team, Pairs], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    team, pairs = semantic
+    settings.TASKS = DATABASE  # queued for a worker that is not running
+    with django_capture_on_commit_callbacks(execute=True):
+        for original, duplicate in pairs:  # the 25th merge queues a retraining
+            retraining.merge_duplicate(team.access("editor"), duplicate, original)
+    waiting = TaskProgress.objects.get()
+    response = call(team.client("admin"), "post", f"{api(team)}/processing/retrain-encoder")
+    assert (response.status_code, response.json()["id"]) == (202, waiting.pk)
+    assert DBTaskResult.objects.filter(task_path=retrain_encoder.module_path).count() == 1
 
 
 def test_merges_on_the_lexical_tier_retrain_no_encoder(team: Team, commits: Commits) -> None:

@@ -22,11 +22,10 @@ from northline.insights.services import feedback as service
 from northline.insights.services import imports, learning, processing, similarity, themes
 from northline.insights.text import clustering
 from tests.conftest import Team
-from tests.insights.conftest import IMMEDIATE
+from tests.insights.conftest import DATABASE, IMMEDIATE
 from tests.insights.test_import_formats import upload
 from tests.insights.test_themes import DARK, EXPORT
 
-DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TEXTS = [*DARK, *EXPORT, *(f"{t} (again)" for t in DARK + EXPORT)]  # 24 items
 
 

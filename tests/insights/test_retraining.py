@@ -7,12 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from northline.core.models import TaskProgress
 from northline.insights.models import DuplicateVerdict, Feedback, TextModel
 from northline.insights.services import learning, processing, retraining, similarity
+from northline.insights.tasks import retrain_classifier
 from northline.insights.text.thresholds import duplicate_threshold
 from tests.conftest import Team
+from tests.insights.conftest import DATABASE
 from tests.insights.processing_helpers import Commits, add, expected
 from tests.personas import EDITORS, PERSONAS, call, error
 
@@ -94,6 +98,30 @@ def test_retraining_on_demand_stores_a_new_version(team: Team, commits: Commits)
     body = team.client("viewer").get(f"{api(team)}/processing").json()
     assert [m["version"] for m in body["models"]] == [2, 1]
     assert body["models"][0]["team_labels"] == 1
+
+
+def test_a_retraining_waiting_in_the_queue_is_not_queued_twice(
+    team: Team, commits: Commits, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fb = add(team, commits, BILLING[0])
+    settings.TASKS = DATABASE  # queued for a worker that is not running
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3 * retraining.RETRAIN_AFTER):  # three retrainings fall due
+            retraining.correct(team.access("editor"), fb, "type", "billing")
+    queued = DBTaskResult.objects.filter(task_path=retrain_classifier.module_path)
+    assert queued.count() == 1
+    waiting = TaskProgress.objects.get()
+    response = call(
+        team.client("admin"), "post", f"{api(team)}/processing/retrain", {"task": "type"}
+    )
+    assert (response.status_code, response.json()["id"]) == (202, waiting.pk)
+    assert queued.count() == 1
+    sentiment = retraining.start_retraining(team.access("editor"), "sentiment")  # another model
+    assert sentiment.pk != waiting.pk and queued.count() == 2
+    # once the worker has started it, it may have read the corrections before the newest one
+    queued.update(status=TaskResultStatus.RUNNING)
+    again = retraining.start_retraining(team.access("editor"), "type")
+    assert again.pk not in {waiting.pk, sentiment.pk} and queued.count() == 3
 
 
 def test_a_corrected_item_keeps_its_label_when_retrained(team: Team, commits: Commits) -> None:

@@ -4,7 +4,8 @@ the score from which similar items are called likely duplicates, and on the sema
 merges also retrain the workspace's encoder (`encoders`, decision 0038).
 
 Corrections are counted; every `RETRAIN_AFTER` of them queue a retraining, and the team can
-start one at any time. Retraining stores a new model version and predicts again every item
+start one at any time. A retraining still waiting in the queue is not queued twice: it reads
+the corrections when it starts, so it learns the newer ones too. Retraining stores a new model version and predicts again every item
 the team has not labelled, in batches. Merges are counted the same way for the encoder: every
 `encoders.RETRAIN_AFTER_MERGES` of them queue its retraining once the workspace can learn from
 them (`encoder_problem`), and admins can start one at any time.
@@ -101,8 +102,9 @@ def start_retraining(access: Access, task: str) -> TaskProgress:
         raise Invalid(f"task: expected type or sentiment, got {task!r}")
     from ..tasks import retrain_classifier
 
-    return background.start(
+    return background.start_once(
         access.workspace, access.user, f"Retrain the {task} model", retrain_classifier,
+        ("workspace_id", "task_name"),
         workspace_id=access.workspace.pk, task_name=task, user_id=access.user.pk,
     )  # fmt: skip
 
@@ -232,8 +234,8 @@ def start_encoder_retraining(access: Access) -> TaskProgress:
 def _queue_encoder(workspace: Workspace, user: User) -> TaskProgress:
     from ..tasks import retrain_encoder as task
 
-    return background.start(
-        workspace, user, "Retrain the encoder on the merged duplicates", task,
+    return background.start_once(
+        workspace, user, "Retrain the encoder on the merged duplicates", task, ("workspace_id",),
         workspace_id=workspace.pk, user_id=user.pk,
     )  # fmt: skip
 
