@@ -95,12 +95,7 @@ def _save_company(access: Access, company: Company, values: Mapping[str, Any]) -
         company.name = company.domain
     if not company.name:
         raise Invalid("name: must not be empty")
-    others = Company.objects.filter(workspace=access.workspace).exclude(pk=company.pk)
-    for key, noun in (("domain", "domain"), ("external_id", "external id")):
-        value = getattr(company, key)
-        clash = others.filter(**{key: value}).first() if value else None
-        if clash is not None:
-            raise Conflict(f"{key}: {value!r} is already the {noun} of {clash.name}")
+    _refuse_clashes(company, (("domain", "domain"), ("external_id", "external id")))
     company.save()
     return company
 
@@ -162,14 +157,34 @@ def _company_key(item: Mapping[str, Any]) -> tuple[str, str, Hashable] | None:
 
 def import_companies(access: Access, items: Sequence[Mapping[str, Any]]) -> bulk.BulkResult:
     """Create or update many companies at once, all or nothing."""
+    return _import(access, items, upsert_company, _company_key, "company.imported")
+
+
+def _import(
+    access: Access,
+    items: Sequence[Mapping[str, Any]],
+    upsert: Callable[[Access, Mapping[str, Any]], tuple[Company | Customer, bool]],
+    key: Callable[[Mapping[str, Any]], tuple[str, str, Hashable] | None],
+    verb: str,
+) -> bulk.BulkResult:
+    """Upsert every item in one transaction, recorded as one import."""
     access.require(WRITE)
     with transaction.atomic():
-        result = bulk.run(items, lambda item: _pk(upsert_company(access, item)), _company_key)
+        result = bulk.run(items, lambda item: _pk(upsert(access, item)), key)
         changes = {"created": result.created, "updated": result.updated}
-        activity.record(
-            access.workspace, access.user, "company.imported", access.workspace, changes
-        )
+        activity.record(access.workspace, access.user, verb, access.workspace, changes)
     return result
+
+
+def _refuse_clashes(record: Company | Customer, keys: Sequence[tuple[str, str]]) -> None:
+    """A Conflict naming the other record of the workspace that already has one of these
+    unique values (field, noun) of `record`."""
+    others = type(record).objects.filter(workspace_id=record.workspace_id).exclude(pk=record.pk)
+    for key, noun in keys:
+        value = getattr(record, key)
+        clash = others.filter(**{key: value}).first() if value else None
+        if clash is not None:
+            raise Conflict(f"{key}: {value!r} is already the {noun} of {clash}")
 
 
 def _pk(pair: tuple[Company | Customer, bool]) -> tuple[int, bool]:
@@ -276,12 +291,7 @@ def _save_customer(
     elif customer.pk is None and customer.email:
         domain = customer.email.rsplit("@", 1)[1]
         customer.company = Company.objects.filter(workspace=access.workspace, domain=domain).first()
-    others = Customer.objects.filter(workspace=access.workspace).exclude(pk=customer.pk)
-    for key, noun in (("email", "e-mail address"), ("external_id", "external id")):
-        value = getattr(customer, key)
-        clash = others.filter(**{key: value}).first() if value else None
-        if clash is not None:
-            raise Conflict(f"{key}: {value!r} is already the {noun} of {clash}")
+    _refuse_clashes(customer, (("email", "e-mail address"), ("external_id", "external id")))
     customer.save()
     return customer
 
@@ -349,14 +359,7 @@ def _customer_key(item: Mapping[str, Any]) -> tuple[str, str, Hashable] | None:
 
 def import_customers(access: Access, items: Sequence[Mapping[str, Any]]) -> bulk.BulkResult:
     """Create or update many customers (and the companies they name) at once, all or nothing."""
-    access.require(WRITE)
-    with transaction.atomic():
-        result = bulk.run(items, lambda item: _pk(upsert_customer(access, item)), _customer_key)
-        changes = {"created": result.created, "updated": result.updated}
-        activity.record(
-            access.workspace, access.user, "customer.imported", access.workspace, changes
-        )
-    return result
+    return _import(access, items, upsert_customer, _customer_key, "customer.imported")
 
 
 def customer_ref(ref: Any) -> dict[str, Any]:
