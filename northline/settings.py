@@ -28,6 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     "NORTHLINE_LOGIN_RATE": "10/900",
     "NORTHLINE_TASKS": "database",
     "NORTHLINE_SEMANTIC_MODEL": "",
+    "NORTHLINE_PROCESSING_PROCESSES": "",
 }
 
 
@@ -248,6 +249,20 @@ if TASKS["default"]["BACKEND"] == "invalid":
 
 # The semantic text tier's model folder (sentence-transformers format); empty: the tier is off.
 SEMANTIC_MODEL = env("NORTHLINE_SEMANTIC_MODEL").strip()
+
+# Processes a processing batch may use (decision 0043): 1 keeps it in the worker alone; empty:
+# the cores this process may run on.
+PROCESSING_PROCESSES = (
+    env_int("NORTHLINE_PROCESSING_PROCESSES")
+    if env("NORTHLINE_PROCESSING_PROCESSES").strip()
+    else len(os.sched_getaffinity(0))
+    if hasattr(os, "sched_getaffinity")
+    else os.cpu_count() or 1
+)
+if PROCESSING_PROCESSES < 1:
+    raise ImproperlyConfigured(
+        f"NORTHLINE_PROCESSING_PROCESSES: expected at least 1, got {PROCESSING_PROCESSES}"
+    )
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
