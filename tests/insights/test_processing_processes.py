@@ -140,3 +140,12 @@ def test_a_batch_reads_no_column_per_item(team: Team, settings: Any) -> None:
             )
         )
     assert counts[0] == counts[1] > 0
+
+
+def test_only_the_lexical_tier_forks_and_only_when_allowed(settings: Any) -> None:
+    # the semantic tier's encoder already uses every core through torch's threads, which a
+    # forked child must not use
+    settings.PROCESSING_PROCESSES = 2
+    assert processing._forks("lexical") and not processing._forks("semantic")
+    settings.PROCESSING_PROCESSES = 1
+    assert not processing._forks("lexical")
