@@ -28,6 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     "NORTHLINE_LOGIN_RATE": "10/900",
     "NORTHLINE_TASKS": "database",
     "NORTHLINE_SEMANTIC_MODEL": "",
+    "NORTHLINE_PROCESSING_PROCESSES": "",
 }
 
 
@@ -53,6 +54,20 @@ def env_int(name: str) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}: expected a whole number, got {value!r}") from None
+
+
+def env_processes(name: str) -> int:
+    """A number of processes, at least 1; empty: the cores this process may run on."""
+    if not env(name).strip():
+        return (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
+    count = env_int(name)
+    if count < 1:
+        raise ImproperlyConfigured(f"{name}: expected at least 1, got {count}")
+    return count
 
 
 def env_list(name: str) -> list[str]:
@@ -248,6 +263,9 @@ if TASKS["default"]["BACKEND"] == "invalid":
 
 # The semantic text tier's model folder (sentence-transformers format); empty: the tier is off.
 SEMANTIC_MODEL = env("NORTHLINE_SEMANTIC_MODEL").strip()
+
+# Processes a processing batch may use (decision 0043): 1 keeps it in the worker alone.
+PROCESSING_PROCESSES = env_processes("NORTHLINE_PROCESSING_PROCESSES")
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

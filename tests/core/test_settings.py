@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def test_every_variable_read_is_listed() -> None:
     [
         (northline_settings.env_bool, "NORTHLINE_DEBUG", "maybe", "NORTHLINE_DEBUG: expected true or false, got 'maybe'"),
         (northline_settings.env_int, "NORTHLINE_MAX_BODY_BYTES", "10MB", "NORTHLINE_MAX_BODY_BYTES: expected a whole number, got '10MB'"),
+        (northline_settings.env_processes, "NORTHLINE_PROCESSING_PROCESSES", "two", "NORTHLINE_PROCESSING_PROCESSES: expected a whole number, got 'two'"),
+        (northline_settings.env_processes, "NORTHLINE_PROCESSING_PROCESSES", "0", "NORTHLINE_PROCESSING_PROCESSES: expected at least 1, got 0"),
         (northline_settings.parse_rate, "NORTHLINE_LOGIN_RATE", "ten", "NORTHLINE_LOGIN_RATE: expected ATTEMPTS/SECONDS such as 10/900, got 'ten'"),
     ],
 )  # fmt: skip
@@ -50,6 +53,14 @@ def test_bad_values_name_the_variable_and_value(
     with pytest.raises(ImproperlyConfigured) as raised:
         function(name)  # type: ignore[operator]
     assert str(raised.value) == message
+
+
+def test_processing_uses_the_usable_cores_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NORTHLINE_PROCESSING_PROCESSES", raising=False)
+    cores = northline_settings.env_processes("NORTHLINE_PROCESSING_PROCESSES")
+    assert cores == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("NORTHLINE_PROCESSING_PROCESSES", "1")
+    assert northline_settings.env_processes("NORTHLINE_PROCESSING_PROCESSES") == 1
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from django.conf import settings as django_settings
 from django.db import transaction
@@ -28,13 +28,15 @@ from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE
 from northline.insights.text.classifier import ISSUE_TYPE
-from northline.insights.text.language import detect_languages
+from northline.insights.text.language import LanguageGuess, detect_languages
 from northline.insights.text.matching import best_matches
+from northline.insights.text.parallel import beside
 from northline.insights.text.preprocess import cleaning_once
 from northline.insights.text.tiers import (
     LEXICAL,
     SEMANTIC,
     TIERS,
+    Classifier,
     TierUnavailable,
     make_classifier,
     make_similarity_index,
@@ -198,22 +200,34 @@ class Outcome:
 def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     """Classify, index and relate a batch of items; the heavy work runs outside the final
     transaction, which writes every result at once. Each text is cleaned once per way the
-    stages clean it, not once per stage (`cleaning_once`, decision 0039)."""
+    stages clean it, not once per stage (`cleaning_once`, decision 0039).
+
+    The stages that need neither the database nor the index (type, sentiment, language,
+    similar features) run in a forked child process on the second core while this process
+    numbers the items, catches the index up and runs the near-duplicate join (decision 0043;
+    `PROCESSING_PROCESSES`, lexical tier only). The answers are the same either way."""
     rows = list(
-        Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids)).order_by("pk")
+        Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids))
+        .only(*LOADED_FIELDS)
+        .order_by("pk")
     )
     if not rows:
         return Outcome(0, 0, False)
     tier, path = tier_of(workspace), model_path()
     texts = [similarity.item_text(f.title, f.text) for f in rows]
-    kinds = learning.predict(learning.classifier_for(workspace, "type", tier, path)[0], texts)
-    moods = learning.predict(learning.classifier_for(workspace, "sentiment", tier, path)[0], texts)
-    languages = detect_languages(texts)
-    indexed = _index(workspace, rows, texts)
-    similar = similarity.similar_indexed(
-        workspace, tier, texts, SIMILAR_K, SIMILAR_MIN, [f.pk for f in rows], model_path=path
+    labels = partial(
+        _labels,
+        learning.classifier_for(workspace, "type", tier, path)[0],
+        learning.classifier_for(workspace, "sentiment", tier, path)[0],
+        _features(workspace),
+        texts,
     )
-    features = _similar_features(workspace, texts)
+    with beside(labels, fork=_forks(tier)) as pending:
+        indexed = _index(workspace, rows, texts)
+        similar = similarity.similar_indexed(
+            workspace, tier, texts, SIMILAR_K, SIMILAR_MIN, [f.pk for f in rows], model_path=path
+        )
+        kinds, moods, languages, features = pending.result()
     now = timezone.now()
     with transaction.atomic():
         for f, kind, mood, language in zip(rows, kinds, moods, languages, strict=True):
@@ -230,6 +244,44 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     if similarity.snapshot_due(state):
         similarity.write_snapshot(workspace, tier, path)
     return Outcome(len(rows), indexed, recluster)
+
+
+# What `process` reads of each item (the rest of the row is never looked at): its text, the
+# corrections it must not overwrite, what the index holds of it, and what placing it in a
+# theme asks.
+LOADED_FIELDS = (
+    "workspace_id", "title", "text", "kind_by_team", "sentiment_by_team", "indexed_digest",
+    "indexed_seq", "theme_id", "status",
+)  # fmt: skip
+
+
+def _forks(tier: str) -> bool:
+    """Whether a batch's stateless stages go to a child process: on the lexical tier when more
+    than one process is allowed. The semantic tier's cost is its encoder, which already uses
+    every core through torch's threads (and a forked child must not use them)."""
+    return tier == LEXICAL and django_settings.PROCESSING_PROCESSES > 1
+
+
+Labels = tuple[
+    list[tuple[str, float]],
+    list[tuple[str, float]],
+    list[LanguageGuess],
+    list[list[tuple[int, float]]],
+]
+
+
+def _labels(
+    kinds: Classifier, moods: Classifier, features: list[tuple[int, str]], texts: list[str]
+) -> Labels:
+    """The stages of a batch that read nothing but the texts and the models given (no database,
+    no index), so a child process can compute them: type, sentiment, language and the similar
+    planning features."""
+    return (
+        learning.predict(kinds, texts),
+        learning.predict(moods, texts),
+        detect_languages(texts),
+        _similar_features(features, texts),
+    )
 
 
 RESULT_FIELDS = (
@@ -259,20 +311,25 @@ def _index(workspace: Workspace, rows: list[Feedback], texts: list[str]) -> int:
     return len(changed)
 
 
-def _similar_features(workspace: Workspace, texts: list[str]) -> list[list[tuple[int, float]]]:
-    """Planning features (title and description) that read like each text; features are few
-    (thousands at most), so they are matched afresh per batch."""
-    rows = list(
-        Feature.objects.filter(workspace=workspace)
+def _features(workspace: Workspace) -> list[tuple[int, str]]:
+    """The planning features an item may read like: (id, title and description), dropped ones
+    left out; features are few (thousands at most), so they are matched afresh per batch."""
+    return [
+        (pk, similarity.item_text(title, description))
+        for pk, title, description in Feature.objects.filter(workspace=workspace)
         .exclude(status=Feature.Status.DROPPED)
         .values_list("pk", "title", "description")
-    )
-    if not rows:
+    ]
+
+
+def _similar_features(
+    features: list[tuple[int, str]], texts: list[str]
+) -> list[list[tuple[int, float]]]:
+    """The features (`_features`) that read like each text, best first."""
+    if not features:
         return [[] for _ in texts]
-    found = best_matches(
-        texts, [similarity.item_text(r[1], r[2]) for r in rows], FEATURES_K, FEATURE_MIN
-    )
-    return [[(rows[c][0], score) for c, score in hits] for hits in found]
+    found = best_matches(texts, [text for _, text in features], FEATURES_K, FEATURE_MIN)
+    return [[(features[c][0], score) for c, score in hits] for hits in found]
 
 
 def _store_similar(
