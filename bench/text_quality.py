@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
         [--folds 5] [--repeats 2] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
-        [--pool-groups] [--config structure_weight=0.5,c=0.3] [--seed 1]
+        [--no-pool-groups] [--config structure_weight=0.5,c=0.3] [--seed 1]
     .venv/bin/python bench/text_quality.py sentiment --tier semantic
     .venv/bin/python bench/text_quality.py duplicates --tier semantic
 
@@ -11,8 +11,9 @@ repositories); every figure is a stratified k-fold CV figure on the *training* f
 held-out result. `--repeats 2` is the headline protocol of bench/RESULTS_text.md (5-fold CV
 repeated twice, `RepeatedStratifiedKFold(random_state=0)`; one repeat is the plain shuffled
 5-fold; `--seed` shuffles the folds otherwise, to confirm a change on a second split). With
-`--pool-groups` the lexical tier's model of a repository also learns from every issue of the
-other repositories as background (decision 0036). `--max-folds` stops after that many folds
+`ISSUE_TYPE.pool_groups` (the default; `--no-pool-groups` turns it off) the lexical tier's model
+of a repository also learns from every issue of the other repositories as background
+(decisions 0036, 0044). `--max-folds` stops after that many folds
 per group, to estimate cost cheaply. `standard_error` is that of the mean
 over all fold scores of all repositories (their standard deviation / sqrt(count)). The JSON
 line ends with wall and CPU seconds and the load average: the machine is shared.
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--max-folds", type=int, default=0)
     parser.add_argument("--seed", type=int, default=0, help="the folds' shuffling seed")
     parser.add_argument("--fine-tune", default="")
-    parser.add_argument("--pool-groups", action="store_true")
+    parser.add_argument("--pool-groups", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--config", default="", help="overrides of the task's ClassifierConfig")
     args = parser.parse_args()
     csv.field_size_limit(sys.maxsize)
@@ -129,7 +130,11 @@ def main() -> None:
         repos = sorted({r["repo"] for r in rows})
         wanted = [r for r in repos if not args.repos or r.split("/")[-1] in args.repos.split(",")]
         groups = {}
-        pool = args.tier == "lexical" and args.pool_groups
+        config = replaced(ISSUE_TYPE, args.config)
+        pool = args.tier == "lexical" and (
+            config.pool_groups if args.pool_groups is None else args.pool_groups
+        )
+        result["pool_groups"] = pool
         for repo in wanted:
             part = [r for r in rows if r["repo"] == repo]
             texts = [issue_text(r["title"], r["body"], title_weight=3) for r in part]
@@ -139,7 +144,6 @@ def main() -> None:
                 [r["label"] for r in others],
             )
             print(repo, file=sys.stderr)
-            config = replaced(ISSUE_TYPE, args.config)
             groups[repo] = cv(texts, [r["label"] for r in part], args, config, background)
         result["groups"] = {g: {"macro_f1": m, "folds": f} for g, (m, f) in groups.items()}
         result["macro_f1"] = float(np.mean([m for m, _ in groups.values()]))
