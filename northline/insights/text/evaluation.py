@@ -38,20 +38,22 @@ def evaluate_classifier(
     config: ClassifierConfig = ISSUE_TYPE,
     tier: str = LEXICAL,
     model_path: str | None = None,
-    pool_groups: bool = False,
+    pool_groups: bool | None = None,
 ) -> dict[str, Any]:
     """Train on the training split, score on the test split, with a classifier of `tier`.
 
     With groups (e.g. repositories) one model is trained per group and tested on that group's
     test rows (the NLBSE'24 protocol); with `pool_groups` (lexical tier only; decision 0036)
     each group's model also learns from the other groups' training rows as background examples.
+    `pool_groups` None follows `config.pool_groups` on the lexical tier (`ISSUE_TYPE` pools,
+    decision 0044) and never pools on the semantic one.
     ``macro_f1`` is then the mean of the groups' macro-F1 and ``per_class`` is computed over all
     groups' predictions pooled. Returns
     ``{"macro_f1", "per_class": {label: {"precision", "recall", "f1"}}, "groups":
     {name: {"macro_f1"}}, "n_train", "n_test", "seconds"}``.
     """
     started = time.perf_counter()
-    tiered = _Tiered(config, tier, model_path, _pooling(pool_groups, tier))
+    tiered = _Tiered(config, tier, model_path, _pooling(pool_groups, tier, config))
     _check_lengths(train_texts, train_labels, groups_train, "train")
     _check_lengths(test_texts, test_labels, groups_test, "test")
     if (groups_train is None) != (groups_test is None):
@@ -87,17 +89,17 @@ def cross_validate_classifier(
     seed: int = 0,
     tier: str = LEXICAL,
     model_path: str | None = None,
-    pool_groups: bool = False,
+    pool_groups: bool | None = None,
 ) -> dict[str, Any]:
     """Stratified k-fold macro-F1 (per group when `groups` is given, one model per group; with
-    `pool_groups`, as in `evaluate_classifier`, each fold's model also learns from every row of
-    the other groups).
+    `pool_groups`, as in `evaluate_classifier` and with the same default, each fold's model
+    also learns from every row of the other groups).
 
     Returns ``{"macro_f1": mean over groups (or overall), "groups": {name: {"macro_f1"}},
     "folds", "repeats", "seconds"}``; each group's figure is the mean over its folds.
     """
     started = time.perf_counter()
-    tiered = _Tiered(config, tier, model_path, _pooling(pool_groups, tier))
+    tiered = _Tiered(config, tier, model_path, _pooling(pool_groups, tier, config))
     _check_lengths(texts, labels, groups, "cv")
     names = list(groups) if groups is not None else ["all"] * len(texts)
     scores: dict[str, float] = {}
@@ -178,9 +180,13 @@ class _Tiered:
     pool_groups: bool = False
 
 
-def _pooling(pool_groups: bool, tier: str) -> bool:
-    """Only the lexical tier learns from background examples; refuse pooling elsewhere."""
-    if pool_groups and check_tier(tier) != LEXICAL:
+def _pooling(pool_groups: bool | None, tier: str, config: ClassifierConfig) -> bool:
+    """Only the lexical tier learns from background examples: refuse asked-for pooling
+    elsewhere; unasked (None), pool as `config` says on the lexical tier only."""
+    lexical = check_tier(tier) == LEXICAL
+    if pool_groups is None:
+        return lexical and config.pool_groups
+    if pool_groups and not lexical:
         raise ValueError(f"pool_groups: the {tier} tier trains on its own group only")
     return pool_groups
 

@@ -245,8 +245,9 @@ def test_issue_types_read_the_structure_block_and_sentiment_does_not() -> None:
 def test_a_model_stored_before_the_structure_block_still_loads_and_predicts() -> None:
     texts, labels = toy()
     before = ClassifierConfig(c=0.3, title_weight=0.5)
-    object.__delattr__(before, "structure_weight")  # as a pickle of the older dataclass holds
+    for field in ("structure_weight", "pool_groups"):  # as a pickle of the older dataclass holds
+        object.__delattr__(before, field)
     model = TextClassifier(before).fit(texts, labels)
     loaded = TextClassifier.from_bytes(model.to_bytes())
-    assert loaded.config.structure_weight == 0.0
+    assert (loaded.config.structure_weight, loaded.config.pool_groups) == (0.0, False)
     assert [p.label for p in loaded.predict(["how do I archive?"])] == ["question"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, ClassifierConfig
 from northline.insights.text.evaluation import (
     _rank_metrics,
     cross_validate_classifier,
@@ -32,13 +33,14 @@ def test_classifier_result_has_the_agreed_shape_and_values() -> None:
 
 
 def test_groups_get_one_model_each() -> None:
-    # The same words mean opposite labels in the two groups: one pooled model cannot be right.
+    # The same words mean opposite labels in the two groups: one pooled model cannot be right,
+    # nor can a group's model that also learns from the other group's rows.
     texts = ["red apple", "ripe apple", "green pear", "fresh pear"] * 2
     labels = ["yes", "yes", "no", "no", "no", "no", "yes", "yes"]
     groups = ["x"] * 4 + ["y"] * 4
     result = evaluate_classifier(
         texts, labels, ["apple", "pear", "apple", "pear"], ["yes", "no", "no", "yes"],
-        groups, ["x", "x", "y", "y"],
+        groups, ["x", "x", "y", "y"], pool_groups=False,
     )  # fmt: skip
     assert result["groups"] == {"x": {"macro_f1": 1.0}, "y": {"macro_f1": 1.0}}
     assert result["macro_f1"] == 1.0
@@ -60,6 +62,15 @@ def test_pooled_lexical_groups_learn_from_the_other_groups(
 ) -> None:
     train, test = list(zip(*POOL_TRAIN, strict=True)), list(zip(*POOL_TEST, strict=True))
     result = evaluate_classifier(*train[:2], *test[:2], train[2], test[2], pool_groups=pool_groups)
+    assert result["groups"] == {"a": {"macro_f1": pytest.approx(macro_f1)}}
+
+
+@pytest.mark.parametrize(("config", "macro_f1"), [(ISSUE_TYPE, 1.0), (SENTIMENT, 1 / 3)])
+def test_groups_pool_as_the_configuration_says_unless_told(
+    config: ClassifierConfig, macro_f1: float
+) -> None:
+    train, test = list(zip(*POOL_TRAIN, strict=True)), list(zip(*POOL_TEST, strict=True))
+    result = evaluate_classifier(*train[:2], *test[:2], train[2], test[2], config=config)
     assert result["groups"] == {"a": {"macro_f1": pytest.approx(macro_f1)}}
 
 
@@ -93,9 +104,11 @@ CV_GROUPS = [
 def test_cross_validation_pools_the_other_groups() -> None:
     texts, labels, groups = (list(column) for column in zip(*CV_GROUPS, strict=True))
     pooled = cross_validate_classifier(texts, labels, groups, folds=2, pool_groups=True)
-    alone = cross_validate_classifier(texts, labels, groups, folds=2)
+    alone = cross_validate_classifier(texts, labels, groups, folds=2, pool_groups=False)
+    by_default = cross_validate_classifier(texts, labels, groups, folds=2)  # ISSUE_TYPE pools
     assert pooled["groups"] == {"a": {"macro_f1": 1.0}, "b": {"macro_f1": 1.0}}
     assert alone["groups"]["a"]["macro_f1"] < 0.7 and alone["groups"]["b"]["macro_f1"] < 0.7
+    assert by_default["groups"] == pooled["groups"]
 
 
 DUPLICATES = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from argparse import ArgumentParser
+from argparse import ArgumentParser, BooleanOptionalAction
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,8 @@ class Command(BaseCommand):
     help = (
         "Measure the text engine on labelled CSV files: `eval classify` and `eval sentiment` "
         "train on --train and score --test (one model per --group-col value, as NLBSE'24 does; "
-        "with --pool-groups a lexical one also learns from the other groups' rows); "
+        "a lexical classify model also learns from the other groups' rows unless "
+        "--no-pool-groups); "
         "`eval duplicates` measures duplicate retrieval on --data. --tier semantic reads the "
         "model folder NORTHLINE_SEMANTIC_MODEL names."
     )
@@ -75,9 +76,11 @@ class Command(BaseCommand):
             sub.add_argument("--group-col", help="train and score one model per group")
             sub.add_argument(
                 "--pool-groups",
-                action="store_true",
+                action=BooleanOptionalAction,
+                default=None,
                 help="each group's model also learns from the other groups' rows as "
-                "background (lexical tier; decision 0036)",
+                "background (lexical tier; decisions 0036, 0044; default: on for classify, "
+                "off for sentiment)",
             )
             sub.add_argument(
                 "--tier",
