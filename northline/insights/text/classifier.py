@@ -200,8 +200,10 @@ def check_training_data(texts: Sequence[str], labels: Sequence[str]) -> None:
 
 
 def linear_model(c: float, labels: Sequence[str]) -> CalibratedClassifierCV | LinearSVC:
-    """Platt-calibrated SVM when each class has enough examples for internal folds."""
-    svm = LinearSVC(C=c)
+    """Platt-calibrated SVM when each class has enough examples for internal folds. A fixed
+    `random_state` (the solver's coordinate order) makes two fits on the same labels the same
+    model, so a worker that fits the seed models afresh stores the same confidences."""
+    svm = LinearSVC(C=c, random_state=0)
     if min(Counter(labels).values()) < CALIBRATION_FOLDS:
         return svm
     return CalibratedClassifierCV(svm, method="sigmoid", cv=CALIBRATION_FOLDS, ensemble=False)
