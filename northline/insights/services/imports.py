@@ -44,6 +44,7 @@ from ..models import Feedback, FeedbackImport
 from . import feedback as service
 from . import fields as check
 from . import processing, themes
+from .bulk_insert import insert_feedback
 from .fields import Errors
 from .mapping import Plan, Row, Scan, checked_date_format, guessed, read_rows
 from .presets import PRESETS, fitted, preset
@@ -512,7 +513,7 @@ def _insert(job: FeedbackImport, items: list[tuple[Any, ...]], before: int) -> l
     the time of `bulk_create`, which compiles the SQL of each value; the same SQL on SQLite
     and PostgreSQL."""
     rows = Feedback.objects.filter(workspace_id=job.workspace_id)
-    insert_rows(Feedback, list(INSERTED), items)
+    insert_feedback(list(INSERTED), items)
     added: dict[tuple[str, str, str], int] = {}
     fresh = rows.filter(id__gt=before).values_list("source", "external_id", "content_hash", "id")
     for source, external_id, digest, pk in fresh.iterator(chunk_size=5000):
