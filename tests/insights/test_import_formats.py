@@ -118,6 +118,14 @@ BAD_ROWS = [
             "row 3: rating: must be a whole number from 1 to 5, got 'x' (column 'Stars')",
         ],
     ),
+    (  # every error of a row at once, in the order of the mapping, after clean rows
+        f"Title,Body,Id,Stars\nA,one,A-1,2\n{'T' * 201},,A-2,9\n",
+        [
+            "row 3: title: must be at most 200 characters, got 201 (column 'Title')",
+            "row 3: text: must not be empty (column 'Body')",
+            "row 3: rating: must be between 1 and 5, got 9 (column 'Stars')",
+        ],
+    ),
     (
         'Title,Body,Id,Stars\nA,one,A-1,2\nB,"two,A-2,3\nC,three,A-3,4\n',
         ["row 3: broken CSV quoting (unexpected end of data); is a closing quote missing?"],
