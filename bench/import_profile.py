@@ -15,6 +15,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import resource
 import time
 
 import django_bench
@@ -57,7 +58,8 @@ def main() -> None:
     print(f"{job.created_count:,} rows imported in {seconds:.1f} s wall, "
           f"{user_s + system_s:.1f} s CPU ({system_s:.1f} s of it system) = "
           f"{(user_s + system_s) / args.rows * 1e6:.0f} µs CPU a row; "
-          f"load average {os.getloadavg()[0]:.1f}{' (profiled)' if profile else ''}")  # fmt: skip
+          f"load average {os.getloadavg()[0]:.1f}{' (profiled)' if profile else ''}; peak memory "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024:.2f} GB")  # fmt: skip
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 
