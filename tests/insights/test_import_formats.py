@@ -118,6 +118,14 @@ BAD_ROWS = [
             "row 3: rating: must be a whole number from 1 to 5, got 'x' (column 'Stars')",
         ],
     ),
+    (  # every error of a row at once, in the order of the mapping, after clean rows
+        f"Title,Body,Id,Stars\nA,one,A-1,2\n{'T' * 201},,A-2,9\n",
+        [
+            "row 3: title: must be at most 200 characters, got 201 (column 'Title')",
+            "row 3: text: must not be empty (column 'Body')",
+            "row 3: rating: must be between 1 and 5, got 9 (column 'Stars')",
+        ],
+    ),
     (
         'Title,Body,Id,Stars\nA,one,A-1,2\nB,"two,A-2,3\nC,three,A-3,4\n',
         ["row 3: broken CSV quoting (unexpected end of data); is a closing quote missing?"],
@@ -531,3 +539,21 @@ def test_an_empty_cell_keeps_what_the_item_has(team: Team) -> None:
     assert (job.updated_count, job.unchanged_count) == (0, 1)
     item = Feedback.objects.get()
     assert (item.received_at, item.title) == (datetime(2024, 1, 2, 3, 4, tzinfo=UTC), "Hello")
+
+
+def test_an_import_leaves_the_cycle_collector_as_it_found_it(team: Team) -> None:
+    """The import pauses Python's cycle collector per batch (decision 0042), and gives it back
+    after an import that fails as after one that succeeds."""
+    import gc
+
+    assert gc.isenabled()
+    job = run(team, "ok.csv", b"Title,Body,Id,Stars\nA,one,A-1,2\n", mapping=MAPPING)
+    assert job.status == "done" and gc.isenabled()
+    job = run(team, "bad.csv", b"Title,Body,Id,Stars\nA,,A-2,2\n", mapping=MAPPING)
+    assert job.errors and gc.isenabled()
+    gc.disable()
+    try:
+        run(team, "again.csv", b"Title,Body,Id,Stars\nB,two,A-3,3\n", mapping=MAPPING)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

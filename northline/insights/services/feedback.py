@@ -89,6 +89,18 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
 def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Clean values of the fields given (references pass as they are); every error at once.
     The one check of feedback input: the form, the API and file imports all go through it."""
+    try:  # the common case, clean input, without collecting (a file import checks every row)
+        check.unknown(fields, FIELDS, "feedback")
+        values = {
+            name: CHECKS[name](value) if name in CHECKS else value
+            for name, value in fields.items()
+            if name in FIELDS
+        }
+        people.customer_ref(fields.get("customer"))
+        people.company_ref(fields.get("company"))
+        return values
+    except Invalid:
+        pass  # checked again below, to say everything that is wrong
     errors = Errors()
     errors.check(check.unknown, fields, FIELDS, "feedback")
     values = {

@@ -17,16 +17,18 @@ goes through the per-item update, which keeps its highlights and feature links r
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -44,6 +46,7 @@ from ..models import Feedback, FeedbackImport
 from . import feedback as service
 from . import fields as check
 from . import processing, themes
+from .bulk_insert import insert_feedback
 from .fields import Errors
 from .mapping import Plan, Row, Scan, checked_date_format, guessed, read_rows
 from .presets import PRESETS, fitted, preset
@@ -375,7 +378,7 @@ def _check(job: FeedbackImport, report: Report, share: int, spool: IO[bytes] | N
     try:
         plan = Plan(job, table.header)
         scan = Scan()
-        for batch in _batches(read_rows(plan, table, scan)):
+        for batch in _built(_batches(read_rows(plan, table, scan))):
             if spool is not None:  # importing: the write sorts each batch as the database is then
                 pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
             else:
@@ -420,10 +423,11 @@ def _write(
     tag_ids: dict[str, int] = {}
     done = 0
     unit = _unit(job)
-    for part in (p for batch in _spooled(spool, resume) for p in _parts(batch)):
+    for part in (p for batch in _built(_spooled(spool, resume)) for p in _parts(batch)):
         last = _last_id(job)
-        sorted_ = _sort(job, part)  # reads, before the write lock: the worker's turn
-        with transaction.atomic():
+        with _no_cycle_collection():
+            sorted_ = _sort(job, part)  # reads, before the write lock: the worker's turn
+        with _no_cycle_collection(), transaction.atomic():
             if (newest := _last_id(job)) != last:  # feedback added meanwhile: sort again
                 sorted_ = _sort(job, part)
             created = _create(access, job, sorted_.new, known, tag_ids, newest)
@@ -444,6 +448,35 @@ def _write(
         done = part[-1].number - 1
         report(30 + 70 * done // max(job.rows_total, 1),
                f"Imported {done:,} of {job.rows_total:,} {unit}s")  # fmt: skip
+
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while a batch's rows are built or written. A batch makes
+    hundreds of thousands of containers (rows, their values, tuples), and each 700 of them start
+    a collection that walks the objects alive: a third of the import's CPU (100,000 rows: 29.8
+    s, 18.9 s without it). Rows hold no cycles, so nothing waits for the collector but what
+    the batch's other code leaves, collected as usual once the batch is done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _built(batches: Iterator[T]) -> Iterator[T]:
+    """Each batch of `batches` read with the cycle collector paused."""
+    while True:
+        with _no_cycle_collection():
+            batch = next(batches, None)
+        if batch is None:
+            return
+        yield batch
 
 
 def _parts(batch: list[Row]) -> Iterator[list[Row]]:
@@ -512,7 +545,7 @@ def _insert(job: FeedbackImport, items: list[tuple[Any, ...]], before: int) -> l
     the time of `bulk_create`, which compiles the SQL of each value; the same SQL on SQLite
     and PostgreSQL."""
     rows = Feedback.objects.filter(workspace_id=job.workspace_id)
-    insert_rows(Feedback, list(INSERTED), items)
+    insert_feedback(list(INSERTED), items)
     added: dict[tuple[str, str, str], int] = {}
     fresh = rows.filter(id__gt=before).values_list("source", "external_id", "content_hash", "id")
     for source, external_id, digest, pk in fresh.iterator(chunk_size=5000):

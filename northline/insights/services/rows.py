@@ -42,7 +42,13 @@ def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[An
                 adapted[value] = connection.ops.adapt_datetimefield_value(value)
             return adapted[value]
 
-        rows = [tuple(adapt(v) if i in times else v for i, v in enumerate(row)) for row in rows]
+        def ready(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            values = list(row)
+            for i in times:  # a few columns of many: not every value of the row
+                values[i] = adapt(values[i])
+            return tuple(values)
+
+        rows = [ready(row) for row in rows]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])

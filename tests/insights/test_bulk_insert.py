@@ -1,0 +1,159 @@
+"""The import's bulk insert (decision 0042): on SQLite the tally's and the search index's insert
+triggers are dropped for the batch, their work done by one statement each, and the triggers
+created again in the same transaction. Compared with the trigger path on the same rows: the
+same tally and the same search answers; the triggers are back as they were after a batch and
+after a failed one; a database without one of them stays without it. Runs on the database of
+the run (PostgreSQL inserts as before: its tally and words are kept per statement)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from northline.accounts.models import Workspace
+from northline.insights.models import Feedback
+from northline.insights.services import feedback as service
+from northline.insights.services.bulk_insert import UPKEEP, insert_feedback
+from northline.insights.services.rows import insert_rows
+from tests.conftest import Team, make_user, make_workspace
+from tests.insights.test_search import searched
+from tests.insights.test_tally import assert_right, tallied
+
+pytestmark = pytest.mark.django_db
+NAMES = ["workspace_id", "created_at", "updated_at", "title", "text", "source", "received_at", "external_id", "status",
+         "kind", "sentiment", "language", "created_by_id"]  # fmt: skip
+TEXTS = [
+    ("Export to CSV fails", "The export button does nothing"),
+    ("", "CSV exports are broken since v1.2.3"),
+    ("Café menu", "The crème brûlée page is empty"),
+    ("", "Send the e-mail digest to user@example.com on Mondays"),
+    ("DARK MODE", "WE WANT A DARK THEME FOR THE DASHBOARD"),
+]
+QUERIES = ["export", "expor", "csv broken", "cafe", "creme brulee", "e-mail", "user", "dark",
+           "the", "zzz"]  # fmt: skip
+
+
+def rows(workspace: Workspace, owner: int, n: int, prefix: str = "E") -> list[tuple[Any, ...]]:
+    """n rows spread over statuses, types, sentiments, languages and sources."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    return [
+        (workspace.pk, start, start, title, f"{text} #{i}", ("import", "review", "support")[i % 3],
+         start + timedelta(minutes=i), f"{prefix}-{i}", ("new", "triaged", "archived")[i % 3],
+         ("bug", "", "question", "praise")[i % 4], ("", "positive", "negative")[i % 3],
+         ("en", "de")[i % 2], owner)
+        for i, (title, text) in enumerate(TEXTS[i % len(TEXTS)] for i in range(n))
+    ]  # fmt: skip
+
+
+def triggers() -> list[tuple[str, str]]:
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        return cursor.fetchall()
+
+
+def by_key(tally: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], int]:
+    return dict(sorted(tally.items()))
+
+
+def test_the_same_tally_and_search_as_the_triggers(team: Team) -> None:
+    owner = team.owner.pk
+    bulk = team.workspace
+    plain = make_workspace(team.owner, "Plain")
+    before = triggers()
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(bulk, owner, 60))
+    with transaction.atomic():
+        insert_rows(Feedback, NAMES, rows(plain, owner, 60))  # through the row triggers
+    assert triggers() == before
+    assert_right(bulk)
+    assert by_key(tallied(bulk)) == by_key(tallied(plain))
+    assert sum(tallied(bulk).values()) == 60
+    items = list(Feedback.objects.filter(workspace=bulk))
+    for query in QUERIES:  # what a word-by-word reading of each item says it holds
+        assert searched(team, query) == {f.pk for f in items if holds(f, query)}, query
+    assert len(searched(team, "export")) == 24
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:  # FTS5 compares its index with the table's rows
+            cursor.execute(
+                "INSERT INTO insights_feedback_search (insights_feedback_search, rank)"
+                " VALUES ('integrity-check', 1)"
+            )
+
+
+def holds(item: Feedback, query: str) -> bool:
+    """Every word of the query begins a word of the title or text (case and accents folded)."""
+
+    def words(text: str) -> list[str]:
+        plain = unicodedata.normalize("NFKD", text.lower())
+        plain = "".join(c for c in plain if not unicodedata.combining(c))
+        return "".join(c if c.isalnum() else " " for c in plain).split()
+
+    have = words(f"{item.title} {item.text}")
+    return all(any(w.startswith(q) for w in have) for q in words(query))
+
+
+def test_later_writes_go_through_the_triggers_again(team: Team) -> None:
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, team.owner.pk, 10))
+    item, _ = service.add_feedback(team.access("editor"), {"text": "Zebra crossing sync"})
+    assert searched(team, "zebra") == {item.pk}
+    assert_right(team.workspace)
+    item.delete()
+    assert searched(team, "zebra") == set()
+    assert_right(team.workspace)
+
+
+def test_a_failed_batch_writes_nothing_and_keeps_the_triggers(team: Team) -> None:
+    owner = team.owner.pk
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, owner, 10))
+    before, tally = triggers(), tallied(team.workspace)
+    clash = rows(team.workspace, owner, 12)[10:] + rows(team.workspace, owner, 3)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_feedback(NAMES, clash)  # E-0 again: the external id's unique constraint
+    assert triggers() == before
+    assert tallied(team.workspace) == tally
+    assert Feedback.objects.filter(workspace=team.workspace).count() == 10
+    assert_right(team.workspace)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's insert triggers")
+def test_a_trigger_dropped_by_hand_stays_dropped(team: Team) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER insights_feedback_search_insert")
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, team.owner.pk, 6))
+    names = [name for name, _ in triggers()]
+    assert "insights_feedback_search_insert" not in names
+    assert "insights_feedback_tally_insert" in names
+    assert searched(team, "export") == set()  # not indexed, as with the trigger off
+    assert_right(team.workspace)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO insights_feedback_search (insights_feedback_search) VALUES ('rebuild')"
+        )
+    assert len(searched(team, "export")) == 3
+
+
+def test_every_insert_trigger_has_its_statement() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's insert triggers")
+    inserts = {name for name, sql in triggers() if " AFTER INSERT ON insights_feedback" in sql}
+    assert inserts == set(UPKEEP)
+
+
+def test_other_workspaces_rows_are_left_alone(team: Team) -> None:
+    other = make_workspace(make_user("zed@example.com", "Zed"), "Other")
+    service.add_feedback(team.access("editor"), {"text": "Export mine"})
+    Feedback.objects.create(workspace=other, text="Export theirs")
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, team.owner.pk, 5))
+    assert_right(team.workspace)
+    assert_right(other)
+    assert sum(tallied(other).values()) == 1
