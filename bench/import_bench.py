@@ -37,6 +37,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import django_bench
 
@@ -93,6 +94,26 @@ def bare_insert(path: Path, db: Path) -> tuple[float, float]:
     connection.close()
     del rows
     return seconds
+
+
+def prepared_import(csv_path: Path) -> tuple[Any, Any]:
+    """(access, import job): a migrated database, a bench owner's workspace, and `csv_path`
+    uploaded and mapped, ready to run (Django must be set up: `django_bench.start`)."""
+    from django.core.management import call_command
+
+    from northline.accounts.models import User
+    from northline.accounts.services import create_workspace
+    from northline.core.access import Actor, load
+    from northline.core.roles import Role
+    from northline.insights.services import imports
+
+    call_command("migrate", verbosity=0)
+    user = User.objects.create_user("bench@example.com", "a long bench password", name="Bench")
+    workspace = create_workspace(user, "Bench")
+    access = load(Actor(user), workspace.slug, Role.OWNER)
+    with csv_path.open("rb") as handle:
+        job = imports.create_import(access, "feedback.csv", handle)
+    return access, imports.configure(access, job, mapping=MAPPING)
 
 
 def start_worker() -> subprocess.Popen[bytes]:
@@ -189,12 +210,6 @@ def main() -> None:
     parser.add_argument("--process", action="store_true", help="also process every row")
     args = parser.parse_args()
     work = django_bench.start(prefix="northline-import-bench-")
-    from django.core.management import call_command
-
-    from northline.accounts.models import User
-    from northline.accounts.services import create_workspace
-    from northline.core.access import Actor, load
-    from northline.core.roles import Role
     from northline.insights.models import Feedback
     from northline.insights.services import imports
 
@@ -204,14 +219,9 @@ def main() -> None:
     print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
           f"{time.perf_counter() - wall:.0f} s")  # fmt: skip
     bare = bare_insert(csv_path, work / "bare.sqlite3")
-    call_command("migrate", verbosity=0)
-    user = User.objects.create_user("bench@example.com", "a long bench password", name="Bench")
-    workspace = create_workspace(user, "Bench")
-    access = load(Actor(user), workspace.slug, Role.OWNER)
-    with csv_path.open("rb") as handle:
-        job = imports.create_import(access, "feedback.csv", handle)
+    access, job = prepared_import(csv_path)
+    workspace = access.workspace
     worker = start_worker() if args.process else None
-    imports.configure(access, job, mapping=MAPPING)
     last = [0]
 
     def report(percent: int, message: str) -> None:

@@ -20,7 +20,7 @@ import sys
 import time
 
 import django_bench
-from import_bench import MAPPING, generate
+from import_bench import generate, prepared_import
 
 PROBE = """
 import os, sqlite3, statistics, sys, time
@@ -48,23 +48,12 @@ def main() -> None:
     args = parser.parse_args()
     work = django_bench.start(prefix="northline-lock-bench-")
     from django.conf import settings
-    from django.core.management import call_command
 
-    from northline.accounts.models import User
-    from northline.accounts.services import create_workspace
-    from northline.core.access import Actor, load
-    from northline.core.roles import Role
     from northline.insights.services import imports
 
     csv_path = work / "feedback.csv"
     generate(csv_path, args.rows)
-    call_command("migrate", verbosity=0)
-    user = User.objects.create_user("bench@example.com", "a long bench password", name="Bench")
-    workspace = create_workspace(user, "Bench")
-    access = load(Actor(user), workspace.slug, Role.OWNER)
-    with csv_path.open("rb") as handle:
-        job = imports.create_import(access, "feedback.csv", handle)
-    imports.configure(access, job, mapping=MAPPING)
+    access, job = prepared_import(csv_path)
     stop = work / "stop"
     probe = subprocess.Popen(
         [sys.executable, "-c", PROBE, str(settings.DATABASES["default"]["NAME"]), str(stop)]

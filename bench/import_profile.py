@@ -19,7 +19,7 @@ import resource
 import time
 
 import django_bench
-from import_bench import MAPPING, generate
+from import_bench import generate, prepared_import
 
 
 def main() -> None:
@@ -29,23 +29,11 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     args = parser.parse_args()
     work = django_bench.start(prefix="northline-import-profile-")
-    from django.core.management import call_command
-
-    from northline.accounts.models import User
-    from northline.accounts.services import create_workspace
-    from northline.core.access import Actor, load
-    from northline.core.roles import Role
     from northline.insights.services import imports
 
     csv_path = work / "feedback.csv"
     generate(csv_path, args.rows)
-    call_command("migrate", verbosity=0)
-    user = User.objects.create_user("bench@example.com", "a long bench password", name="Bench")
-    workspace = create_workspace(user, "Bench")
-    access = load(Actor(user), workspace.slug, Role.OWNER)
-    with csv_path.open("rb") as handle:
-        job = imports.create_import(access, "feedback.csv", handle)
-    imports.configure(access, job, mapping=MAPPING)
+    access, job = prepared_import(csv_path)
     profile = cProfile.Profile() if args.profile else None
     wall, before = time.perf_counter(), os.times()
     if profile:
