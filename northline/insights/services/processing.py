@@ -203,9 +203,10 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     stages clean it, not once per stage (`cleaning_once`, decision 0039).
 
     The stages that need neither the database nor the index (type, sentiment, language,
-    similar features) run in a forked child process on the second core while this process
+    similar features) can run in a forked child process on the second core while this process
     numbers the items, catches the index up and runs the near-duplicate join (decision 0043;
-    `PROCESSING_PROCESSES`, lexical tier only). The answers are the same either way."""
+    lexical tier, when `PROCESSING_PROCESSES` is above its default of 1). The answers are the
+    same either way."""
     rows = list(
         Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids))
         .only(*LOADED_FIELDS)
