@@ -124,6 +124,37 @@ def test_a_retraining_waiting_in_the_queue_is_not_queued_twice(
     assert again.pk not in {waiting.pk, sentiment.pk} and queued.count() == 3
 
 
+CRASHES_AS_COMPLAINTS = [
+    "The app crashes when I open a large board",
+    "Crashes again after the update, tired of this",
+    "It crashed twice during my demo today",
+    "The mobile app crashes on every launch",
+    "Another crash while exporting, this keeps happening",
+    "Crashed in the middle of a meeting, really annoying",
+    "The web app crashes when I scroll the timeline",
+    "Yet another crash when I upload a photo",
+]
+
+
+def test_the_teams_reading_of_a_word_wins_over_the_seed_sets(team: Team, commits: Commits) -> None:
+    """The seed set files crash reports as bugs; a team that files them as complaints gets
+    complaints after one retraining on 8 labels, because its labels are the model's own domain
+    and the seed set only background (decision 0048). Trained as one flat set, the seed set's
+    crash bugs outvote the 8 and every new crash report below stays a bug."""
+    new = ["The desktop app crashes when I paste an image", "Crash on startup since Monday"]
+    assert [add(team, commits, text).kind for text in new] == ["bug", "bug"]
+    items = [add(team, commits, text) for text in CRASHES_AS_COMPLAINTS]
+    with commits():
+        for fb in items:
+            retraining.correct(team.access("editor"), fb, "type", "complaint")
+        retraining.start_retraining(team.access("editor"), "type")
+    model = TextModel.objects.filter(workspace=team.workspace, task="type").latest("version")
+    assert (model.team_labels, model.seed_labels) == (8, len(learning.seed()))
+    later = [add(team, commits, text) for text in [*new, "crashes whenever I sync my calendar"]]
+    assert [fb.kind for fb in later] == ["complaint"] * 3
+    assert Feedback.objects.get(text=new[0], pk__lt=items[0].pk).kind == "complaint"  # re-predicted
+
+
 def test_a_corrected_item_keeps_its_label_when_retrained(team: Team, commits: Commits) -> None:
     fb = add(team, commits, "The app crashes on start")
     retraining.correct(team.access("editor"), fb, "type", "question")

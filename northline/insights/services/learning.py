@@ -9,6 +9,11 @@ so words outside the seed set still count. Retraining fits the workspace's own c
 the seed set plus every item the team labelled, so a category the team adds ("billing")
 becomes one more label; each fit is stored as a new TextModel version (who, when, on how
 many labels) and the newest one of the workspace's tier is used.
+
+On the lexical tier the issue type learns the team's labels as its own domain and the seed set
+as background (`ClassifierConfig.pool_groups`, decision 0048): the team's rows also get a copy
+of the features of their own, so where the team labels differently from the seed set ("crash"
+reports it files as complaints), its labels win sooner. Sentiment keeps one flat training set.
 """
 
 from __future__ import annotations
@@ -22,8 +27,18 @@ from pathlib import Path
 from django.db.models import Max
 
 from northline.accounts.models import User, Workspace
-from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, ClassifierConfig
-from northline.insights.text.tiers import Classifier, load_classifier, make_classifier
+from northline.insights.text.classifier import (
+    ISSUE_TYPE,
+    SENTIMENT,
+    ClassifierConfig,
+    TextClassifier,
+)
+from northline.insights.text.tiers import (
+    LEXICAL,
+    Classifier,
+    load_classifier,
+    make_classifier,
+)
 
 from ..models import Feedback, TextModel, label_name
 
@@ -108,16 +123,30 @@ def train(
 ) -> TextModel:
     """Fit the task's classifier on the seed set plus the team's labels and store it as the
     next version."""
-    seed_texts, seed_labels = seed_examples(task)
     texts, labels = team_examples(workspace, task)
-    classifier = make_classifier(CONFIGS[task], tier, model_path=model_path)
-    classifier.fit(seed_texts + texts, seed_labels + labels)
+    classifier = fit_with_seed(task, tier, texts, labels, model_path)
     latest = TextModel.objects.filter(workspace=workspace, task=task).aggregate(v=Max("version"))
     return TextModel.objects.create(
         workspace=workspace, task=task, tier=tier, version=(latest["v"] or 0) + 1,
         data=classifier.to_bytes(), labels=list(classifier.labels), team_labels=len(texts),
-        seed_labels=len(seed_texts), trained_by=user,
+        seed_labels=len(seed()), trained_by=user,
     )  # fmt: skip
+
+
+def fit_with_seed(
+    task: str, tier: str, texts: Sequence[str], labels: Sequence[str], model_path: str | None
+) -> Classifier:
+    """The task's classifier fitted on the seed set and the team's (texts, labels): on the
+    lexical tier, when the task's config pools (issue type), the team's rows are its own domain
+    and the seed set background; otherwise one flat training set."""
+    seed_texts, seed_labels = seed_examples(task)
+    config = CONFIGS[task]
+    if config.pool_groups and tier == LEXICAL:
+        return TextClassifier(config).fit(
+            texts, labels, background_texts=seed_texts, background_labels=seed_labels
+        )
+    classifier = make_classifier(config, tier, model_path=model_path)
+    return classifier.fit([*seed_texts, *texts], [*seed_labels, *labels])
 
 
 def labels_of(categories: Sequence[str], task: str) -> dict[str, str]:

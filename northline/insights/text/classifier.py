@@ -49,8 +49,8 @@ class ClassifierConfig:
 
     `pool_groups`: when labelled rows come in groups (repositories) with one model per group,
     each group's lexical model also learns from the other groups' rows as background examples
-    (`evaluation.evaluate_classifier`, decisions 0036 and 0044). A single model, such as a
-    workspace's, has no groups and is unaffected."""
+    (`evaluation.evaluate_classifier`, decisions 0036 and 0044). A workspace's model takes the
+    team's labels as its own rows and the seed set as background (decision 0048)."""
 
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
