@@ -1,6 +1,8 @@
 """Ranking experiments for duplicate retrieval on the Firefox file, with split-half discipline.
 
     .venv/bin/python bench/duplicate_experiments.py [--semantic CACHE.npy]
+    .venv/bin/python bench/duplicate_experiments.py --latent --seed 0 1 2
+    .venv/bin/python bench/duplicate_experiments.py --body --seed 0 1 2 [--semantic CACHE.npy]
 
 The clusters are split in two halves at random (seed 0): a setting is chosen on half A and
 reported on half B and on all. Every query searches all 2,355 reports (leave-one-out); the figure
@@ -10,7 +12,8 @@ against 0.723 from `northline eval duplicates`). `--semantic` adds the embedding
 embeddings of the cleaned texts are computed once (about 13 minutes on this shared 2-core VM) and
 cached in that file. It reproduces the rows of bench/RESULTS_text.md that it names; the others
 (fields, pseudo-relevance feedback, a corpus prior, title embeddings, rank fusion) came from
-throwaway variants of it and were not kept.
+throwaway variants of it and were not kept. `--latent` and `--body` (decision 0046) print each
+row for every split seed given.
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ def load() -> tuple[list[str], np.ndarray]:
     with (DATA / "firefox_duplicates.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     return [r["text"] for r in rows], np.array([r["cluster"] for r in rows])
+
+
+def split(clusters: np.ndarray, seed: int) -> np.ndarray:
+    """Which reports are in half A: the first half of a seeded permutation of the cluster ids."""
+    names = sorted(set(clusters))
+    half_a = set(
+        np.array(names)[np.random.default_rng(seed).permutation(len(names))[: len(names) // 2]]
+    )
+    return np.array([c in half_a for c in clusters])
 
 
 def recall_at_5(scores: np.ndarray, same: np.ndarray, halves: dict[str, np.ndarray]) -> str:
@@ -64,13 +76,26 @@ def cosine(
 ) -> np.ndarray:
     """Sublinear tf·idf cosine; `pivot` < 1 blends each text's norm with the mean norm; `boost`
     multiplies each term's idf (learnt term weights)."""
+    weighted = tfidf(matrix, boost)
+    norms = row_norms(weighted)
+    pivoted = (1 - pivot) * norms.mean() + pivot * norms
+    return np.asarray((weighted @ weighted.T).toarray() / norms[:, None] / pivoted[None, :])
+
+
+def tfidf(matrix: sparse.csr_matrix, boost: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Sublinear tf × idf (min df 2; × `boost` per term when given), rows not normalised."""
     weighted = matrix.copy()
     weighted.data = 1 + np.log(weighted.data)
     weights = idf(matrix) if boost is None else idf(matrix) * boost
-    weighted = (weighted @ sparse.diags(weights)).tocsr()
-    norms = np.sqrt(np.asarray(weighted.power(2).sum(axis=1)).ravel()) + 1e-12
-    pivoted = (1 - pivot) * norms.mean() + pivot * norms
-    return np.asarray((weighted @ weighted.T).toarray() / norms[:, None] / pivoted[None, :])
+    return sparse.csr_matrix(weighted @ sparse.diags(weights))
+
+
+def row_norms(matrix: sparse.csr_matrix) -> np.ndarray:
+    return np.sqrt(np.asarray(matrix.power(2).sum(axis=1)).ravel()) + 1e-12
+
+
+def unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    return sparse.csr_matrix(sparse.diags(1 / row_norms(matrix)) @ matrix)
 
 
 def bm25(matrix: sparse.csr_matrix, k1: float, b: float) -> np.ndarray:
@@ -146,19 +171,19 @@ def main() -> None:
     parser.add_argument(
         "--also", type=Path, nargs="*", help="other embedding caches of the same reports"
     )
-    parser.add_argument("--seed", type=int, default=0, help="the split of the clusters")
+    parser.add_argument(
+        "--seed", type=int, nargs="+", default=[0], help="the split(s) of the clusters"
+    )
     parser.add_argument("--spread", action="store_true", help="only the spread-term rows")
     parser.add_argument("--merges", action="store_true", help="only the learnt-weight rows")
     parser.add_argument("--screen", action="store_true", help="only decision 0035's screen rows")
+    parser.add_argument("--latent", action="store_true", help="only decision 0046's latent rows")
+    parser.add_argument("--body", action="store_true", help="only decision 0046's body-cut rows")
     args = parser.parse_args()
     texts, clusters = load()
     same = clusters[:, None] == clusters[None, :]
     np.fill_diagonal(same, False)
-    names = sorted(set(clusters))
-    half_a = set(
-        np.array(names)[np.random.default_rng(args.seed).permutation(len(names))[: len(names) // 2]]
-    )
-    in_a = np.array([c in half_a for c in clusters])
+    in_a = split(clusters, args.seed[0])
     halves = {"A": in_a, "B": ~in_a, "all": np.ones(len(texts), dtype=bool)}
     heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
     bodies = [clean_text(t.strip().partition("\n")[2], markers=False) for t in texts]
@@ -176,6 +201,18 @@ def main() -> None:
     if args.screen:
         for name, scores in screen_rows(prepared, heads, bodies, words, chars).items():
             print(f"{name:48} {recall_at_5(scores, same, halves)}", flush=True)
+        return
+    if args.latent or args.body:
+        every = {seed: split(clusters, seed) for seed in args.seed}
+        if args.latent:
+            rows = latent_rows(words, chars, lexical)
+        else:
+            cached = embeddings(texts, args.semantic) if args.semantic else None
+            rows = body_rows(heads, bodies, cached)
+        for name, scores in rows.items():
+            for seed, in_a in every.items():
+                halves = {"A": in_a, "B": ~in_a, "all": np.ones(len(texts), dtype=bool)}
+                print(f"{name:40} seed {seed}  {recall_at_5(scores, same, halves)}", flush=True)
         return
     if args.merges:
         for name, scores in merge_rows(words, chars, clusters, in_a).items():
@@ -278,6 +315,123 @@ def screen_rows(
             (cosine(counts(texts, "word", (1, 1))) + cosine(counts(texts, "char_wb", (3, 5)))) / 2,
             0.5,
         )
+    return rows
+
+
+def weighted(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Sublinear tf·idf rows (min df 2), each of unit length: what `cosine` compares."""
+    return unit_rows(tfidf(matrix))
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    return np.asarray(vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12))
+
+
+def lsa(matrix: sparse.csr_matrix, dims: int) -> np.ndarray:
+    """Cosines of the texts' LSA vectors: TruncatedSVD of the unit tf·idf rows, fitted on the
+    corpus itself (no labels)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    vectors = unit(TruncatedSVD(dims, random_state=0).fit_transform(matrix))
+    return np.asarray(vectors @ vectors.T)
+
+
+def ppmi_vectors(matrix: sparse.csr_matrix, dims: int) -> np.ndarray:
+    """Cosines of texts as idf-weighted means of word vectors: PPMI of the words' co-occurrence
+    in texts, reduced by SVD (words in at least 3 texts)."""
+    from sklearn.decomposition import TruncatedSVD
+
+    present = (matrix > 0).astype(np.float64).tocsr()
+    df = np.asarray(present.sum(axis=0)).ravel()
+    kept = np.flatnonzero(df >= 3)
+    present = present[:, kept]
+    together = (present.T @ present).tocoo()
+    n = present.shape[0]
+    pmi = np.log(together.data * n / (df[kept][together.row] * df[kept][together.col]))
+    positive = pmi > 0
+    ppmi = sparse.csr_matrix(
+        (pmi[positive], (together.row[positive], together.col[positive])), shape=together.shape
+    )
+    word_vectors = unit(TruncatedSVD(dims, random_state=0).fit_transform(ppmi))
+    texts = weighted(matrix)[:, kept] @ word_vectors
+    texts = unit(np.asarray(texts))
+    return np.asarray(texts @ texts.T)
+
+
+def expanded(matrix: sparse.csr_matrix, strength: float, neighbours: int = 20) -> np.ndarray:
+    """Query expansion by term association fitted once on the corpus: each query's unit tf·idf
+    row plus `strength` × its row through the words' cosine-association matrix (each word's
+    `neighbours` most associated words), compared with the texts' own rows."""
+    rows = weighted(matrix)
+    words = unit_columns(rows)
+    association = (words.T @ words).tocsr()
+    association.setdiag(0)
+    association.eliminate_zeros()
+    association = top_per_row(association, neighbours)
+    query = rows + strength * unit_rows(rows @ association)
+    return np.asarray((query @ rows.T).toarray() / row_norms(query)[:, None])
+
+
+def unit_columns(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.power(2).sum(axis=0)).ravel()) + 1e-12
+    return sparse.csr_matrix(matrix @ sparse.diags(1 / norms))
+
+
+def top_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Each row's `keep` largest entries (one sort of all entries, by row then value)."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    order = np.lexsort((-matrix.data, rows))
+    rank = np.arange(order.shape[0]) - np.repeat(matrix.indptr[:-1], np.diff(matrix.indptr))
+    chosen = order[rank < keep]
+    return sparse.csr_matrix(
+        (matrix.data[chosen], (rows[chosen], matrix.indices[chosen])), shape=matrix.shape
+    )
+
+
+def latent_rows(
+    words: sparse.csr_matrix, chars: sparse.csr_matrix, lexical: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Decision 0046's screen: latent semantics learnt from the corpus, unlabelled, added to
+    the lexical score with weight w, spread-corrected."""
+    rows = {"shipped (spread)": spread_corrected(lexical, 0.5)}
+    both = sparse.hstack([weighted(words), weighted(chars)]).tocsr() / np.sqrt(2)
+    for name, matrix in (("words", weighted(words)), ("words+chars", both)):
+        for dims in (100, 200, 300):
+            latent = lsa(matrix, dims)
+            for w in (0.1, 0.2, 0.3, 0.4):
+                rows[f"LSA {name} {dims}d, w {w}"] = spread_corrected(
+                    (1 - w) * lexical + w * latent, 0.5
+                )
+    for dims in (100, 200):
+        latent = ppmi_vectors(words, dims)
+        for w in (0.1, 0.2, 0.3):
+            rows[f"PPMI-SVD word vectors {dims}d, w {w}"] = spread_corrected(
+                (1 - w) * lexical + w * latent, 0.5
+            )
+    for strength in (0.2, 0.4):
+        word_expanded = expanded(words, strength)
+        rows[f"word query expansion x{strength}"] = spread_corrected(
+            (word_expanded + cosine(chars)) / 2, 0.5
+        )
+    return rows
+
+
+def body_rows(
+    heads: list[str], bodies: list[str], embedded: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Decision 0046: only the first `cut` characters of the cleaned body read (4,000, what
+    `clean_text` keeps, is the setting before it), spread-corrected, lexical and (with
+    embeddings) semantic."""
+    rows = {}
+    for cut in (300, 600, 1000, 1200, 1500, 2000, 2500, 3000, 4000):
+        texts = [" ".join([h] * 3 + [b[:cut]]) for h, b in zip(heads, bodies, strict=True)]
+        cut_lexical = (
+            cosine(counts(texts, "word", (1, 1))) + cosine(counts(texts, "char_wb", (3, 5)))
+        ) / 2
+        rows[f"lexical, body cut at {cut}"] = spread_corrected(cut_lexical, 0.5)
+        if embedded is not None:
+            mixed = (embedded @ embedded.T + cut_lexical) / 2
+            rows[f"semantic, body cut at {cut}"] = spread_corrected(mixed, 0.5)
     return rows
 
 
