@@ -45,9 +45,7 @@ class ClassifierConfig:
     the title ask, how much code, trace and text the body has), scaled by that weight.
 
     `domain_weight` scales the own-domain copy of the features when `fit` has background
-    examples (no effect without them). Above 1 the copy costs the SVM less to use, so a
-    repository's own habits count for more against the other repositories' (`ISSUE_TYPE`: 1.5,
-    decision 0045).
+    examples (no effect without them).
 
     `pool_groups`: when labelled rows come in groups (repositories) with one model per group,
     each group's lexical model also learns from the other groups' rows as background examples
@@ -86,9 +84,7 @@ class ClassifierConfig:
         )
 
 
-ISSUE_TYPE = ClassifierConfig(
-    c=0.3, title_weight=0.5, structure_weight=0.6, pool_groups=True, domain_weight=1.5
-)
+ISSUE_TYPE = ClassifierConfig(c=0.3, title_weight=0.5, structure_weight=0.6, pool_groups=True)
 SENTIMENT = ClassifierConfig(c=0.2, negation=True, lexicon_weight=1.0)
 
 
