@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score
@@ -181,6 +183,40 @@ def test_the_own_domain_gets_its_own_copy_of_the_features() -> None:
     alone = TextClassifier().fit(OWN + BACKGROUND, OWN_LABELS + BACKGROUND_LABELS)
     matrix = alone._features.transform(OWN) if alone._features is not None else None
     assert matrix is not None and alone._with_domain_copy(matrix, 4) is matrix
+
+
+# The own domain asks for features with "support for …"; in the larger background "support"
+# is how users ask for help.
+SUPPORT_OWN = ["support for arm64", "support yaml files", "support dark themes",
+               "login page broken", "totals are wrong", "export fails"]  # fmt: skip
+SUPPORT_OWN_LABELS = ["feature"] * 3 + ["bug"] * 3
+SUPPORT_BACKGROUND = [
+    "support needed with setup", "support question on config", "support with install",
+    "support please on proxies", "support asked for tokens", "support on upgrading",
+    "support for my account", "support request on billing", "support on login",
+    "support needed for sso", "support on the cli", "support for proxies please",
+    "add pdf export", "add an api", "add tags", "crash on start", "crash when saving",
+    "crash at login",
+]  # fmt: skip
+SUPPORT_BACKGROUND_LABELS = ["question"] * 12 + ["feature"] * 3 + ["bug"] * 3
+
+
+@pytest.mark.parametrize(("heavier", "lighter"), [(2.0, 1.0), (1.0, 0.5)])
+def test_a_heavier_own_copy_lets_the_own_domain_outweigh_the_background(
+    heavier: float, lighter: float
+) -> None:
+    """`domain_weight` is the lever of how much the own rows count against the background's:
+    the heavier the own-domain copy, the surer the own domain's reading of "support"."""
+    queries = ["support for csv", "support webhooks", "support vim keys"]
+    confidences = []
+    for weight in (heavier, lighter):
+        model = TextClassifier(dataclasses.replace(ISSUE_TYPE, domain_weight=weight)).fit(
+            SUPPORT_OWN, SUPPORT_OWN_LABELS, background_texts=SUPPORT_BACKGROUND,
+            background_labels=SUPPORT_BACKGROUND_LABELS,
+        )  # fmt: skip
+        column = model.labels.index("feature")
+        confidences.append(model.predict_proba(queries)[:, column])
+    assert (confidences[0] > confidences[1]).all()
 
 
 def test_a_model_stored_before_background_training_still_predicts() -> None:
