@@ -6,7 +6,10 @@ few hundred product words, so texts repeat needs in different words) and measure
   throughput  items/s of `processing.process` for the lexical tier in batches of 2000 on
               --process items: type + sentiment + language, indexing, near-duplicates among
               everything indexed so far, similar features, storing (with its CPU per item);
-              plus classification alone, and the CPU of one full re-cluster of every item
+              plus classification alone, and the CPU of one full re-cluster of every item;
+              the batches' CPU per item by tenth of the run (what grows with the index)
+  update      the results UPDATE of --process items through the tally's row trigger, with it
+              replaced for the batch, and with temp_store=MEMORY (user and system CPU)
   similar     the "similar feedback" API (GET /api/v1/workspaces/<slug>/feedback/similar)
               at --similar items: p50/p95/p99 of complete Django requests (test client:
               routing, session, access check, queries, JSON; no network) after the index was
@@ -20,19 +23,22 @@ few hundred product words, so texts repeat needs in different words) and measure
               (and how long fitting them takes: once per process, at first use)
               (--data: NLBSE'24 issues for type, Senti4SD for sentiment): macro-F1
 
-    python bench/processing_bench.py [--part all|throughput|similar|inbox]
+    python bench/processing_bench.py [--part all|throughput|similar|inbox|seed|update]
         [--process 20000] [--similar 200000] [--inbox 1000000] [--requests 200] [--json FILE]
         [--repeat N] [--only NAME]   (inbox: requests per page; only the pages named so)
         [--data-dir DIR]
         [--data ../shared/data/feedback]
+        [--profile N]   (throughput: cProfile of the last N batches, ms per 1,000 items)
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import platform
+import pstats
 import random
 import resource
 import statistics
@@ -121,7 +127,7 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bench_throughput(n: int) -> dict[str, Any]:
+def bench_throughput(n: int, profile: int = 0) -> dict[str, Any]:
     from northline.core.access import Actor, load
     from northline.insights.models import Feedback
     from northline.insights.services import learning, processing, themes
@@ -141,21 +147,158 @@ def bench_throughput(n: int) -> dict[str, Any]:
     learning.seed_classifier("sentiment", "lexical").predict(sample)
     classify = time.perf_counter() - started
     started, cpu, children = time.perf_counter(), time.process_time(), children_cpu()
-    for at in range(0, len(ids), processing.BATCH):
+    batches = range(0, len(ids), processing.BATCH)
+    per_batch: list[float | None] = []  # CPU seconds of each batch: what grows with the index
+    # With --profile N: the first N batches (after one to warm up) and the last N, apart.
+    first, last = cProfile.Profile(time.process_time), cProfile.Profile(time.process_time)
+    stages = timed_stages()
+    next(stages)  # the stages wrapped
+    for number, at in enumerate(batches):
+        profiler = None
+        if profile and 1 <= number <= profile:
+            profiler = first
+        elif profile and number >= max(len(batches) - profile, profile + 1):
+            profiler = last
+        batch_cpu = time.process_time()
+        if profiler is not None:
+            profiler.enable()
         processing.process(ws, ids[at : at + processing.BATCH])
+        if profiler is not None:
+            profiler.disable()
+        # A profiled batch's CPU holds the profiler's: left out of the tenths.
+        per_batch.append(None if profiler else time.process_time() - batch_cpu)
+        stages.send(profiler is not None)
+    stage_tenths = stages.send(None)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     children = children_cpu() - children  # the batches' forked children (decision 0043)
     assert Feedback.objects.filter(workspace=ws, processed_at__isnull=True).count() == 0
     recluster = time.process_time()
     themes.recluster(ws)  # what processing queues when the drift is due, once, on every item
     recluster = time.process_time() - recluster
-    return {"items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds),
+    result = {"items": n, "seconds": round(seconds, 1), "items_per_s": round(n / seconds),
             "cpu_ms_per_item": round((cpu + children) / n * 1000, 3),
             "worker_cpu_s": round(cpu, 1), "children_cpu_s": round(children, 1),
             "children_peak_rss_mb": round(
                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "full_recluster_cpu_s": round(recluster, 1), "load": round(os.getloadavg()[0], 1),
-            "classify_only_items_per_s": round(n / classify)}  # fmt: skip
+            "classify_only_items_per_s": round(n / classify),
+            "batch_cpu_ms_per_item_by_tenth": tenths(per_batch, processing.BATCH),
+            "stage_cpu_ms_per_item_first_last_tenth": {
+                name: [cpu[0], cpu[-1]] for name, cpu in stage_tenths.items()}}  # fmt: skip
+    if profile:
+        result["profile_first_batches"] = profile_lines(first, profile * processing.BATCH)
+        result["profile_last_batches"] = profile_lines(last, profile * processing.BATCH)
+    return result
+
+
+def timed_stages() -> Any:
+    """A generator timing the stages of `processing.process` (CPU seconds per batch, each
+    stage's function wrapped while it runs): send it False after each batch (True for a
+    profiled one, left out), then None to restore the functions and get each stage's
+    `tenths`. The join's figure holds the index catch-up it starts, shown apart too."""
+    from northline.insights.services import processing, similarity, themes
+
+    wrapped = {
+        "numbering": (processing, "_index"),
+        "labels (type, sentiment, language, features)": (processing, "_labels"),
+        "join (with its catch-up)": (similarity, "similar_indexed"),
+        "index catch-up": (similarity, "_catch_up"),
+        "results UPDATE": (processing, "update_feedback"),
+        "similar pairs stored": (processing, "_store_similar"),
+        "themes placed": (themes, "assign"),
+        "snapshot": (similarity, "write_snapshot"),
+    }
+    spent = dict.fromkeys(wrapped, 0.0)
+    originals = {name: getattr(module, attribute) for name, (module, attribute) in wrapped.items()}
+
+    def timed(name: str, function: Any) -> Any:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - started
+
+        return run
+
+    for name, (module, attribute) in wrapped.items():
+        setattr(module, attribute, timed(name, originals[name]))
+    per_batch: dict[str, list[float | None]] = {name: [] for name in wrapped}
+    try:
+        while (profiled := (yield)) is not None:
+            for name in wrapped:
+                per_batch[name].append(None if profiled else spent[name])
+                spent[name] = 0.0
+    finally:
+        for name, (module, attribute) in wrapped.items():
+            setattr(module, attribute, originals[name])
+    yield {name: tenths(cpu, processing.BATCH) for name, cpu in per_batch.items()}
+
+
+def tenths(per_batch: list[float | None], size: int) -> list[float]:
+    """Mean CPU per item (ms) of the batches in each tenth of the run, first to last (flat
+    when nothing grows with the index); batches without a figure (None) left out."""
+    cut = max(1, len(per_batch) // 10)
+    parts = [
+        [c for c in per_batch[at : at + cut] if c is not None]
+        for at in range(0, len(per_batch), cut)
+    ]
+    return [round(sum(part) / len(part) / size * 1000, 3) for part in parts if part]
+
+
+def profile_lines(profiler: cProfile.Profile, items: int, top: int = 40) -> list[str]:
+    """The profiled batches' functions by cumulative time, as ms per 1,000 items."""
+    profiler.create_stats()
+    if not profiler.stats:  # type: ignore[attr-defined]
+        return []  # too few batches for this part
+    stats = pstats.Stats(profiler)
+    rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:top]  # type: ignore[attr-defined]
+    return [
+        f"{ct / items * 1e6:8.1f} cum {tt / items * 1e6:8.1f} own ms/1k  {Path(f).name}:{line} {name}"
+        for (f, line, name), (_, _, tt, ct, _) in rows
+    ]
+
+
+def bench_update(n: int) -> dict[str, Any]:
+    """The results UPDATE of processing (type, sentiment, language of batches of 2000) on n
+    items, three ways, each on its own n items: through the tally's row trigger (a statement
+    journal per row), the trigger replaced for the batch (`update_feedback`, decision 0047),
+    and through the trigger with `PRAGMA temp_store=MEMORY` (the journal kept in memory). User
+    and system CPU seconds of each (getrusage: SQLite runs in this process)."""
+    from django.db import connection, transaction
+
+    from northline.insights.models import Feedback
+    from northline.insights.services import processing
+    from northline.insights.services.bulk_insert import update_feedback
+    from northline.insights.services.rows import update_rows
+
+    # name: (how the batch is written, the temp_store of the connection meanwhile)
+    ways = {"row trigger": (update_rows, "DEFAULT"),
+            "trigger replaced": (update_feedback, "DEFAULT"),
+            "row trigger, temp_store=MEMORY": (update_rows, "MEMORY")}  # fmt: skip
+    results: dict[str, Any] = {"items": n, "batch": processing.BATCH}
+    rng = random.Random(5)
+    for name, (way, temp_store) in ways.items():
+        _, ws = workspace(f"update{len(results)}")
+        insert(ws, n, 7)
+        rows = list(Feedback.objects.filter(workspace=ws).order_by("pk").only(
+            "workspace_id", *processing.RESULT_FIELDS))  # fmt: skip
+        for row in rows:
+            row.kind, row.sentiment = rng.choice(KINDS), rng.choice(MOODS)
+            row.language, row.processed_at = rng.choice(LANGS), datetime.now(UTC)
+        with connection.cursor() as cursor:  # not settable inside a transaction
+            cursor.execute(f"PRAGMA temp_store = {temp_store}")
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        for at in range(0, n, processing.BATCH):
+            with transaction.atomic():
+                way(rows[at : at + processing.BATCH], processing.RESULT_FIELDS)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA temp_store = DEFAULT")
+        results[name] = {"user_s": round(after.ru_utime - before.ru_utime, 2),
+                         "system_s": round(after.ru_stime - before.ru_stime, 2),
+                         "load": round(os.getloadavg()[0], 1)}  # fmt: skip
+    return results
 
 
 def bench_similar(n: int, requests: int) -> dict[str, Any]:
@@ -365,13 +508,18 @@ def bench_seed(data: Path) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--part", default="all", choices=("all", "throughput", "similar", "inbox", "seed")
+        "--part",
+        default="all",
+        choices=("all", "throughput", "similar", "inbox", "seed", "update"),
     )
     parser.add_argument("--process", type=int, default=20_000)
     parser.add_argument("--similar", type=int, default=200_000)
     parser.add_argument("--inbox", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--profile", type=int, default=0, help="throughput: cProfile the last N batches"
+    )
     parser.add_argument(
         "--repeat", type=int, help="inbox: requests per page (default requests / 5, at least 20)"
     )
@@ -391,8 +539,13 @@ def main() -> int:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
     if args.part in ("all", "throughput"):
-        report["throughput"] = bench_throughput(args.process)
+        report["throughput"] = bench_throughput(args.process, args.profile)
         print(json.dumps(report["throughput"]), flush=True)
+        for part in ("profile_first_batches", "profile_last_batches"):
+            print(part, *report["throughput"].get(part, []), sep="\n", flush=True)
+    if args.part == "update":
+        report["update"] = bench_update(args.process)
+        print(json.dumps(report["update"]), flush=True)
     if args.part in ("all", "similar"):
         report["similar"] = bench_similar(args.similar, args.requests)
         print(json.dumps(report["similar"]), flush=True)

@@ -3,7 +3,10 @@ triggers are dropped for the batch, their work done by one statement each, and t
 created again in the same transaction. Compared with the trigger path on the same rows: the
 same tally and the same search answers; the triggers are back as they were after a batch and
 after a failed one; a database without one of them stays without it. Runs on the database of
-the run (PostgreSQL inserts as before: its tally and words are kept per statement)."""
+the run (PostgreSQL inserts as before: its tally and words are kept per statement).
+
+Processing's results UPDATE (decision 0047) likewise drops the tally's update trigger for the
+batch: the same checks, against `update_rows` through the trigger."""
 
 from __future__ import annotations
 
@@ -17,8 +20,13 @@ from django.db import IntegrityError, connection, transaction
 from northline.accounts.models import Workspace
 from northline.insights.models import Feedback
 from northline.insights.services import feedback as service
-from northline.insights.services.bulk_insert import UPKEEP, insert_feedback
-from northline.insights.services.rows import insert_rows
+from northline.insights.services.bulk_insert import (
+    TALLY_UPDATE,
+    UPKEEP,
+    insert_feedback,
+    update_feedback,
+)
+from northline.insights.services.rows import insert_rows, update_rows
 from tests.conftest import Team, make_user, make_workspace
 from tests.insights.test_search import searched
 from tests.insights.test_tally import assert_right, tallied
@@ -157,3 +165,86 @@ def test_other_workspaces_rows_are_left_alone(team: Team) -> None:
     assert_right(team.workspace)
     assert_right(other)
     assert sum(tallied(other).values()) == 1
+
+
+def relabelled(workspace: Workspace, offset: int) -> list[Feedback]:
+    """The workspace's rows with new types, sentiments and languages (unsaved): some keys
+    gain rows, some lose them, some lose all, one is new (kind "other"), some rows keep theirs."""
+    items = list(Feedback.objects.filter(workspace=workspace).order_by("pk"))
+    for i, item in enumerate(items):
+        if i % 5:
+            item.kind = ("bug", "question", "other")[(i + offset) % 3]
+            item.sentiment = ("negative", "neutral")[i % 2]
+            item.language = "fr" if i % 7 == 0 else item.language
+    return items
+
+
+RESULTS = ["kind", "sentiment", "language"]
+
+
+def test_the_results_update_keeps_the_tally_as_the_trigger(team: Team) -> None:
+    owner = team.owner.pk
+    bulk, plain = team.workspace, make_workspace(team.owner, "Plain")
+    for workspace in (bulk, plain):
+        with transaction.atomic():
+            insert_feedback(NAMES, rows(workspace, owner, 60))
+    before = triggers()
+    with transaction.atomic():
+        update_feedback(relabelled(bulk, 0), RESULTS)
+    with transaction.atomic():
+        update_rows(relabelled(plain, 0), RESULTS)  # through the row trigger
+    assert triggers() == before
+    assert_right(bulk)
+    assert by_key(tallied(bulk)) == by_key(tallied(plain))
+    assert any("other" in key for key in tallied(bulk)) and sum(tallied(bulk).values()) == 60
+    assert Feedback.objects.filter(workspace=bulk, kind="other").count() == 16
+    update_feedback(relabelled(bulk, 1), RESULTS)  # its own transaction; a second move
+    assert_right(bulk)
+    update_feedback(relabelled(bulk, 1), RESULTS)  # nothing moves
+    assert_right(bulk)
+    assert triggers() == before
+
+
+def test_a_failed_results_update_writes_nothing_and_keeps_the_trigger(team: Team) -> None:
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, team.owner.pk, 20))
+    before, tally = triggers(), tallied(team.workspace)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        update_feedback(relabelled(team.workspace, 0), RESULTS)
+        raise RuntimeError("the batch failed after its update")
+    assert triggers() == before
+    assert tallied(team.workspace) == tally
+    assert Feedback.objects.filter(workspace=team.workspace, kind="other").count() == 0
+    assert_right(team.workspace)
+    item = Feedback.objects.filter(workspace=team.workspace).first()
+    assert item is not None
+    item.kind = "other"
+    item.save()  # later writes go through the trigger again
+    assert_right(team.workspace)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's update trigger")
+def test_an_update_trigger_dropped_by_hand_stays_dropped(team: Team) -> None:
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, team.owner.pk, 10))
+    tally = tallied(team.workspace)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {TALLY_UPDATE}")
+    update_feedback(relabelled(team.workspace, 0), RESULTS)
+    assert TALLY_UPDATE not in [name for name, _ in triggers()]
+    assert tallied(team.workspace) == tally  # not kept, as with the trigger off
+    assert Feedback.objects.filter(workspace=team.workspace, kind="other").count() == 2
+
+
+def test_only_the_tally_trigger_follows_the_results() -> None:
+    """The one update trigger that the results' columns fire is the one `update_feedback`
+    replaces; a new one on those columns would need its statement there too."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's update triggers")
+    fired = {
+        name
+        for name, sql in triggers()
+        if " AFTER UPDATE" in sql and " ON insights_feedback" in sql
+        and any(column in sql.split(" ON insights_feedback")[0] for column in RESULTS)
+    }  # fmt: skip
+    assert fired == {TALLY_UPDATE}

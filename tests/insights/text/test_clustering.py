@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from northline.insights.text import clustering
 from northline.insights.text.clustering import cluster_themes
@@ -96,3 +97,25 @@ def test_a_large_set_is_fitted_on_a_sample_and_every_text_placed(monkeypatch) ->
     assert model.vectorizer.transform(["slack"]).nnz == 1
     assert clustering._fit_sample(60, 0) is not None and clustering._fit_sample(12, 0) is None
     assert len(clustering._fit_sample(60, 0)) == 12
+
+
+def test_clusters_on_one_thread_and_gives_the_threads_back(monkeypatch) -> None:
+    """The k-means and the LSA run with every thread pool at one thread (decision 0047); the
+    process's own limits are back afterwards, and the themes are those of two threads."""
+    seen: list[set[int]] = []
+    kmeans = clustering._kmeans
+
+    def counting(*args, **kwargs):
+        seen.append({pool["num_threads"] for pool in threadpool_info()})
+        return kmeans(*args, **kwargs)
+
+    monkeypatch.setattr(clustering, "_kmeans", counting)
+    with threadpool_limits(limits=2):
+        before = [pool["num_threads"] for pool in threadpool_info()]
+        model = cluster_themes(TEXTS, k_range=(2, 6))
+        assert [pool["num_threads"] for pool in threadpool_info()] == before
+    assert seen and all(threads == {1} for threads in seen)
+    monkeypatch.setattr(clustering, "threadpool_limits", lambda limits: threadpool_limits(2))
+    assert [t.members for t in cluster_themes(TEXTS, k_range=(2, 6)).themes] == [
+        t.members for t in model.themes
+    ]
