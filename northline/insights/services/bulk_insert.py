@@ -23,7 +23,7 @@ after the UPDATE, and moves the difference in one statement per changed key.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -57,12 +57,7 @@ def insert_feedback(names: list[str], rows: list[tuple[Any, ...]]) -> None:
         insert_rows(Feedback, names, rows)
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
-            " ORDER BY name",
-            [Feedback._meta.db_table],
-        )
-        suspended = [(name, sql) for name, sql in cursor.fetchall() if name in UPKEEP]
+        suspended = _stored_triggers(cursor, UPKEEP)
         # Under the write lock: every id above this one is a row inserted below.
         cursor.execute("SELECT coalesce(max(id), 0) FROM insights_feedback")
         (before,) = cursor.fetchone()
@@ -96,11 +91,8 @@ def update_feedback(rows: Sequence[Feedback], fields: Sequence[str]) -> None:
         update_rows(rows, fields)
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [TALLY_UPDATE]
-        )
-        found = cursor.fetchone()
-        if found is None:
+        found = _stored_triggers(cursor, {TALLY_UPDATE})
+        if not found:
             update_rows(rows, fields)
             return
         ids = [row.pk for row in rows]
@@ -111,7 +103,18 @@ def update_feedback(rows: Sequence[Feedback], fields: Sequence[str]) -> None:
         moved.subtract(before)
         cursor.executemany(_TAKE, [(-n, *key) for key, n in sorted(moved.items()) if n < 0])
         cursor.executemany(_ADD, [(*key, n) for key, n in sorted(moved.items()) if n > 0])
-        cursor.execute(found[0])
+        cursor.execute(found[0][1])
+
+
+def _stored_triggers(cursor: CursorWrapper, names: Collection[str]) -> list[tuple[str, str]]:
+    """(name, SQL) of the feedback table's triggers among `names` that the database has, by
+    name: what to drop for a batch and create again after it."""
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+        " ORDER BY name",
+        [Feedback._meta.db_table],
+    )
+    return [(name, sql) for name, sql in cursor.fetchall() if name in names]
 
 
 def _keys(cursor: CursorWrapper, ids: list[int]) -> Counter[tuple[Any, ...]]:
