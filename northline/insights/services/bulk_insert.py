@@ -17,7 +17,9 @@ trigger, a generated column): the rows are inserted as they are.
 Processing's results UPDATE (type, sentiment, language of a batch) meets the same cost through
 the tally's update trigger: a statement journal per row, spilled to a temporary file. There
 `update_feedback` drops that trigger likewise, counts the batch's rows per tally key before and
-after the UPDATE, and moves the difference in one statement per changed key.
+after the UPDATE, and moves the difference in one statement per changed key. Processing does
+not use it: while it ran, a web request's insert into the table failed with "no such table"
+(decision 0047, part 1 withdrawn); `bench/processing_bench.py --part update` measures it.
 """
 
 from __future__ import annotations
