@@ -8,8 +8,9 @@ few hundred product words, so texts repeat needs in different words) and measure
               everything indexed so far, similar features, storing (with its CPU per item);
               plus classification alone, and the CPU of one full re-cluster of every item;
               the batches' CPU per item by tenth of the run (what grows with the index)
-  update      the results UPDATE of --process items through the tally's row trigger, with it
-              replaced for the batch, and with temp_store=MEMORY (user and system CPU)
+  update      the results UPDATE of --process items as a statement per row through the tally's
+              row trigger, as one staged statement (`update_feedback`, decision 0049), and a
+              statement per row with temp_store=MEMORY (user and system CPU)
   similar     the "similar feedback" API (GET /api/v1/workspaces/<slug>/feedback/similar)
               at --similar items: p50/p95/p99 of complete Django requests (test client:
               routing, session, access check, queries, JSON; no network) after the index was
@@ -261,10 +262,11 @@ def profile_lines(profiler: cProfile.Profile, items: int, top: int = 40) -> list
 
 def bench_update(n: int) -> dict[str, Any]:
     """The results UPDATE of processing (type, sentiment, language of batches of 2000) on n
-    items, three ways, each on its own n items: through the tally's row trigger (a statement
-    journal per row), the trigger replaced for the batch (`update_feedback`, decision 0047),
-    and through the trigger with `PRAGMA temp_store=MEMORY` (the journal kept in memory). User
-    and system CPU seconds of each (getrusage: SQLite runs in this process)."""
+    items, three ways, each on its own n items: a statement per row through the tally's row
+    trigger (a statement journal per row), one statement per batch from a staging table
+    (`update_feedback`, decision 0049), and a statement per row with `PRAGMA
+    temp_store=MEMORY` (the journal kept in memory). User and system CPU seconds of each
+    (getrusage: SQLite runs in this process)."""
     from django.db import connection, transaction
 
     from northline.insights.models import Feedback
@@ -274,7 +276,7 @@ def bench_update(n: int) -> dict[str, Any]:
 
     # name: (how the batch is written, the temp_store of the connection meanwhile)
     ways = {"row trigger": (update_rows, "DEFAULT"),
-            "trigger replaced": (update_feedback, "DEFAULT"),
+            "one staged statement": (update_feedback, "DEFAULT"),
             "row trigger, temp_store=MEMORY": (update_rows, "MEMORY")}  # fmt: skip
     results: dict[str, Any] = {"items": n, "batch": processing.BATCH}
     rng = random.Random(5)

@@ -2,8 +2,8 @@
 (decision 0021) or the inbox search index's (decision 0029). The import's own path
 (`rows.insert_rows`: one parameterised INSERT sent with executemany in batches of 5,000) into a
 migrated database, with the chosen triggers and with them dropped, the other set on in every
-run; runs without, with, with them suspended for the batch as an import does (decision 0042:
-`bulk_insert.insert_feedback`), and without again, so that the order does not decide. Texts are
+run; runs without, with, with the batch staged and written by one statement as an import
+does (decision 0049: `bulk_insert.insert_feedback`), and without again, so that the order does not decide. Texts are
 those of processing_bench.
 
     python bench/trigger_bench.py --triggers tally|search [--rows 200000]
@@ -53,7 +53,7 @@ def main() -> int:
     body = texts(args.rows, 7)
     kinds, moods = ("bug", "feature_request", "question"), ("positive", "neutral", "negative")
     results = {}
-    labels = ("without them", "with them", "with them, suspended per batch", "without them, again")
+    labels = ("without them", "with them", "with them, one staged statement", "without them, again")
     for label in labels:
         ws = create_workspace(owner, label)
         rows = [
@@ -61,12 +61,12 @@ def main() -> int:
              "new", owner.pk, kinds[i % 3], moods[i % 3], "en")
             for i, text in enumerate(body)
         ]  # fmt: skip
-        with connection.cursor() as cursor:  # the suspended run keeps "with them"'s triggers
+        with connection.cursor() as cursor:  # the staged run keeps "with them"'s triggers
             for sql in {labels[0]: dropped, labels[1]: created, labels[3]: dropped}.get(label, []):
                 cursor.execute(sql)
         cpu, started = time.process_time(), time.perf_counter()
         with transaction.atomic():
-            if label.endswith("per batch"):
+            if label.endswith("staged statement"):
                 insert_feedback(COLUMNS, rows)
             else:
                 insert_rows(Feedback, COLUMNS, rows)
@@ -85,7 +85,7 @@ def main() -> int:
         f"{extra / args.rows * 1e6:.0f} µs per row"
     )
     print(
-        "an import's batch with both insert triggers suspended (decision 0042): "
+        "an import's batch staged and written by one statement (decision 0049): "
         f"{results[labels[2]][1] / args.rows * 1e6:.0f} µs CPU per row, against "
         f"{results[labels[1]][1] / args.rows * 1e6:.0f} with the triggers"
     )

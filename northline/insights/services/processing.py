@@ -53,6 +53,7 @@ from ..models import (
 )
 from . import fields as check
 from . import learning, similarity, themes
+from .bulk_insert import update_feedback
 from .rows import insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
                 f.sentiment, f.sentiment_confidence = mood
             f.language, f.language_confidence = language.code, round(language.confidence, 4)
             f.processed_at = now
-        update_rows(rows, RESULT_FIELDS)
+        update_feedback(rows, RESULT_FIELDS)
         _store_similar(workspace, rows, similar, features)
         recluster = themes.assign(workspace, rows, texts)
     state = similarity.settings_of(workspace)

@@ -33,7 +33,7 @@ from northline.insights.text.tiers import SEMANTIC
 
 from ..models import DuplicateVerdict, Feedback, SimilarFeedback, TextModel, TextSettings
 from . import encoders, learning, processing, similarity
-from .rows import update_rows
+from .bulk_insert import update_feedback
 
 RETRAIN_AFTER = 5
 REPREDICT_BATCH = 2000
@@ -131,7 +131,7 @@ def retrain(
             Feedback(pk=row[0], **{field: label, f"{field}_confidence": confidence})
             for row, (label, confidence) in zip(rows, predicted, strict=True)
         ]
-        update_rows(updates, [field, f"{field}_confidence"])
+        update_feedback(updates, [field, f"{field}_confidence"])
         done, last = done + len(rows), rows[-1][0]
         report(20 + int(80 * done / max(total, 1)), f"Predicted {done} of {total} items again")
     return {

@@ -19,8 +19,14 @@ def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[An
     """`executemany` of an INSERT into the model's table, values made ready as Django would
     (times as the database stores them). Every other column gets its field's default, so a
     field added to the model later never breaks the import."""
-    if not rows:
-        return
+    insert_into(model._meta.db_table, *insert_values(model, names, rows))
+
+
+def insert_values(
+    model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """(columns, rows) of an insert of these fields into the model's table: every other
+    column with its field's default, times adapted as the database stores them."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[n] for n in names]
     rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
@@ -28,13 +34,8 @@ def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[An
         defaults = tuple(f.get_default() for f in rest)
         fields += rest
         rows = [row + defaults for row in rows]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Names come from the model's metadata, values go as parameters.
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
-    if times:
+    if times and rows:
         adapted: dict[Any, Any] = {}
 
         def adapt(value: Any) -> Any:
@@ -49,6 +50,17 @@ def insert_rows(model: type[models.Model], names: list[str], rows: list[tuple[An
             return tuple(values)
 
         rows = [ready(row) for row in rows]
+    return [f.column for f in fields], rows
+
+
+def insert_into(table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """`executemany` of one INSERT of these columns into `table`, in parts of 5,000 rows."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    placeholders = ", ".join(["%s"] * len(columns))
+    # Names come from the model's metadata, values go as parameters.
+    sql = f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(sql, rows[start : start + 5000])
@@ -60,14 +72,24 @@ def update_rows(rows: Sequence[models.Model], fields: Sequence[str]) -> None:
     if not rows:
         return
     model = rows[0]._meta
-    columns = [field for name in fields if isinstance(field := model.get_field(name), Field)]
+    columns, params = update_values(rows, fields)
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sets = ", ".join(f"{quote(column)} = %s" for column in columns)
     sql = f"UPDATE {quote(model.db_table)} SET {sets} WHERE {quote(model.pk.column)} = %s"  # noqa: S608 - names from the model
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns]
-        + [row.pk]
-        for row in rows
-    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def update_values(
+    rows: Sequence[models.Model], fields: Sequence[str]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """(columns, rows) of an update of these fields of these rows (of one model): each row's
+    values as Django saves them, then its primary key."""
+    model = rows[0]._meta
+    columns = [field for name in fields if isinstance(field := model.get_field(name), Field)]
+    params = [
+        (*(field.get_db_prep_save(getattr(row, field.attname), connection) for field in columns),
+         row.pk)
+        for row in rows
+    ]  # fmt: skip
+    return [field.column for field in columns], params
