@@ -135,7 +135,8 @@ class SettingsOut(Schema):
     semantic_problem: str
     duplicate_threshold: float
     categories: list[str]
-    corrections_since_training: int
+    corrections_since_training: dict[str, int]  # per task ("type", "sentiment")
+    retrain_after: int  # corrections of a task that start its retraining
     encoder: EncoderOut
     models: list[ModelOut]
 
@@ -354,7 +355,8 @@ def settings_out(access: Access) -> SettingsOut:
     return SettingsOut(
         tier=state.tier, semantic_available=not problem, semantic_problem=problem,
         duplicate_threshold=state.duplicate_threshold, categories=list(state.categories),
-        corrections_since_training=state.corrections_since_training,
+        corrections_since_training=retraining.corrections(state),
+        retrain_after=retraining.RETRAIN_AFTER,
         encoder=EncoderOut(
             version=state.encoder_version, merges_since_training=state.merges_since_training,
             retrain_after_merges=encoders.RETRAIN_AFTER_MERGES, min_clusters=encoders.MIN_CLUSTERS,

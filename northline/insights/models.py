@@ -499,7 +499,10 @@ class TextSettings(WorkspaceScoped):
     token = models.CharField(max_length=32, default=new_token)
     duplicate_threshold = models.FloatField(default=0.5)
     categories = models.JSONField(default=list, blank=True)  # the team's own types
-    corrections_since_training = models.PositiveIntegerField(default=0)
+    # Corrections of each task since its model's last training started (a retraining is due
+    # at RETRAIN_AFTER of its own).
+    type_corrections = models.PositiveIntegerField(default=0)
+    sentiment_corrections = models.PositiveIntegerField(default=0)
     merges_since_training = models.PositiveIntegerField(default=0)
     # The TextModel "encoder" version the similarity index was built with (0: the base model).
     encoder_version = models.PositiveIntegerField(default=0)

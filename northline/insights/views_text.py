@@ -228,6 +228,7 @@ def settings_detail(
         models=TextModel.objects.filter(workspace=access.workspace).select_related("trained_by")[:20],
         can_manage=access.can(MANAGE), problem=problem, seed_count=len(learning.seed()),
         categories=[label_name(c) for c in state.categories],
+        corrections=retraining.corrections(state), retrain_after=retraining.RETRAIN_AFTER,
     )  # fmt: skip
     return render(request, "insights/processing.html", context, status=status)
 

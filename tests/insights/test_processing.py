@@ -55,6 +55,12 @@ def test_nothing_is_processed_before_the_commit(team: Team, commits: Commits) ->
     fb, _ = service.add_feedback(team.access("editor"), {"text": "The export fails"})
     fb.refresh_from_db()
     assert fb.processed_at is None and fb.kind == ""
+    # The correction forms choose nothing for it (a browser would show the first type).
+    html = team.client("editor").get(fb.get_absolute_url()).content.decode()
+    assert "Not processed yet" in html
+    assert '<option value="" selected disabled>Choose a type</option>' in html
+    assert '<option value="" selected disabled>Choose a sentiment</option>' in html
+    assert " selected>" not in html.split('id="correct-type"')[1].split("</select>")[0]
 
 
 def test_an_import_is_processed_in_one_batch(imported: list[Feedback]) -> None:
@@ -372,4 +378,6 @@ def test_feedback_page_shows_why(team: Team, imported: list[Feedback]) -> None:
     score = SimilarFeedback.objects.get(feedback=imported[5], other=imported[1]).score
     assert f"{score:.2f}" in html and "F-1" in html
     assert "Save type" not in html  # viewers do not correct
-    assert "Save type" in team.client("editor").get(imported[5].get_absolute_url()).content.decode()
+    html = team.client("editor").get(imported[5].get_absolute_url()).content.decode()
+    assert "Save type" in html and "Choose a type" not in html
+    assert '<option value="feature_request" selected>' in html

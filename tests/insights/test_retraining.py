@@ -77,8 +77,47 @@ def test_corrections_count_until_a_retraining(team: Team, commits: Commits) -> N
         for _ in range(retraining.RETRAIN_AFTER - 1):
             retraining.correct(team.access("editor"), fb, "type", "billing")
     assert not TextModel.objects.exists()
-    assert similarity.settings_of(team.workspace).corrections_since_training == 4
+    assert retraining.corrections(similarity.settings_of(team.workspace)) == {
+        "type": 4, "sentiment": 0,
+    }  # fmt: skip
     assert similarity.settings_of(team.workspace).categories == ["billing"]
+
+
+def test_each_task_retrains_after_its_own_corrections(team: Team, commits: Commits) -> None:
+    """Type and sentiment corrections count apart: four of each retrain nothing; the fifth of
+    types retrains the type model only, and its count starts again while sentiment's stays."""
+    fb = add(team, commits, BILLING[0])
+    editor = team.access("editor")
+    with commits():
+        for _ in range(retraining.RETRAIN_AFTER - 1):
+            retraining.correct(editor, fb, "type", "billing")
+            retraining.correct(editor, fb, "sentiment", "negative")
+    assert not TextModel.objects.exists()
+    with commits():
+        retraining.correct(editor, fb, "type", "billing")
+    assert list(TextModel.objects.values_list("task", flat=True)) == ["type"]
+    assert retraining.corrections(similarity.settings_of(team.workspace)) == {
+        "type": 0, "sentiment": 4,
+    }  # fmt: skip
+    body = team.client("viewer").get(f"{api(team)}/processing").json()
+    assert body["corrections_since_training"] == {"type": 0, "sentiment": 4}
+    assert body["retrain_after"] == retraining.RETRAIN_AFTER
+    page = team.client("viewer").get(f"/w/{team.workspace.slug}/insights/processing/")
+    assert '<span id="corrections">type 0, sentiment 4</span>' in page.content.decode()
+
+
+def test_a_retraining_on_demand_starts_its_count_again(team: Team, commits: Commits) -> None:
+    fb = add(team, commits, "Great app, thank you so much")
+    with commits():
+        for _ in range(2):
+            retraining.correct(team.access("editor"), fb, "sentiment", "positive")
+        retraining.correct(team.access("editor"), fb, "type", "praise")
+        call(
+            team.client("editor"), "post", f"{api(team)}/processing/retrain", {"task": "sentiment"}
+        )
+    assert retraining.corrections(similarity.settings_of(team.workspace)) == {
+        "type": 1, "sentiment": 0,
+    }  # fmt: skip
 
 
 def test_retraining_on_demand_stores_a_new_version(team: Team, commits: Commits) -> None:

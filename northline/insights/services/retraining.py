@@ -57,6 +57,11 @@ def label_value(value: Any, task: str) -> str:
     return clean
 
 
+def corrections(state: TextSettings) -> dict[str, int]:
+    """Each task's corrections since its last training started."""
+    return {task: getattr(state, f"{task}_corrections") for task in learning.TASKS}
+
+
 def _locked(workspace: Workspace) -> TextSettings:
     similarity.settings_of(workspace)
     return TextSettings.objects.select_for_update().get(workspace=workspace)
@@ -82,11 +87,10 @@ def correct(access: Access, feedback: Feedback, task: str, value: Any) -> Feedba
         setattr(feedback, f"{field}_confidence", 1.0)
         setattr(feedback, by_team, True)
         feedback.save(update_fields=[field, f"{field}_confidence", by_team, "updated_at"])
-        state.corrections_since_training += 1
-        due = state.corrections_since_training >= RETRAIN_AFTER
-        if due:
-            state.corrections_since_training = 0
-        state.save(update_fields=["categories", "corrections_since_training", "updated_at"])
+        counter = f"{task}_corrections"
+        setattr(state, counter, getattr(state, counter) + 1)
+        due = getattr(state, counter) >= RETRAIN_AFTER
+        state.save(update_fields=["categories", counter, "updated_at"])
         activity.record(
             access.workspace, access.user, f"feedback.{task}_corrected", feedback,
             {task: [before or None, label]},
@@ -112,7 +116,12 @@ def start_retraining(access: Access, task: str) -> TaskProgress:
 def retrain(
     workspace: Workspace, task: str, user: User | None, report: Callable[[int, str], None]
 ) -> dict[str, Any]:
-    """Train the next version, then predict again every item the team has not labelled."""
+    """Train the next version, then predict again every item the team has not labelled. The
+    task's corrections count again from here: the training reads every label made so far."""
+    with transaction.atomic():
+        state = _locked(workspace)
+        setattr(state, f"{task}_corrections", 0)
+        state.save(update_fields=[f"{task}_corrections", "updated_at"])
     tier, path = processing.tier_of(workspace), processing.model_path()
     model = learning.train(workspace, task, tier, user, path)
     report(20, f"Trained version {model.version} on {model.team_labels} team labels")
