@@ -6,7 +6,7 @@ The number of themes is chosen by the silhouette score over a range of k (on a s
 many, and every text then goes to its nearest centroid: a full re-clustering of a million items
 costs about one pass over their words instead of ten minutes of k-means (decision 0028). Each theme
 gets a readable label (its most distinctive terms: mean TF-IDF inside the theme minus the mean
-over all texts), a representative text (the one closest to the centroid) and its size. New texts
+over all texts; two of them written side by side in most of its texts join as a phrase), a representative text (the one closest to the centroid) and its size. New texts
 join the nearest theme when their cosine to its centroid reaches the model's threshold, and found
 a new theme otherwise (leader clustering), so themes grow between full re-clusterings.
 
@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
@@ -39,6 +39,7 @@ FIT_SAMPLE = 20_000
 ASSIGN_CHUNK = 50_000
 MINIBATCH_ABOVE = 10_000
 THRESHOLD_QUANTILE = 0.1
+PHRASE_SHARE = 0.5
 
 
 @dataclass
@@ -120,7 +121,10 @@ def _cluster(
     texts: Sequence[str], k: int | None, k_range: tuple[int, int], seed: int
 ) -> ThemeModel:
     fit = _fit_sample(len(texts), seed)
-    vectorizer, matrix = _vectorize(texts if fit is None else [texts[i] for i in fit])
+    fitted = [
+        clean_text(texts[i], markers=False) for i in (range(len(texts)) if fit is None else fit)
+    ]
+    vectorizer, matrix = _vectorize(fitted)
     svd = _fit_svd(matrix, seed)
     vectors = _embed(matrix, svd)
     n_distinct = len(np.unique(vectors.round(6), axis=0))
@@ -138,6 +142,7 @@ def _cluster(
         centroids = centroids[kept]
         labels = np.searchsorted(kept, labels)
     themes = _themes(vectorizer, matrix, vectors, labels, centroids)
+    _phrase_labels(themes, fitted, labels if fit is None else labels[fit])
     order = sorted(range(len(themes)), key=lambda t: -themes[t].size)
     model = ThemeModel(
         [themes[t] for t in order], vectorizer, svd, centroids[order], 0.0, len(texts)
@@ -162,14 +167,14 @@ def _embed(
     return np.asarray(normalize(reduced), dtype=dtype)
 
 
-def _vectorize(texts: Sequence[str]) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
-    cleaned = [clean_text(t, markers=False) for t in texts]
-    min_df = 2 if len(texts) >= 50 else 1
+def _vectorize(cleaned: Sequence[str]) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
+    """The TF-IDF vocabulary and matrix of texts already cleaned (`clean_text`)."""
+    min_df = 2 if len(cleaned) >= 50 else 1
     vectorizer = TfidfVectorizer(
         sublinear_tf=True,
         stop_words="english",
         min_df=min_df,
-        max_df=0.5 if len(texts) >= 50 else 1.0,
+        max_df=0.5 if len(cleaned) >= 50 else 1.0,
     )
     try:
         return vectorizer, vectorizer.fit_transform(cleaned)
@@ -232,10 +237,59 @@ def _themes(
     return themes
 
 
-def _top_terms(vectorizer: TfidfVectorizer, weights: np.ndarray) -> tuple[str, ...]:
+def _top_terms(
+    vectorizer: TfidfVectorizer, weights: np.ndarray, n: int = LABEL_TERMS
+) -> tuple[str, ...]:
     vocabulary = vectorizer.get_feature_names_out()
-    top = np.argsort(-weights, kind="stable")[:LABEL_TERMS]
+    top = np.argsort(-weights, kind="stable")[:n]
     return tuple(str(vocabulary[i]) for i in top if weights[i] > 0)
+
+
+def _phrase_labels(themes: list[Theme], cleaned: Sequence[str], labels: np.ndarray) -> None:
+    """Two top terms of a theme that its texts write side by side become one phrase of its
+    label: "dark mode, theme", not "dark, mode, theme". `cleaned` are the texts the model was
+    fitted on (at most FIT_SAMPLE) and `labels` their themes."""
+    words = sorted({term for theme in themes for term in theme.terms})
+    pairs = sorted({f"{a} {b}" for t in themes for a in t.terms for b in t.terms if a != b})
+    if not pairs:
+        return
+    counter = CountVectorizer(ngram_range=(1, 2), vocabulary=[*words, *pairs], binary=True)
+    counts = counter.transform(cleaned)
+    for number, theme in enumerate(themes):
+        members = np.flatnonzero(labels == number)
+        if len(members):
+            held = np.asarray(counts[members].sum(axis=0)).ravel()
+            found = {term: int(held[i]) for term, i in counter.vocabulary_.items()}
+            theme.terms = _phrased(theme.terms, found)
+            theme.label = ", ".join(theme.terms)
+
+
+def _phrased(terms: tuple[str, ...], held: dict[str, int]) -> tuple[str, ...]:
+    """The terms in their order, each joined with the other term it forms a phrase with, if
+    any: a pair written side by side in at least PHRASE_SHARE of the theme's texts that hold
+    either word ("dark mode" in 4 of the 4 texts with "dark"; not "slack channel" when one of
+    five texts about Slack names a channel). `held`: how many texts of the theme hold each word
+    and each pair "a b"."""
+    parts: list[str] = []
+    used: set[str] = set()
+    for term in terms:
+        if term in used:
+            continue
+        found = [
+            (held[pair], pair, other)
+            for other in terms
+            if other != term and other not in used
+            for pair, (a, b) in ((f"{x} {y}", (x, y)) for x, y in ((term, other), (other, term)))
+            if held[pair] > 0 and held[pair] >= PHRASE_SHARE * max(held[a], held[b])
+        ]
+        if found:
+            _, phrase, partner = max(found)
+            parts.append(phrase)
+            used.update((term, partner))
+        else:
+            parts.append(term)
+            used.add(term)
+    return tuple(parts)
 
 
 def _threshold(vectors: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:

@@ -42,7 +42,7 @@ def test_finds_the_three_topics() -> None:
     groups = sorted(sorted(theme.members) for theme in model.themes)
     assert groups == [list(range(0, 5)), list(range(5, 10)), list(range(10, 15))]
     labels = {theme.terms[0] for theme in model.themes}
-    assert labels == {"excel", "dark", "slack"}
+    assert labels == {"excel export", "dark mode", "slack"}  # words written side by side
     for theme in model.themes:
         assert theme.representative in theme.members
         assert theme.size == 5
@@ -78,7 +78,7 @@ def test_texts_sharing_every_word_still_cluster() -> None:
     model = cluster_themes(texts, seed=0)
     assert model.n_texts == 60
     assert sum(theme.size for theme in model.themes) == 60
-    assert all(set(theme.terms) <= set(words) for theme in model.themes)
+    assert all(set(" ".join(theme.terms).split()) <= set(words) for theme in model.themes)
 
 
 def test_a_large_set_is_fitted_on_a_sample_and_every_text_placed(monkeypatch) -> None:
@@ -119,3 +119,12 @@ def test_clusters_on_one_thread_and_gives_the_threads_back(monkeypatch) -> None:
     assert [t.members for t in cluster_themes(TEXTS, k_range=(2, 6)).themes] == [
         t.members for t in model.themes
     ]
+
+
+def test_a_pair_of_top_terms_written_side_by_side_is_one_phrase() -> None:
+    held = {"mode": 4, "dark": 5, "theme": 2, "dark mode": 4, "mode dark": 0, "dark theme": 1,
+            "theme dark": 0, "mode theme": 0, "theme mode": 0}  # fmt: skip
+    # in the texts' order ("dark mode"), in the place of the theme's first term of the two
+    assert clustering._phrased(("mode", "dark", "theme"), held) == ("dark mode", "theme")
+    # "dark theme" in 1 of the 5 texts with "dark": not a phrase
+    assert clustering._phrased(("dark", "theme"), held) == ("dark", "theme")
