@@ -1,10 +1,10 @@
-"""The bulk writes of feedback (decision 0049): on SQLite a batch is staged in a temporary table
-and reaches the feedback table in one statement, its row triggers in place. Compared with a
-statement per row on the same rows: the same stored rows, the same tally and the same search
-answers; a failed batch writes nothing; and the main schema never changes, so another
-connection's statements stay valid (dropping the triggers for a batch, decisions 0042 and 0047,
-made concurrent web writes fail with "no such table"). Runs on the database of the run
-(PostgreSQL writes a statement per row, its tally and words kept per statement)."""
+"""The bulk writes of feedback (decision 0049): a batch is staged in a temporary table and
+reaches the feedback table in one statement, its triggers in place (an import's insert on both
+databases, processing's results UPDATE on SQLite). Compared with a statement per row on the
+same rows: the same stored rows, the same tally and the same search answers; a failed batch
+writes nothing; and SQLite's schema never changes, so another connection's statements stay
+valid (dropping the triggers for a batch, decisions 0042 and 0047, made concurrent web writes
+fail with "no such table"). Runs on the database of the run."""
 
 from __future__ import annotations
 
