@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from northline.core.errors import DomainError, Invalid
@@ -26,6 +27,7 @@ from .fields import Errors
 from .tables import Cell, Table
 
 MAX_ERRORS = 100
+CHUNK_ROWS = 5000  # rows checked together, a column at a time (decision 0051)
 TARGETS: dict[str, str] = {
     "text": "Text", "title": "Title", "source": "Source", "customer_email": "Customer e-mail",
     "customer_name": "Customer name", "customer_external_id": "Customer external id",
@@ -158,37 +160,6 @@ class Row:
     digest: str
 
 
-def _raw(plan: Plan, cells: list[Cell]) -> dict[str, Any]:
-    """The feedback fields of one row, as the API would receive them."""
-    job = plan.job
-    fields: dict[str, Any] = {}
-    people: dict[str, dict[str, str]] = {}
-    for target, indices in plan.columns.items():
-        if target == "tags":
-            names: list[str] = []
-            for i in indices:
-                value = cells[i]
-                if isinstance(value, str) and value.strip():
-                    parts = (
-                        value.split()
-                        if job.tag_separator == " "
-                        else value.split(job.tag_separator)
-                    )
-                    names.extend(p for p in parts if p.strip())
-            fields["tags"] = names
-            continue
-        value = next((cells[i] for i in indices if _filled(cells[i])), "")
-        if target in PEOPLE:
-            record, name = PEOPLE[target]
-            if value:
-                people.setdefault(record, {})[name] = str(value)
-        elif target == "received_at" and value != "":
-            fields[target] = _moment(value, job.date_format)
-        elif value != "" or target == "text":
-            fields[target] = value
-    return fields | people
-
-
 def _filled(cell: Cell) -> bool:
     return isinstance(cell, datetime) or bool(cell.strip())
 
@@ -233,19 +204,28 @@ class Scan:
 
 def read_rows(plan: Plan, table: Table, scan: Scan) -> Iterator[Row]:
     """The clean rows of the file; errors and notes collect in `scan`, which stops at
-    MAX_ERRORS errors. A row that repeats an earlier one's identity is left out."""
-    try:
-        for number, cells in table.rows:
+    MAX_ERRORS errors. A row that repeats an earlier one's identity is left out. Rows are
+    checked CHUNK_ROWS at a time, column by column (`_checked`), and then taken in order."""
+    cells = iter(table.rows)
+    while True:
+        chunk: list[tuple[int, list[Cell]]] = []
+        failure: DomainError | None = None
+        try:  # the file's own error (broken quoting, a bad byte) comes after the rows before it
+            for entry in cells:
+                chunk.append(entry)
+                if len(chunk) >= CHUNK_ROWS:
+                    break
+        except DomainError as error:
+            failure = error
+        for (number, _), row in zip(chunk, _checked(plan, chunk), strict=True):
             scan.rows += 1
-            try:
-                row = _row(plan, number, cells)
-            except DomainError as error:
-                for message in error.errors or [error.message]:
+            if isinstance(row, list):
+                for message in row:
                     scan.errors.append(_message(plan, table.unit, number, message))
+            elif row is None:
+                scan.skipped += 1
+                continue
             else:
-                if row is None:
-                    scan.skipped += 1
-                    continue
                 key = hashlib.sha1(
                     f"{row.source}\0{row.external_id or row.digest}".encode(),
                     usedforsecurity=False,
@@ -270,23 +250,162 @@ def read_rows(plan: Plan, table: Table, scan: Scan) -> Iterator[Row]:
                     f"file: stopped after {MAX_ERRORS} errors at {table.unit} {number}"
                 )
                 return
-    except DomainError as error:
-        scan.errors.extend(error.errors or [error.message])
+        if failure is not None:
+            scan.errors.extend(failure.errors or [failure.message])
+            return
+        if len(chunk) < CHUNK_ROWS:
+            return
 
 
-def _row(plan: Plan, number: int, cells: list[Cell]) -> Row | None:
-    fields = _raw(plan, cells)
-    if plan.job.skip_empty and not str(fields.get("text") or "").strip():
-        return None
-    refs = {name: fields.pop(name) for name in ("customer", "company") if name in fields}
-    errors = Errors()
-    values = errors.check(service.clean_fields, fields) or {}
-    for name, ref in refs.items():
-        errors.check(plan.check_ref, name, ref)
-    errors.raise_any()
-    values |= refs
-    if values.get("status") == Feedback.Status.LINKED:
-        raise Invalid(service.NEEDS_LINK)
-    source = values.get("source") or plan.job.source
-    external_id = values.get("external_id") or ""
-    return Row(number, values, source, external_id, "" if external_id else _digest(values))
+# --- checking rows, a column at a time -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A cell's check failed with these messages. `unread`: the cell could not even be read
+    (a date not in the chosen format), which is then the row's only message."""
+
+    messages: list[str]
+    unread: bool = False
+
+
+class _Missing:
+    """An empty cell: the field is left out, so an existing item keeps what it has."""
+
+
+MISSING = _Missing()
+Outcome = Any  # a clean value, MISSING, or _Failed
+Checked = Row | list[str] | None  # a clean row, its messages, or None for a row skipped
+
+
+def _outcome(check: Callable[[Any], Any], value: Any) -> Outcome:
+    try:
+        return check(value)
+    except Invalid as error:
+        return _Failed(error.errors or [error.message])
+
+
+def _cell_reader(plan: Plan, target: str) -> Callable[[Any], Outcome]:
+    """What the cells of `target` in one row (the cell, or a tuple of the cells when its spec
+    names several) become: the field's clean value as `feedback.clean_fields` checks it (the
+    check of the form and the API), a customer's or company's field as text, or MISSING."""
+    several = len(plan.columns[target]) > 1
+    job = plan.job
+
+    def chosen(key: Any) -> Cell:  # the first non-empty of the target's cells
+        return next((c for c in (key if several else (key,)) if _filled(c)), "")
+
+    if target == "tags":
+
+        def tags(key: Any) -> Outcome:
+            names: list[str] = []
+            for value in key if several else (key,):
+                if isinstance(value, str) and value.strip():
+                    separator = job.tag_separator
+                    parts = value.split() if separator == " " else value.split(separator)
+                    names.extend(p for p in parts if p.strip())
+            return _outcome(service.CHECKS["tags"], names)
+
+        return tags
+    if target in PEOPLE:
+        return lambda key: str(value) if (value := chosen(key)) else MISSING
+    if target == "received_at":
+
+        def moment(key: Any) -> Outcome:
+            value = chosen(key)
+            if value == "":
+                return MISSING
+            try:
+                read = _moment(value, job.date_format)
+            except Invalid as error:
+                return _Failed(error.errors or [error.message], unread=True)
+            return _outcome(service.CHECKS["received_at"], read)
+
+        return moment
+    check = service.CHECKS[target]
+    if target == "text":  # always given: an empty text is an error, not a field left out
+        return lambda key: _outcome(check, chosen(key))
+    return lambda key: MISSING if (value := chosen(key)) == "" else _outcome(check, value)
+
+
+def _column(plan: Plan, target: str, rows: list[list[Cell]]) -> list[Outcome]:
+    """The outcome of every row's cells of `target`, each distinct cell (or tuple of cells)
+    read and checked once: a file repeats its dates, ratings, titles and tags."""
+    keys = list(map(itemgetter(*plan.columns[target]), rows))
+    read = _cell_reader(plan, target)
+    seen = {key: read(key) for key in dict.fromkeys(keys)}
+    return list(map(seen.__getitem__, keys))
+
+
+def _references(
+    plan: Plan, record: str, columns: dict[str, list[Outcome]], size: int
+) -> list[tuple[dict[str, str] | None, list[str]]]:
+    """Each row's reference to a customer or company (`record`), with the messages of its
+    check (the check `clean_fields` makes of it), built and checked once per distinct one."""
+    fields = [(PEOPLE[t][1], columns[t]) for t in plan.columns if PEOPLE.get(t, ("",))[0] == record]
+    if not fields:
+        return [(None, [])] * size
+    keys = list(zip(*(column for _, column in fields), strict=True))
+    found: dict[tuple[Outcome, ...], tuple[dict[str, str] | None, list[str]]] = {}
+    for key in dict.fromkeys(keys):
+        ref = {name: v for (name, _), v in zip(fields, key, strict=True) if v is not MISSING}
+        messages: list[str] = []
+        if ref:
+            try:
+                plan.check_ref(record, ref)
+            except Invalid as error:
+                messages = error.errors or [error.message]
+        found[key] = (ref or None, messages)
+    return list(map(found.__getitem__, keys))
+
+
+def _checked(plan: Plan, chunk: list[tuple[int, list[Cell]]]) -> list[Checked]:
+    """The rows of `chunk`, checked column by column (decision 0051): each clean, or the
+    messages of every check that failed, in the order of the mapping, then the customer's and
+    the company's; the same as one row at a time, with each distinct value checked once."""
+    rows = [cells for _, cells in chunk]
+    columns = {target: _column(plan, target, rows) for target in plan.columns}
+    targets = [t for t in plan.columns if t not in PEOPLE]
+    customers = _references(plan, "customer", columns, len(rows))
+    companies = _references(plan, "company", columns, len(rows))
+    dates = columns.get("received_at") or [MISSING] * len(rows)
+    skip = plan.job.skip_empty
+    text_at = plan.columns["text"]
+    result: list[Checked] = []
+    for (number, cells), values, customer, company, date in zip(
+        chunk, zip(*(columns[t] for t in targets), strict=True), customers, companies, dates,
+        strict=True,
+    ):  # fmt: skip
+        if isinstance(date, _Failed) and date.unread:
+            result.append(date.messages)
+            continue
+        if skip and not any(_filled(cells[i]) for i in text_at):
+            result.append(None)
+            continue
+        clean: dict[str, Any] = {}
+        messages: list[str] = []
+        for target, value in zip(targets, values, strict=True):
+            if value is MISSING:
+                continue
+            if isinstance(value, _Failed):
+                messages += value.messages
+            else:
+                clean[target] = value
+        messages += customer[1] + company[1]
+        if not messages and clean.get("status") == Feedback.Status.LINKED:
+            messages = [service.NEEDS_LINK]
+        if messages:
+            result.append(messages)
+            continue
+        if "tags" in clean:
+            clean["tags"] = list(clean["tags"])  # each row its own list
+        if customer[0] is not None:
+            clean["customer"] = dict(customer[0])
+        if company[0] is not None:
+            clean["company"] = dict(company[0])
+        external_id = clean.get("external_id") or ""
+        result.append(Row(
+            number, clean, clean.get("source") or plan.job.source, external_id,
+            "" if external_id else _digest(clean),
+        ))  # fmt: skip
+    return result
