@@ -64,6 +64,13 @@ GUESSES = {
 }  # fmt: skip
 
 
+class _Missing:
+    """An empty cell: the field is left out, so an existing item keeps what it has."""
+
+
+MISSING = _Missing()
+
+
 def guessed(header: list[str]) -> dict[str, str]:
     """A mapping from the column names alone: "Description" → text, "E-mail" → customer_email."""
     lower = {name.lower(): name for name in reversed(header)}
@@ -101,7 +108,9 @@ class Plan:
     job: FeedbackImport
     header: list[str]
     columns: dict[str, list[int]] = field(default_factory=dict)
-    refs: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = field(default_factory=dict)
+    refs: dict[tuple[str, tuple[Any, ...]], tuple[dict[str, str] | None, list[str]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         errors = Errors()
@@ -128,21 +137,27 @@ class Plan:
             self.columns[target] = indices
         errors.raise_any()
 
-    def check_ref(self, name: str, ref: dict[str, str]) -> None:
-        """The check `clean_fields` makes of a customer or company reference, done once per
-        distinct reference: a file names the same few thousand customers over and over."""
-        key = (name, tuple(sorted(ref.items())))
-        if key not in self.refs:
+    def reference(
+        self, record: str, fields: list[str], key: tuple[Any, ...]
+    ) -> tuple[dict[str, str] | None, list[str]]:
+        """A customer's or company's reference (`record`) from its mapped `fields`' values in
+        one row (`key`, MISSING for an empty cell), with the messages of the check that
+        `clean_fields` makes of it: each distinct one built and checked once for the file,
+        which names the same few thousand customers over and over."""
+        found = self.refs.get((record, key))
+        if found is None:
             if len(self.refs) > 100_000:
                 self.refs.clear()
-            check_one = people.customer_ref if name == "customer" else people.company_ref
+            ref = {name: v for name, v in zip(fields, key, strict=True) if v is not MISSING}
+            check_one = people.customer_ref if record == "customer" else people.company_ref
+            messages: list[str] = []
             try:
-                check_one(ref)
-                self.refs[key] = []
+                if ref:
+                    check_one(ref)
             except Invalid as error:
-                self.refs[key] = error.errors or [error.message]
-        if self.refs[key]:
-            raise Invalid(*self.refs[key])
+                messages = error.errors or [error.message]
+            found = self.refs[(record, key)] = (ref or None, messages)
+        return found
 
     def column(self, target: str) -> str:
         return self.job.mapping.get(target, "")
@@ -269,11 +284,6 @@ class _Failed:
     unread: bool = False
 
 
-class _Missing:
-    """An empty cell: the field is left out, so an existing item keeps what it has."""
-
-
-MISSING = _Missing()
 Outcome = Any  # a clean value, MISSING, or _Failed
 Checked = Row | list[str] | None  # a clean row, its messages, or None for a row skipped
 
@@ -330,33 +340,50 @@ def _cell_reader(plan: Plan, target: str) -> Callable[[Any], Outcome]:
 
 def _column(plan: Plan, target: str, rows: list[list[Cell]]) -> list[Outcome]:
     """The outcome of every row's cells of `target`, each distinct cell (or tuple of cells)
-    read and checked once: a file repeats its dates, ratings, titles and tags."""
-    keys = list(map(itemgetter(*plan.columns[target]), rows))
-    read = _cell_reader(plan, target)
-    seen = {key: read(key) for key in dict.fromkeys(keys)}
+    read and checked once: a file repeats its dates, ratings, titles and tags. A text or an
+    ISO time in one cell is checked by column (`feedback.clean_column`)."""
+    indices = plan.columns[target]
+    keys = list(map(itemgetter(*indices), rows))
+    distinct = list(dict.fromkeys(keys))
+    by_column = target in service.TEXTS or (
+        target == "received_at" and plan.job.date_format == "auto"
+    )
+    if by_column and len(indices) == 1:
+        outcomes = _checked_column(target, distinct)
+    else:
+        read = _cell_reader(plan, target)
+        outcomes = [read(key) for key in distinct]
+    seen = dict(zip(distinct, outcomes, strict=True))
     return list(map(seen.__getitem__, keys))
+
+
+def _checked_column(target: str, cells: list[Cell]) -> list[Outcome]:
+    """`_cell_reader`'s outcomes for cells of one column each, checked by column."""
+    values = [c if isinstance(c, datetime) or c.strip() else "" for c in cells]  # `_filled`
+    given = values if target == "text" else [v for v in values if v != ""]
+    checked = iter(service.clean_column(target, given))
+    outcomes: list[Outcome] = []
+    for value in values:
+        if value == "" and target != "text":
+            outcomes.append(MISSING)
+            continue
+        outcome = next(checked)
+        if isinstance(outcome, Invalid):
+            outcome = _Failed(outcome.errors or [outcome.message])
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _references(
     plan: Plan, record: str, columns: dict[str, list[Outcome]], size: int
 ) -> list[tuple[dict[str, str] | None, list[str]]]:
-    """Each row's reference to a customer or company (`record`), with the messages of its
-    check (the check `clean_fields` makes of it), built and checked once per distinct one."""
-    fields = [(PEOPLE[t][1], columns[t]) for t in plan.columns if PEOPLE.get(t, ("",))[0] == record]
-    if not fields:
+    """Each row's reference to a customer or company (`record`), with its check's messages."""
+    targets = [t for t in plan.columns if PEOPLE.get(t, ("",))[0] == record]
+    if not targets:
         return [(None, [])] * size
-    keys = list(zip(*(column for _, column in fields), strict=True))
-    found: dict[tuple[Outcome, ...], tuple[dict[str, str] | None, list[str]]] = {}
-    for key in dict.fromkeys(keys):
-        ref = {name: v for (name, _), v in zip(fields, key, strict=True) if v is not MISSING}
-        messages: list[str] = []
-        if ref:
-            try:
-                plan.check_ref(record, ref)
-            except Invalid as error:
-                messages = error.errors or [error.message]
-        found[key] = (ref or None, messages)
-    return list(map(found.__getitem__, keys))
+    fields = [PEOPLE[t][1] for t in targets]
+    keys = zip(*(columns[t] for t in targets), strict=True)
+    return [plan.reference(record, fields, key) for key in keys]
 
 
 def _checked(plan: Plan, chunk: list[tuple[int, list[Cell]]]) -> list[Checked]:

@@ -30,27 +30,19 @@ def insert_values(
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[n] for n in names]
     rest = [f for f in model._meta.concrete_fields if f.attname not in names and not f.primary_key]
-    if rest:
-        defaults = tuple(f.get_default() for f in rest)
-        fields += rest
-        rows = [row + defaults for row in rows]
+    fields += rest
     times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
-    if times and rows:
-        adapted: dict[Any, Any] = {}
-
-        def adapt(value: Any) -> Any:
-            if value not in adapted:
-                adapted[value] = connection.ops.adapt_datetimefield_value(value)
-            return adapted[value]
-
-        def ready(row: tuple[Any, ...]) -> tuple[Any, ...]:
-            values = list(row)
-            for i in times:  # a few columns of many: not every value of the row
-                values[i] = adapt(values[i])
-            return tuple(values)
-
-        rows = [ready(row) for row in rows]
-    return [f.column for f in fields], rows
+    if not rows or not (rest or times):
+        return [f.column for f in fields], rows
+    # By column (decision 0051): each distinct time adapted once, each default given once, and
+    # the rows put back together by `zip` instead of value by value.
+    defaults = ([f.get_default()] * len(rows) for f in rest)
+    columns: list[Sequence[Any]] = [*zip(*rows, strict=True), *defaults]
+    adapt = connection.ops.adapt_datetimefield_value
+    for i in times:
+        adapted = {value: adapt(value) for value in dict.fromkeys(columns[i])}
+        columns[i] = list(map(adapted.__getitem__, columns[i]))
+    return [f.column for f in fields], list(zip(*columns, strict=True))
 
 
 def insert_into(table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
