@@ -350,6 +350,15 @@ def _column(plan: Plan, target: str, rows: list[list[Cell]]) -> list[Outcome]:
     )
     if by_column and len(indices) == 1:
         outcomes = _checked_column(target, distinct)
+    elif target in PEOPLE and len(indices) == 1:  # a customer's or company's field, as text
+        outcomes = [
+            c
+            if c.__class__ is str and c.strip()
+            else str(c)
+            if isinstance(c, datetime)
+            else MISSING
+            for c in distinct
+        ]
     else:
         read = _cell_reader(plan, target)
         outcomes = [read(key) for key in distinct]
@@ -403,22 +412,16 @@ def _checked(plan: Plan, chunk: list[tuple[int, list[Cell]]]) -> list[Checked]:
         chunk, zip(*(columns[t] for t in targets), strict=True), customers, companies, dates,
         strict=True,
     ):  # fmt: skip
-        if isinstance(date, _Failed) and date.unread:
+        if date.__class__ is _Failed and date.unread:
             result.append(date.messages)
             continue
         if skip and not any(_filled(cells[i]) for i in text_at):
             result.append(None)
             continue
-        clean: dict[str, Any] = {}
-        messages: list[str] = []
-        for target, value in zip(targets, values, strict=True):
-            if value is MISSING:
-                continue
-            if isinstance(value, _Failed):
-                messages += value.messages
-            else:
-                clean[target] = value
-        messages += customer[1] + company[1]
+        clean = {t: v for t, v in zip(targets, values, strict=True) if v is not MISSING}
+        messages = [m for v in clean.values() if v.__class__ is _Failed for m in v.messages]
+        if customer[1] or company[1]:
+            messages += customer[1] + company[1]
         if not messages and clean.get("status") == Feedback.Status.LINKED:
             messages = [service.NEEDS_LINK]
         if messages:
