@@ -28,7 +28,14 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from ..models import Feedback
-from .rows import insert_into, insert_rows, insert_values, update_rows, update_values
+from .rows import (
+    default_values,
+    given_values,
+    insert_into,
+    insert_rows,
+    update_rows,
+    update_values,
+)
 
 STAGE = "feedback_stage"  # a TEMP table: this connection's own, gone when it closes
 
@@ -39,12 +46,17 @@ def insert_feedback(names: list[str], rows: list[tuple[Any, ...]]) -> None:
     if connection.vendor != "sqlite" or not rows:
         insert_rows(Feedback, names, rows)
         return
-    columns, values = insert_values(Feedback, names, rows)
-    listed = ", ".join(map(connection.ops.quote_name, columns))
+    columns, values = given_values(Feedback, names, rows)
+    rest, defaults = default_values(Feedback, names)  # the same for every row: not staged
+    quote = connection.ops.quote_name
+    listed = ", ".join(map(quote, columns))
+    into = ", ".join(map(quote, [*columns, *rest]))
+    constants = "".join(", %s" for _ in rest)
     with transaction.atomic(), _staged(columns, values) as cursor:
         cursor.execute(
-            f"INSERT INTO {Feedback._meta.db_table} ({listed})"  # noqa: S608 - names from the model
-            f" SELECT {listed} FROM temp.{STAGE} ORDER BY rowid"
+            f"INSERT INTO {Feedback._meta.db_table} ({into})"  # noqa: S608 - names from the model
+            f" SELECT {listed}{constants} FROM temp.{STAGE} ORDER BY rowid",
+            defaults,
         )
 
 

@@ -291,7 +291,8 @@ def people_of(
 
 def _plain(ref: Any) -> bool:
     """A reference by its fields (not a record, not an id, no nested company)."""
-    return isinstance(ref, Mapping) and "id" not in ref and "company" not in ref
+    mapping = ref.__class__ is dict or isinstance(ref, Mapping)  # a dict, as imports give
+    return mapping and "id" not in ref and "company" not in ref
 
 
 def _check_unique(feedback: Feedback) -> None:

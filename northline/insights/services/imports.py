@@ -505,6 +505,7 @@ def _create(
     """Insert new feedback in bulk, with its customers, companies and tags (`newest`: the
     workspace's newest feedback id before)."""
     now = timezone.now()
+    workspace_id, user_id, new = job.workspace_id, access.user.pk, Feedback.Status.NEW
     items = []
     people = service.people_of(access, [row.values for row in rows], known)
     for row, pair in zip(rows, people, strict=True):
@@ -515,11 +516,11 @@ def _create(
             unit = _unit(job)
             raise Invalid(*(f"{unit} {row.number}: {m}" for m in error.errors or [error.message])) from None  # fmt: skip
         items.append((
-            job.workspace_id, now, now, values.get("title") or "", values["text"], row.source,
-            customer.pk if customer else None, company.pk if company else None,
+            workspace_id, now, now, values.get("title") or "", values["text"], row.source,
+            customer.id if customer else None, company.id if company else None,
             values.get("received_at") or now, values.get("rating"),
             values.get("external_url") or "", row.external_id, row.digest,
-            values.get("status") or Feedback.Status.NEW, None, access.user.pk,
+            values.get("status") or new, None, user_id,
         ))  # fmt: skip
     ids = _insert(job, items, newest)
     names = {name for row in rows for name in row.values.get("tags", [])}
