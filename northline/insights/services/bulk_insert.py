@@ -42,7 +42,8 @@ STAGE = "feedback_stage"  # a TEMP table: this connection's own, gone when it cl
 
 def insert_feedback(names: list[str], rows: list[tuple[Any, ...]]) -> None:
     """`insert_rows` of feedback (tuples of the fields `names`); on SQLite the rows reach the
-    table in one statement, in their order (ids ascending as given)."""
+    table in one statement, in their order (ids ascending as given). The other columns, every
+    row's defaults, are constants of that statement, not staged (decision 0051)."""
     if connection.vendor != "sqlite" or not rows:
         insert_rows(Feedback, names, rows)
         return
