@@ -1,6 +1,7 @@
 """How a file's columns become feedback fields: the mapping (field → column), the date format,
-and the reading of each row into the values `feedback.clean_fields` checks, the one check of
-feedback input that the form and the API use too. Messages name the row and the column
+and the reading of the rows into clean values with the checks of `feedback.CHECKS`, the one
+check of feedback input that the form and the API use too: a chunk of rows at a time, a column
+at a time, each distinct cell once (decision 0051). Messages name the row and the column
 ("row 5: rating: must be between 1 and 5, got 7 (column 'Star Rating')").
 
 A column spec "A|B" takes the first non-empty of A and B (tags take all of them); a name that the
