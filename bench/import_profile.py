@@ -1,13 +1,14 @@
 """The import alone (no worker), optionally under cProfile: where its CPU goes per row.
 
-    python bench/import_profile.py [--rows 100000] [--profile] [--top 40] [--fingerprint]
-        [--without-ids]
+    python bench/import_profile.py [--rows 100000] [--profile] [--top 40]
+        [--sort cumulative|tottime] [--fingerprint] [--without-ids]
 
 The import bench's CSV (the same rows as `import_bench.py` for the same --rows) is imported
 through `imports.execute` into a fresh SQLite database, as `import_bench.py` does, but nothing
 processes the rows, so the import process's own CPU is measured without the worker beside it.
 Prints wall, CPU (user + system, and system alone) and the load average; with --profile, the
-functions with the most cumulative time (profiled seconds: inflated, compare shares); with
+functions with the most cumulative (or own, --sort tottime) time (profiled seconds: inflated,
+compare shares); with
 --fingerprint, a digest of every table the import writes (feedback, its search index and
 tally, customers, companies, tags, activity, the processing tasks queued), without the clock's
 columns, to show that two versions of the import store the same (decision 0051).
