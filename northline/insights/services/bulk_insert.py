@@ -28,7 +28,14 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from ..models import Feedback
-from .rows import insert_into, insert_values, update_rows, update_values
+from .rows import (
+    default_values,
+    given_values,
+    insert_into,
+    insert_values,
+    update_rows,
+    update_values,
+)
 
 STAGE = "feedback_stage"  # a TEMP table: this connection's own, gone when it closes
 # Where each database keeps it: the qualified name never finds a real table of that name.
@@ -36,17 +43,28 @@ TEMP_SCHEMA = {"sqlite": "temp", "postgresql": "pg_temp"}
 
 
 def insert_feedback(names: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """`insert_rows` of feedback (tuples of the fields `names`) by one statement; on SQLite the
-    ids follow the rows' order (PostgreSQL promises no order: read ids back by identity)."""
+    """`insert_rows` of feedback (tuples of the fields `names`) by one statement. On SQLite the
+    ids follow the rows' order, and the other columns, every row's defaults, are constants of
+    that statement, not staged (decision 0051). PostgreSQL stages them too (a parameter in a
+    SELECT list has no type there) and promises no order: read the ids back by identity."""
     if not rows:
         return
-    columns, values = insert_values(Feedback, names, rows)
-    listed = ", ".join(map(connection.ops.quote_name, columns))
-    order = " ORDER BY rowid" if connection.vendor == "sqlite" else ""
+    quote = connection.ops.quote_name
+    if connection.vendor == "sqlite":
+        columns, values = given_values(Feedback, names, rows)
+        rest, defaults = default_values(Feedback, names)  # the same for every row: not staged
+        order = " ORDER BY rowid"
+    else:
+        columns, values = insert_values(Feedback, names, rows)
+        rest, defaults, order = [], (), ""
+    listed = ", ".join(map(quote, columns))
+    into = ", ".join(map(quote, [*columns, *rest]))
+    constants = "".join(", %s" for _ in rest)
     with transaction.atomic(), _staged(columns, values) as (cursor, stage):
         cursor.execute(
-            f"INSERT INTO {Feedback._meta.db_table} ({listed})"  # noqa: S608 - names from the model
-            f" SELECT {listed} FROM {stage}{order}"
+            f"INSERT INTO {Feedback._meta.db_table} ({into})"  # noqa: S608 - names from the model
+            f" SELECT {listed}{constants} FROM {stage}{order}",
+            defaults,
         )
 
 

@@ -73,8 +73,13 @@ def _received_at(value: Any) -> Any:
     return moment
 
 
+def _lines(text: str) -> str:
+    """A browser's line breaks as plain ones."""
+    return text.replace("\r\n", "\n")
+
+
 CHECKS: dict[str, Callable[[Any], Any]] = {
-    "text": lambda v: check.text(v, "text", MAX_TEXT, required=True).replace("\r\n", "\n"),
+    "text": lambda v: _lines(check.text(v, "text", MAX_TEXT, required=True)),
     "title": lambda v: check.text(v, "title", 200),
     "source": lambda v: check.choice(v, "source", Source.values),
     "received_at": _received_at,
@@ -84,6 +89,36 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "tags": tag_names,
     "status": lambda v: check.choice(v, "status", Status.values),
 }
+
+
+TEXTS = {"text": MAX_TEXT, "title": 200, "external_id": 200}  # the fields CHECKS takes as text
+
+
+def clean_column(name: str, values: Sequence[Any]) -> list[Any]:
+    """CHECKS[name] of each of `values`, a file import's column (decision 0051): the clean
+    value, or the Invalid it raised, returned. A value that the column's own test surely
+    accepts (`fields.surely_texts`, `fields.surely_moments`) is taken by column, and every other
+    goes through CHECKS[name] itself, so the result is the same as one value at a time (a test
+    compares them)."""
+    scalar = CHECKS[name]
+    sure: list[Any]
+    if name in TEXTS:
+        sure = check.surely_texts(values, TEXTS[name])
+        if name == "text":
+            sure = [_lines(s) if s is not None else None for s in sure]
+    elif name == "received_at":
+        limit = timezone.now() + CLOCK_SKEW
+        sure = [d if d is not None and d <= limit else None for d in check.surely_moments(values)]
+    else:
+        sure = [None] * len(values)
+    return [_checked(scalar, v) if s is None else s for v, s in zip(values, sure, strict=True)]
+
+
+def _checked(scalar: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return scalar(value)
+    except Invalid as error:
+        return error
 
 
 def clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -217,35 +252,47 @@ def _ref_key(kind: str, ref: Any, given: Company | None) -> tuple[str, Any, int 
     return kind, items, given.pk if given else None
 
 
-def prefetch_people(access: Access, items: Sequence[Mapping[str, Any]], known: People) -> None:
-    """Find or create, in bulk, the customers and companies that these clean values name, into
-    `known`: `named_people` then finds them there (a file import: a few queries per batch
-    instead of several per customer)."""
-    companies: dict[tuple[str, Any, int | None], dict[str, Any]] = {}
-    for values in items:
-        ref = values.get("company")
-        if _plain(ref):
-            key = _ref_key("company", ref, None)
-            if key not in known and key not in companies:
-                companies[key] = people.company_ref(ref)
-    found = people.companies_for(access, list(companies.values()))
-    known.update(zip(companies, found, strict=True))
-    customers: dict[tuple[str, Any, int | None], tuple[dict[str, Any], Company | None]] = {}
-    for values in items:
-        ref, company = values.get("customer"), values.get("company")
-        given = known.get(_ref_key("company", company, None)) if _plain(company) else None
-        if _plain(ref):
-            key = _ref_key("customer", ref, given)
-            if key not in known and key not in customers:
-                customers[key] = (people.customer_ref(ref), given)
-    known.update(
-        zip(customers, people.customers_for(access, list(customers.values())), strict=True)
-    )
+def people_of(
+    access: Access, items: Sequence[Mapping[str, Any]], known: People
+) -> list[tuple[Customer | None, Company | None] | None]:
+    """`named_people` of many clean values at once (a file import's batch): the customers and
+    companies they name are found or created in bulk, each distinct reference once, and kept
+    in `known` for the next batch; each item's references are keyed once. None for an item
+    that names a record or an id instead of plain fields: `named_people` answers for it."""
+    plain = [all(_plain(values[k]) for k in ("customer", "company") if k in values)
+             for values in items]  # fmt: skip
+    company_keys = [
+        _ref_key("company", values["company"], None) if ok and "company" in values else None
+        for values, ok in zip(items, plain, strict=True)
+    ]
+    wanted: dict[tuple[str, Any, int | None], Any] = {}
+    for values, key in zip(items, company_keys, strict=True):
+        if key is not None and key not in known and key not in wanted:
+            wanted[key] = people.company_ref(values["company"])
+    known.update(zip(wanted, people.companies_for(access, list(wanted.values())), strict=True))
+    companies = [known[key] if key is not None else None for key in company_keys]
+    customer_keys = [
+        _ref_key("customer", values["customer"], company) if ok and "customer" in values else None
+        for values, ok, company in zip(items, plain, companies, strict=True)
+    ]
+    wanted = {}
+    for values, key, company in zip(items, customer_keys, companies, strict=True):
+        if key is not None and key not in known and key not in wanted:
+            wanted[key] = (people.customer_ref(values["customer"]), company)
+    known.update(zip(wanted, people.customers_for(access, list(wanted.values())), strict=True))
+    result: list[tuple[Customer | None, Company | None] | None] = []
+    for values, ok, key, company in zip(items, plain, customer_keys, companies, strict=True):
+        customer = known[key] if key is not None else None
+        if "company" not in values and customer and customer.company_id:
+            company = customer.company
+        result.append((customer, company) if ok else None)
+    return result
 
 
 def _plain(ref: Any) -> bool:
     """A reference by its fields (not a record, not an id, no nested company)."""
-    return isinstance(ref, Mapping) and "id" not in ref and "company" not in ref
+    mapping = ref.__class__ is dict or isinstance(ref, Mapping)  # a dict, as imports give
+    return mapping and "id" not in ref and "company" not in ref
 
 
 def _check_unique(feedback: Feedback) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -63,6 +63,16 @@ def text(value: Any, field: str, max_length: int, *, required: bool = False) -> 
     if len(value) > max_length:
         raise Invalid(f"{field}: must be at most {max_length} characters, got {len(value)}")
     return value
+
+
+def surely_texts(values: Sequence[Any], max_length: int) -> list[str | None]:
+    """What `text` returns for each value it surely accepts, by column: text that is not
+    blank and at most `max_length` long once stripped; None for any other value, which `text`
+    itself must judge (and name in its message). A file import's column (decision 0051)."""
+    return [
+        (s if (s := v.strip()) and len(s) <= max_length else None) if v.__class__ is str else None
+        for v in values
+    ]
 
 
 def choice(value: Any, field: str, choices: Iterable[str]) -> str:
@@ -140,6 +150,25 @@ def moment(value: Any, field: str) -> datetime | None:
     if not isinstance(value, datetime):
         raise Invalid(f"{field}: must be a date and time, got {value!r}")
     return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def surely_moments(values: Sequence[Any]) -> list[datetime | None]:
+    """What `moment` returns for each value it surely accepts, by column: ISO text that
+    `datetime.fromisoformat` reads, as Django's `parse_datetime` first tries, with a time zone
+    (or made aware in the server's); None for any other value, which `moment` must judge."""
+    parsed: list[datetime | None]
+    try:
+        parsed = [datetime.fromisoformat(v.strip()) for v in values]
+    except (ValueError, TypeError, AttributeError):  # one value that is not ISO text
+        parsed = [_iso(v) for v in values]
+    return [d if d is None or d.utcoffset() is not None else timezone.make_aware(d) for d in parsed]
+
+
+def _iso(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.strip())
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _parsed(parse: Callable[[str], T | None], text: str) -> T | None:

@@ -1,6 +1,7 @@
 """How a file's columns become feedback fields: the mapping (field → column), the date format,
-and the reading of each row into the values `feedback.clean_fields` checks, the one check of
-feedback input that the form and the API use too. Messages name the row and the column
+and the reading of the rows into clean values with the checks of `feedback.CHECKS`, the one
+check of feedback input that the form and the API use too: a chunk of rows at a time, a column
+at a time, each distinct cell once (decision 0051). Messages name the row and the column
 ("row 5: rating: must be between 1 and 5, got 7 (column 'Star Rating')").
 
 A column spec "A|B" takes the first non-empty of A and B (tags take all of them); a name that the
@@ -12,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from northline.core.errors import DomainError, Invalid
@@ -26,6 +28,7 @@ from .fields import Errors
 from .tables import Cell, Table
 
 MAX_ERRORS = 100
+CHUNK_ROWS = 5000  # rows checked together, a column at a time (decision 0051)
 TARGETS: dict[str, str] = {
     "text": "Text", "title": "Title", "source": "Source", "customer_email": "Customer e-mail",
     "customer_name": "Customer name", "customer_external_id": "Customer external id",
@@ -60,6 +63,13 @@ GUESSES = {
     "tags": ("tags", "labels", "label"),
     "status": ("status",),
 }  # fmt: skip
+
+
+class _Missing:
+    """An empty cell: the field is left out, so an existing item keeps what it has."""
+
+
+MISSING = _Missing()
 
 
 def guessed(header: list[str]) -> dict[str, str]:
@@ -99,7 +109,9 @@ class Plan:
     job: FeedbackImport
     header: list[str]
     columns: dict[str, list[int]] = field(default_factory=dict)
-    refs: dict[tuple[str, tuple[tuple[str, str], ...]], list[str]] = field(default_factory=dict)
+    refs: dict[tuple[str, tuple[Any, ...]], tuple[dict[str, str] | None, list[str]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         errors = Errors()
@@ -126,21 +138,27 @@ class Plan:
             self.columns[target] = indices
         errors.raise_any()
 
-    def check_ref(self, name: str, ref: dict[str, str]) -> None:
-        """The check `clean_fields` makes of a customer or company reference, done once per
-        distinct reference: a file names the same few thousand customers over and over."""
-        key = (name, tuple(sorted(ref.items())))
-        if key not in self.refs:
+    def reference(
+        self, record: str, fields: list[str], key: tuple[Any, ...]
+    ) -> tuple[dict[str, str] | None, list[str]]:
+        """A customer's or company's reference (`record`) from its mapped `fields`' values in
+        one row (`key`, MISSING for an empty cell), with the messages of the check that
+        `clean_fields` makes of it: each distinct one built and checked once for the file,
+        which names the same few thousand customers over and over."""
+        found = self.refs.get((record, key))
+        if found is None:
             if len(self.refs) > 100_000:
                 self.refs.clear()
-            check_one = people.customer_ref if name == "customer" else people.company_ref
+            ref = {name: v for name, v in zip(fields, key, strict=True) if v is not MISSING}
+            check_one = people.customer_ref if record == "customer" else people.company_ref
+            messages: list[str] = []
             try:
-                check_one(ref)
-                self.refs[key] = []
+                if ref:
+                    check_one(ref)
             except Invalid as error:
-                self.refs[key] = error.errors or [error.message]
-        if self.refs[key]:
-            raise Invalid(*self.refs[key])
+                messages = error.errors or [error.message]
+            found = self.refs[(record, key)] = (ref or None, messages)
+        return found
 
     def column(self, target: str) -> str:
         return self.job.mapping.get(target, "")
@@ -156,37 +174,6 @@ class Row:
     source: str
     external_id: str
     digest: str
-
-
-def _raw(plan: Plan, cells: list[Cell]) -> dict[str, Any]:
-    """The feedback fields of one row, as the API would receive them."""
-    job = plan.job
-    fields: dict[str, Any] = {}
-    people: dict[str, dict[str, str]] = {}
-    for target, indices in plan.columns.items():
-        if target == "tags":
-            names: list[str] = []
-            for i in indices:
-                value = cells[i]
-                if isinstance(value, str) and value.strip():
-                    parts = (
-                        value.split()
-                        if job.tag_separator == " "
-                        else value.split(job.tag_separator)
-                    )
-                    names.extend(p for p in parts if p.strip())
-            fields["tags"] = names
-            continue
-        value = next((cells[i] for i in indices if _filled(cells[i])), "")
-        if target in PEOPLE:
-            record, name = PEOPLE[target]
-            if value:
-                people.setdefault(record, {})[name] = str(value)
-        elif target == "received_at" and value != "":
-            fields[target] = _moment(value, job.date_format)
-        elif value != "" or target == "text":
-            fields[target] = value
-    return fields | people
 
 
 def _filled(cell: Cell) -> bool:
@@ -233,19 +220,28 @@ class Scan:
 
 def read_rows(plan: Plan, table: Table, scan: Scan) -> Iterator[Row]:
     """The clean rows of the file; errors and notes collect in `scan`, which stops at
-    MAX_ERRORS errors. A row that repeats an earlier one's identity is left out."""
-    try:
-        for number, cells in table.rows:
+    MAX_ERRORS errors. A row that repeats an earlier one's identity is left out. Rows are
+    checked CHUNK_ROWS at a time, column by column (`_checked`), and then taken in order."""
+    cells = iter(table.rows)
+    while True:
+        chunk: list[tuple[int, list[Cell]]] = []
+        failure: DomainError | None = None
+        try:  # the file's own error (broken quoting, a bad byte) comes after the rows before it
+            for entry in cells:
+                chunk.append(entry)
+                if len(chunk) >= CHUNK_ROWS:
+                    break
+        except DomainError as error:
+            failure = error
+        for (number, _), row in zip(chunk, _checked(plan, chunk), strict=True):
             scan.rows += 1
-            try:
-                row = _row(plan, number, cells)
-            except DomainError as error:
-                for message in error.errors or [error.message]:
+            if isinstance(row, list):
+                for message in row:
                     scan.errors.append(_message(plan, table.unit, number, message))
+            elif row is None:
+                scan.skipped += 1
+                continue
             else:
-                if row is None:
-                    scan.skipped += 1
-                    continue
                 key = hashlib.sha1(
                     f"{row.source}\0{row.external_id or row.digest}".encode(),
                     usedforsecurity=False,
@@ -270,23 +266,177 @@ def read_rows(plan: Plan, table: Table, scan: Scan) -> Iterator[Row]:
                     f"file: stopped after {MAX_ERRORS} errors at {table.unit} {number}"
                 )
                 return
-    except DomainError as error:
-        scan.errors.extend(error.errors or [error.message])
+        if failure is not None:
+            scan.errors.extend(failure.errors or [failure.message])
+            return
+        if len(chunk) < CHUNK_ROWS:
+            return
 
 
-def _row(plan: Plan, number: int, cells: list[Cell]) -> Row | None:
-    fields = _raw(plan, cells)
-    if plan.job.skip_empty and not str(fields.get("text") or "").strip():
-        return None
-    refs = {name: fields.pop(name) for name in ("customer", "company") if name in fields}
-    errors = Errors()
-    values = errors.check(service.clean_fields, fields) or {}
-    for name, ref in refs.items():
-        errors.check(plan.check_ref, name, ref)
-    errors.raise_any()
-    values |= refs
-    if values.get("status") == Feedback.Status.LINKED:
-        raise Invalid(service.NEEDS_LINK)
-    source = values.get("source") or plan.job.source
-    external_id = values.get("external_id") or ""
-    return Row(number, values, source, external_id, "" if external_id else _digest(values))
+# --- checking rows, a column at a time -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A cell's check failed with these messages. `unread`: the cell could not even be read
+    (a date not in the chosen format), which is then the row's only message."""
+
+    messages: list[str]
+    unread: bool = False
+
+
+Outcome = Any  # a clean value, MISSING, or _Failed
+Checked = Row | list[str] | None  # a clean row, its messages, or None for a row skipped
+
+
+def _outcome(check: Callable[[Any], Any], value: Any) -> Outcome:
+    try:
+        return check(value)
+    except Invalid as error:
+        return _Failed(error.errors or [error.message])
+
+
+def _cell_reader(plan: Plan, target: str) -> Callable[[Any], Outcome]:
+    """What the cells of `target` in one row (the cell, or a tuple of the cells when its spec
+    names several) become: the field's clean value as `feedback.clean_fields` checks it (the
+    check of the form and the API), a customer's or company's field as text, or MISSING."""
+    several = len(plan.columns[target]) > 1
+    job = plan.job
+
+    def chosen(key: Any) -> Cell:  # the first non-empty of the target's cells
+        return next((c for c in (key if several else (key,)) if _filled(c)), "")
+
+    if target == "tags":
+
+        def tags(key: Any) -> Outcome:
+            names: list[str] = []
+            for value in key if several else (key,):
+                if isinstance(value, str) and value.strip():
+                    separator = job.tag_separator
+                    parts = value.split() if separator == " " else value.split(separator)
+                    names.extend(p for p in parts if p.strip())
+            return _outcome(service.CHECKS["tags"], names)
+
+        return tags
+    if target in PEOPLE:
+        return lambda key: str(value) if (value := chosen(key)) else MISSING
+    if target == "received_at":
+
+        def moment(key: Any) -> Outcome:
+            value = chosen(key)
+            if value == "":
+                return MISSING
+            try:
+                read = _moment(value, job.date_format)
+            except Invalid as error:
+                return _Failed(error.errors or [error.message], unread=True)
+            return _outcome(service.CHECKS["received_at"], read)
+
+        return moment
+    check = service.CHECKS[target]
+    if target == "text":  # always given: an empty text is an error, not a field left out
+        return lambda key: _outcome(check, chosen(key))
+    return lambda key: MISSING if (value := chosen(key)) == "" else _outcome(check, value)
+
+
+def _column(plan: Plan, target: str, rows: list[list[Cell]]) -> list[Outcome]:
+    """The outcome of every row's cells of `target`, each distinct cell (or tuple of cells)
+    read and checked once: a file repeats its dates, ratings, titles and tags. A text or an
+    ISO time in one cell is checked by column (`feedback.clean_column`)."""
+    indices = plan.columns[target]
+    keys = list(map(itemgetter(*indices), rows))
+    distinct = list(dict.fromkeys(keys))
+    by_column = target in service.TEXTS or (
+        target == "received_at" and plan.job.date_format == "auto"
+    )
+    if by_column and len(indices) == 1:
+        outcomes = _checked_column(target, distinct)
+    elif target in PEOPLE and len(indices) == 1:  # a customer's or company's field, as text
+        outcomes = [
+            c
+            if c.__class__ is str and c.strip()
+            else str(c)
+            if isinstance(c, datetime)
+            else MISSING
+            for c in distinct
+        ]
+    else:
+        read = _cell_reader(plan, target)
+        outcomes = [read(key) for key in distinct]
+    seen = dict(zip(distinct, outcomes, strict=True))
+    return list(map(seen.__getitem__, keys))
+
+
+def _checked_column(target: str, cells: list[Cell]) -> list[Outcome]:
+    """`_cell_reader`'s outcomes for cells of one column each, checked by column."""
+    values = [c if isinstance(c, datetime) or c.strip() else "" for c in cells]  # `_filled`
+    given = values if target == "text" else [v for v in values if v != ""]
+    checked = iter(service.clean_column(target, given))
+    outcomes: list[Outcome] = []
+    for value in values:
+        if value == "" and target != "text":
+            outcomes.append(MISSING)
+            continue
+        outcome = next(checked)
+        if isinstance(outcome, Invalid):
+            outcome = _Failed(outcome.errors or [outcome.message])
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _references(
+    plan: Plan, record: str, columns: dict[str, list[Outcome]], size: int
+) -> list[tuple[dict[str, str] | None, list[str]]]:
+    """Each row's reference to a customer or company (`record`), with its check's messages."""
+    targets = [t for t in plan.columns if PEOPLE.get(t, ("",))[0] == record]
+    if not targets:
+        return [(None, [])] * size
+    fields = [PEOPLE[t][1] for t in targets]
+    keys = zip(*(columns[t] for t in targets), strict=True)
+    return [plan.reference(record, fields, key) for key in keys]
+
+
+def _checked(plan: Plan, chunk: list[tuple[int, list[Cell]]]) -> list[Checked]:
+    """The rows of `chunk`, checked column by column (decision 0051): each clean, or the
+    messages of every check that failed, in the order of the mapping, then the customer's and
+    the company's; the same as one row at a time, with each distinct value checked once."""
+    rows = [cells for _, cells in chunk]
+    columns = {target: _column(plan, target, rows) for target in plan.columns}
+    targets = [t for t in plan.columns if t not in PEOPLE]
+    customers = _references(plan, "customer", columns, len(rows))
+    companies = _references(plan, "company", columns, len(rows))
+    dates = columns.get("received_at") or [MISSING] * len(rows)
+    skip = plan.job.skip_empty
+    text_at = plan.columns["text"]
+    result: list[Checked] = []
+    for (number, cells), values, customer, company, date in zip(
+        chunk, zip(*(columns[t] for t in targets), strict=True), customers, companies, dates,
+        strict=True,
+    ):  # fmt: skip
+        if date.__class__ is _Failed and date.unread:
+            result.append(date.messages)
+            continue
+        if skip and not any(_filled(cells[i]) for i in text_at):
+            result.append(None)
+            continue
+        clean = {t: v for t, v in zip(targets, values, strict=True) if v is not MISSING}
+        messages = [m for v in clean.values() if v.__class__ is _Failed for m in v.messages]
+        if customer[1] or company[1]:
+            messages += customer[1] + company[1]
+        if not messages and clean.get("status") == Feedback.Status.LINKED:
+            messages = [service.NEEDS_LINK]
+        if messages:
+            result.append(messages)
+            continue
+        if "tags" in clean:
+            clean["tags"] = list(clean["tags"])  # each row its own list
+        if customer[0] is not None:
+            clean["customer"] = dict(customer[0])
+        if company[0] is not None:
+            clean["company"] = dict(company[0])
+        external_id = clean.get("external_id") or ""
+        result.append(Row(
+            number, clean, clean.get("source") or plan.job.source, external_id,
+            "" if external_id else _digest(clean),
+        ))  # fmt: skip
+    return result
