@@ -11,12 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
 
 from northline.insights.text import duplicates
 from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
 from northline.insights.text.clustering import cluster_themes
 from northline.insights.text.duplicates import DuplicateIndex
-from northline.insights.text.features import char_wb_counts, union_transform
+from northline.insights.text.features import (
+    char_wb_counts,
+    char_wb_fit_transform,
+    union_transform,
+)
 from northline.insights.text.language import (
     _WORD,
     PROFILES,
@@ -25,7 +30,8 @@ from northline.insights.text.language import (
     _ngrams,
     detect_languages,
 )
-from northline.insights.text.preprocess import cleaning_once
+from northline.insights.text.matching import best_matches
+from northline.insights.text.preprocess import clean_text, cleaning_once
 
 from .test_language import SENTENCES
 from .text_data import read_csv
@@ -227,6 +233,60 @@ def test_char_n_grams_counted_per_word_are_the_vectorizers_counts() -> None:
     assert char_wb_counts(hashing, ["", " "]).nnz == 0
     with pytest.raises(ValueError, match=r"^char_wb_counts: the analyzer is 'word'$"):
         char_wb_counts(index._word.vectorizer, texts)
+
+
+def same_bits(got, want) -> bool:
+    """The same CSR matrix entry for entry, in the same stored order (sums follow it)."""
+    return all(
+        np.array_equal(getattr(got, a), getattr(want, a)) for a in ("indptr", "indices", "data")
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"ngram_range": (3, 5), "sublinear_tf": True}, {"ngram_range": (2, 4), "norm": None},
+     {"ngram_range": (1, 3), "use_idf": False, "lowercase": False}],
+    ids=["matching", "no norm", "no idf, cased"],
+)  # fmt: skip
+def test_char_n_grams_fitted_per_word_are_the_vectorizers_matrix(options) -> None:
+    texts = [r["text"] for r in seed_rows()] + ODD + ["Dark DARK dark", "straße STRASSE"]
+    want = TfidfVectorizer(analyzer="char_wb", **options).fit_transform(texts)
+    got = char_wb_fit_transform(TfidfVectorizer(analyzer="char_wb", **options), texts)
+    assert same_bits(got, want) and not want.has_sorted_indices  # the rows' order matters
+    assert got.shape == want.shape
+
+
+def test_the_per_word_fit_refuses_what_it_cannot_reproduce() -> None:
+    with pytest.raises(ValueError, match=r"^empty vocabulary; perhaps the documents only"):
+        char_wb_fit_transform(TfidfVectorizer(analyzer="char_wb"), ["", "  \t"])
+    for vectorizer in (
+        TfidfVectorizer(analyzer="char_wb", min_df=2), TfidfVectorizer(analyzer="char_wb", max_df=0.9),
+        TfidfVectorizer(analyzer="char"), TfidfVectorizer(analyzer="char_wb", vocabulary=["ab"]),
+    ):  # fmt: skip
+        with pytest.raises(ValueError, match=r"^char_wb_fit_transform: a char_wb vectorizer"):
+            char_wb_fit_transform(vectorizer, ["dark mode"])
+
+
+def test_feature_matches_are_those_of_the_feature_union() -> None:
+    """`best_matches` (processing's similar planning features) with its character block
+    counted per word gives what the scikit-learn union fitted on the same texts gives."""
+    issues = read_csv("nlbse24_issues_train.csv")[:300]
+    queries = [f"{r['title']}\n{r['body']}" for r in issues] + ODD
+    candidates = [r["title"] for r in issues[:40:3]] + ["Dark mode", "Export to Excel"]
+    cleaned = [clean_text(t, markers=False) for t in [*candidates, *queries]]
+    union = FeatureUnion([
+        ("words", TfidfVectorizer(sublinear_tf=True, stop_words="english")),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
+    ]).fit_transform(cleaned)  # fmt: skip
+    scores = (union[len(candidates) :] @ union[: len(candidates)].T).toarray() / 2
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :3]
+    want = [
+        [(int(c), round(float(row[c]), 4)) for c in best if row[c] >= 0.15 and row[c] > 0]
+        for row, best in zip(scores, order, strict=True)
+    ]
+    found = best_matches(queries, candidates, 3, 0.15)
+    assert found == want and sum(map(len, found)) > 20
+    assert best_matches(["the of and"], ["to be"], 3) == [[]]  # stop words only
 
 
 @pytest.mark.parametrize("config", [ISSUE_TYPE, SENTIMENT], ids=["type", "sentiment"])
