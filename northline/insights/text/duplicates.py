@@ -182,11 +182,14 @@ class _Block:
         idf = self.idf(n_docs, tf.indices)
         weights = tf.data.astype(np.float32) * idf
         keep = weights > 0
-        if max_terms is not None:
-            order = np.lexsort((-weights, rows))  # by row, heaviest first
-            rank = np.empty(order.shape[0], dtype=np.int64)
-            rank[order] = np.arange(order.shape[0]) - np.repeat(tf.indptr[:-1], lengths)
-            keep &= rank < max_terms
+        if max_terms is not None and (lengths > max_terms).any():
+            # only rows longer than `max_terms` lose terms: only theirs are ranked
+            long = np.flatnonzero(np.repeat(lengths > max_terms, lengths))
+            order = np.lexsort((-weights[long], rows[long]))  # by row, heaviest first
+            starts = np.searchsorted(rows[long], rows[long])
+            rank = np.empty(long.shape[0], dtype=np.int64)
+            rank[order] = np.arange(long.shape[0]) - starts[order]
+            keep[long] &= rank < max_terms
         kept_rows = rows[keep]
         squares = weights[keep].astype(np.float64) ** 2
         norms = np.sqrt(np.bincount(kept_rows, weights=squares, minlength=tf.shape[0]))
@@ -361,30 +364,33 @@ class _KeyPostings:
 
     def newest_postings(self, keys: np.ndarray, n_docs: int, budget: int) -> sparse.csr_matrix:
         """(keys × indexed texts) sublinear counts of `keys`, each cut to its newest `budget`
-        postings (the segments are read newest first)."""
+        postings (the segments are read newest first). Each key's row is written in place,
+        oldest segment first, so the rows come out sorted with no sort of their own."""
         left = np.full(keys.shape[0], budget, dtype=np.int64)
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        runs: list[tuple[sparse.csr_matrix, int, np.ndarray, np.ndarray]] = []
         offset = n_docs
         for segment in reversed(self.segments):
             offset -= segment.shape[1]
             ends = segment.indptr[keys + 1].astype(np.int64)
             take = np.minimum(ends - segment.indptr[keys], left)
             left -= take
+            runs.append((segment, offset, ends, take))
+        sizes = budget - left
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        docs = np.empty(indptr[-1], dtype=np.int64)
+        values = np.empty(indptr[-1], dtype=np.float32)
+        start = indptr[:-1].copy()  # where each key's next (newer) run goes
+        for segment, offset, ends, take in reversed(runs):  # oldest first
             total = int(take.sum())
             if total == 0:
                 continue
-            positions = np.repeat(ends - np.cumsum(take), take) + np.arange(total)
-            parts.append(
-                (
-                    np.repeat(np.arange(keys.shape[0]), take),
-                    segment.indices[positions].astype(np.int64) + offset,
-                    _TF[segment.data[positions]],
-                )
-            )
-        if not parts:
-            return sparse.csr_matrix((keys.shape[0], n_docs), dtype=np.float32)
-        key_rows, docs, values = (np.concatenate(column) for column in zip(*parts, strict=True))
-        return sparse.csr_matrix((values, (key_rows, docs)), shape=(keys.shape[0], n_docs))
+            before = np.cumsum(take) - take
+            positions = np.repeat(ends - take - before, take) + np.arange(total)
+            written = np.repeat(start - before, take) + np.arange(total)
+            docs[written] = segment.indices[positions] + offset
+            values[written] = _TF[segment.data[positions]]
+            start += take
+        return sparse.csr_matrix((values, docs, indptr), shape=(keys.shape[0], n_docs))
 
     def arrays(self) -> dict[str, np.ndarray]:
         arrays: dict[str, np.ndarray] = {
@@ -441,6 +447,7 @@ class DuplicateIndex:
         self.bulk_postings = bulk_postings
         self._ids: list[str] = []
         self._positions: dict[str, int] | None = None  # id → newest position, built on use
+        self._shared: set[str] = set()  # ids held at more than one position (with _positions)
         self._normed_at = 0
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
@@ -463,8 +470,7 @@ class DuplicateIndex:
             prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
             added = [str(i) for i in ids[first : first + ADD_BATCH]]
             if self._positions is not None:
-                start = len(self._ids)
-                self._positions.update((doc, start + n) for n, doc in enumerate(added))
+                self._note_positions(added, len(self._ids))
             self._ids.extend(added)
             self.hubness.extend(len(prepared))
             self._postings.add(prepared)
@@ -474,6 +480,15 @@ class DuplicateIndex:
             self._char.add(self._char.counts(prepared), len(self._ids))
         if len(self._ids) > (1 + NORM_REFRESH_GROWTH) * self._normed_at:
             self._refresh_norms()
+
+    def _note_positions(self, ids: Sequence[str], start: int) -> None:
+        """Record `ids`, indexed from position `start` on, as their ids' newest positions, and
+        the ids now held more than once."""
+        assert self._positions is not None
+        for number, doc in enumerate(ids):
+            if doc in self._positions:
+                self._shared.add(doc)
+            self._positions[doc] = start + number
 
     def similarities(self, text: str) -> np.ndarray:
         """Cosine similarity of `text` to every indexed text, in insertion order (a full scan:
@@ -564,7 +579,8 @@ class DuplicateIndex:
         if len(ids) != len(texts):
             raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
         if self._positions is None:
-            self._positions = {doc: number for number, doc in enumerate(self._ids)}
+            self._positions = {}
+            self._note_positions(self._ids, 0)
         excludes = [str(doc) for doc in ids]
         if any(doc not in self._positions for doc in excludes):
             return self._join(texts, None, k, min_score, excludes)
@@ -578,9 +594,10 @@ class DuplicateIndex:
         if len(self._ids) == 0:
             return [[] for _ in texts]
         found: list[list[tuple[str, float]]] = []
+        divisors = np.where(self._char.norms > 0, self._char.norms, np.inf)
         for first in range(0, len(texts), BULK_ROWS):
             prepared = [index_text(t) for t in texts[first : first + BULK_ROWS]]
-            rows, docs = self._bulk_candidates(prepared)
+            rows, docs = self._bulk_candidates(prepared, divisors)
             held = None if positions is None else positions[first : first + BULK_ROWS]
             scores = self._pair_scores(prepared, held, rows, docs)
             fit = (scores >= min_score) & (scores > 0)
@@ -611,14 +628,16 @@ class DuplicateIndex:
         `query_many(learn=True)` does; the texts of this part of the batch were ranked with
         the densities from before it."""
         bounds = np.searchsorted(rows, np.arange(held.shape[0] + 1))
-        for number, position in enumerate(held.tolist()):
-            part = slice(bounds[number], bounds[number + 1])
-            self.hubness.learn(self._ids, position, docs[part], scores[part])
+        alone = self._shared.isdisjoint(self._ids[position] for position in held.tolist())
+        self.hubness.learn_many(self._ids, held, bounds, docs, scores, alone=alone)
 
-    def _bulk_candidates(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _bulk_candidates(
+        self, prepared: list[str], divisors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(text, position) pairs to score exactly, sorted by text: the `bulk_pool` texts with
         the best partial score over each text's rarest stems, divided by the character norm
-        as in `_candidates` (every indexed text when there are no more than `bulk_pool`).
+        as in `_candidates` (every indexed text when there are no more than `bulk_pool`;
+        `divisors`: the character norms, infinite where zero).
 
         The pool is cut without sorting: partial scores are binned in 1,024 levels of the
         text's best one, the level that fills the pool is found from the bins' counts, and
@@ -628,26 +647,27 @@ class DuplicateIndex:
             return np.repeat(np.arange(count), n_docs), np.tile(np.arange(n_docs), count)
         partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings)
         lengths = np.diff(partial.indptr)
-        rows = np.repeat(np.arange(count), lengths)
-        docs = partial.indices.astype(np.int64)
-        norms = self._char.norms[docs]
-        values = partial.data / np.where(norms > 0, norms, np.inf)
+        rows = np.repeat(np.arange(count, dtype=np.int32), lengths)
+        docs = partial.indices
+        values = partial.data / divisors[docs]
         touched = lengths > 0
         best = np.zeros(count, dtype=np.float64)
         best[touched] = np.maximum.reduceat(values, partial.indptr[:-1][touched])
-        scale = np.where(best > 0, best, 1.0)[rows]
-        levels = np.minimum((values / scale * 1023).astype(np.int64), 1023)
+        # No value exceeds its text's best, so no level exceeds 1023.
+        levels = values / np.where(best > 0, best, 1.0)[rows]
+        levels *= 1023
+        levels = levels.astype(np.int32)
         bins = np.bincount(rows * 1024 + levels, minlength=count * 1024).reshape(count, 1024)
         from_top = np.cumsum(bins[:, ::-1], axis=1)
         filled = from_top >= self.bulk_pool
-        cut = np.where(filled.any(axis=1), 1023 - filled.argmax(axis=1), 0)
-        above = levels > cut[rows]
-        at = levels == cut[rows]
-        room = self.bulk_pool - np.bincount(rows[above], minlength=count)
-        seen = np.cumsum(at)
-        seen -= np.repeat(np.concatenate([[0], seen])[partial.indptr[:-1]], lengths)
-        keep = above | (at & (seen <= room[rows]))
-        return rows[keep], docs[keep]
+        cut = np.where(filled.any(axis=1), 1023 - filled.argmax(axis=1), 0)[rows]
+        keep = levels > cut
+        room = self.bulk_pool - np.bincount(rows[keep], minlength=count)
+        at = np.flatnonzero(levels == cut)  # ties on the cut level, in the product's order
+        at_rows = rows[at]
+        taken = np.arange(at.shape[0]) - np.searchsorted(at_rows, at_rows) < room[at_rows]
+        keep[at[taken]] = True
+        return rows[keep].astype(np.int64), docs[keep].astype(np.int64)
 
     def _pair_scores(
         self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,

@@ -333,3 +333,28 @@ def test_every_stage_answers_the_same_when_each_text_is_cleaned_once() -> None:
         once = stages()
     assert once == apart
     assert len({row.index(max(row)) for row in apart[0]}) > 1  # not one answer for all
+
+
+def test_only_rows_longer_than_the_term_cap_are_ranked() -> None:
+    """`batch_weights` ranks only the rows that have more terms than it keeps; what it keeps
+    must be what ranking every row keeps (heaviest first, ties by position)."""
+    issues = read_csv("nlbse24_issues_train.csv")[:120]
+    texts = [f"{r['title']}\n{r['body']}" for r in issues] + ODD + ["dark mode"] * 3
+    index = DuplicateIndex()
+    index.add([str(i) for i in range(len(texts))], texts)
+    for block in (index._word, index._char):
+        tf = block.tf_rows(np.arange(len(texts)))
+        lengths = np.diff(tf.indptr)
+        assert (lengths > 64).any() and (lengths <= 64).any()
+        matrix, norms = block.batch_weights(tf, len(texts), 64)
+        rows = np.repeat(np.arange(tf.shape[0]), lengths)
+        idf = block.idf(len(texts), tf.indices)
+        weights = tf.data.astype(np.float32) * idf
+        order = np.lexsort((-weights, rows))
+        rank = np.empty(order.shape[0], dtype=np.int64)
+        rank[order] = np.arange(order.shape[0]) - np.repeat(tf.indptr[:-1], lengths)
+        keep = (weights > 0) & (rank < 64)
+        assert np.array_equal(matrix.indices, tf.indices[keep])
+        assert np.array_equal(matrix.data, (weights[keep] * idf[keep]).astype(np.float64))
+        kept = np.bincount(rows[keep], weights=weights[keep].astype(np.float64) ** 2)
+        assert np.array_equal(norms, np.sqrt(np.pad(kept, (0, tf.shape[0] - kept.shape[0]))))
