@@ -50,6 +50,7 @@ CANDIDATE_POSTINGS = 200_000
 BULK_POOL = 32
 BULK_POSTINGS = 4096
 BULK_ROWS = 256
+POOL_ROWS = 64
 _FORMAT = "northline-duplicate-index-v5"
 _OLD_FORMATS = tuple(f"northline-duplicate-index-v{v}" for v in (2, 3, 4))
 KEY_CHARS = 5
@@ -646,13 +647,29 @@ class DuplicateIndex:
         if n_docs <= self.bulk_pool:
             return np.repeat(np.arange(count), n_docs), np.tile(np.arange(n_docs), count)
         partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings)
-        lengths = np.diff(partial.indptr)
+        rows, docs = [], []
+        for first in range(0, count, POOL_ROWS):  # a few texts at a time: arrays stay in cache
+            part_rows, part_docs = self._pool(
+                partial.indptr[first : first + POOL_ROWS + 1], partial, divisors
+            )
+            rows.append(part_rows + first)
+            docs.append(part_docs)
+        return np.concatenate(rows).astype(np.int64), np.concatenate(docs).astype(np.int64)
+
+    def _pool(
+        self, indptr: np.ndarray, partial: sparse.csr_matrix, divisors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`_bulk_candidates`' pool of the rows of `partial` that `indptr` (a slice of its
+        row pointers) spans: their (row within the slice, position) pairs."""
+        count = indptr.shape[0] - 1
+        span = slice(indptr[0], indptr[-1])
+        lengths = np.diff(indptr)
         rows = np.repeat(np.arange(count, dtype=np.int32), lengths)
-        docs = partial.indices
-        values = partial.data / divisors[docs]
+        docs = partial.indices[span]
+        values = partial.data[span] / divisors[docs]
         touched = lengths > 0
         best = np.zeros(count, dtype=np.float64)
-        best[touched] = np.maximum.reduceat(values, partial.indptr[:-1][touched])
+        best[touched] = np.maximum.reduceat(values, (indptr[:-1] - indptr[0])[touched])
         # No value exceeds its text's best, so no level exceeds 1023.
         levels = values / np.where(best > 0, best, 1.0)[rows]
         levels *= 1023
@@ -667,15 +684,34 @@ class DuplicateIndex:
         at_rows = rows[at]
         taken = np.arange(at.shape[0]) - np.searchsorted(at_rows, at_rows) < room[at_rows]
         keep[at[taken]] = True
-        return rows[keep].astype(np.int64), docs[keep].astype(np.int64)
+        return rows[keep], docs[keep]
 
     def _pair_scores(
         self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,
         docs: np.ndarray,
     ) -> np.ndarray:  # fmt: skip
         """The exact score of `query` (mean of the word and character cosines) of each pair
-        (text `rows[i]` of `prepared`, indexed text `docs[i]`); the texts' own counts are read
-        from the index at `positions` when they are indexed there."""
+        (text `rows[i]` of `prepared`, `rows` sorted, indexed text `docs[i]`); the texts' own
+        counts are read from the index at `positions` when they are indexed there. Each
+        pair's score is its own: they are computed `POOL_ROWS` texts at a time, so that the
+        arrays stay in the cache."""
+        bounds = np.searchsorted(rows, np.arange(0, len(prepared) + POOL_ROWS, POOL_ROWS))
+        parts = [
+            self._block_scores(
+                prepared[first : first + POOL_ROWS],
+                None if positions is None else positions[first : first + POOL_ROWS],
+                rows[bounds[number] : bounds[number + 1]] - first,
+                docs[bounds[number] : bounds[number + 1]],
+            )
+            for number, first in enumerate(range(0, len(prepared), POOL_ROWS))
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def _block_scores(
+        self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,
+        docs: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """`_pair_scores` of a few texts."""
         n_docs = len(self._ids)
         distinct, where = np.unique(docs, return_inverse=True)
         total = np.zeros(rows.shape[0], dtype=np.float64)

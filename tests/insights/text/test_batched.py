@@ -358,3 +358,25 @@ def test_only_rows_longer_than_the_term_cap_are_ranked() -> None:
         assert np.array_equal(matrix.data, (weights[keep] * idf[keep]).astype(np.float64))
         kept = np.bincount(rows[keep], weights=weights[keep].astype(np.float64) ** 2)
         assert np.array_equal(norms, np.sqrt(np.pad(kept, (0, tf.shape[0] - kept.shape[0]))))
+
+
+def test_the_join_answers_the_same_whatever_texts_it_scores_together(monkeypatch) -> None:
+    """The pool and the exact scores are computed `POOL_ROWS` texts at a time (arrays that
+    stay in the cache): each text's answer, and the densities learnt, must not depend on it."""
+    texts = corpus(3000, 8)
+    ids = [f"d{i}" for i in range(len(texts))]
+
+    def joined(rows: int) -> tuple[object, ...]:
+        monkeypatch.setattr(duplicates, "POOL_ROWS", rows)
+        index = DuplicateIndex(bulk_pool=16, bulk_postings=300)
+        index.add(ids[:2700], texts[:2700])
+        index.similar_indexed(ids[2400:2700], texts[2400:2700], 11, min_score=0.3, learn=True)
+        index.add(ids[2700:], texts[2700:])
+        found = index.similar_indexed(ids[2700:], texts[2700:], 11, min_score=0.3, learn=True)
+        hashed = index.similar_many(texts[2900:], 5, min_score=0.2, excludes=ids[2900:])
+        hubs = index.hubness
+        return found, hashed, hubs.top.tobytes(), hubs.seen.tobytes(), hubs.prior
+
+    alone = joined(256)  # one block per part of the batch: as before
+    assert joined(7) == alone and joined(64) == alone
+    assert sum(map(len, alone[0])) > 300
