@@ -312,9 +312,14 @@ class _KeyPostings:
     )
     df: np.ndarray = field(default_factory=lambda: _zeros(WORD_FEATURES))
     segments: list[sparse.csr_matrix] = field(default_factory=list)
+    # the last `add`'s texts' counts and the position of the first: a processing batch's join
+    # reads its texts' stems from here instead of hashing them again (not saved)
+    recent: tuple[int, sparse.csr_matrix] | None = None
 
-    def add(self, texts: Sequence[str]) -> None:
+    def add(self, texts: Sequence[str], start: int) -> None:
+        """Add the counts of `texts`, indexed from position `start` on."""
         counts = self.vectorizer.transform(texts).tocsr()
+        self.recent = (start, counts)
         self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
         clipped = sparse.csr_matrix(
             (np.minimum(counts.data, 255).astype(np.uint8), counts.indices, counts.indptr),
@@ -338,15 +343,18 @@ class _KeyPostings:
     def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
 
-    def batch_dots(self, texts: Sequence[str], n_docs: int, budget: int) -> sparse.csr_matrix:
+    def batch_dots(
+        self, texts: Sequence[str], n_docs: int, budget: int, positions: np.ndarray | None
+    ) -> sparse.csr_matrix:
         """The candidate stage of a batch as two sparse products: a (texts × indexed texts)
-        matrix of partial scores over each text's rarest keys (weights as `query_weights`).
+        matrix of partial scores over each text's rarest keys (weights as `query_weights`);
+        `positions`: the texts' positions when they are indexed (`stem_counts`).
 
         A text reads its keys rarest first while the postings read stay within `budget`, and
         a key's list is read from its newest postings, at most `budget` of them, so the work
         per text is bounded whatever the size of the index (a text of common words only
         meets the newest texts that share its rarest word)."""
-        counts = self.vectorizer.transform(texts).tocsr()
+        counts = self.stem_counts(texts, positions)
         lengths = np.diff(counts.indptr)
         rows = np.repeat(np.arange(counts.shape[0]), lengths)
         df = self.df[counts.indices].astype(np.int64)
@@ -362,6 +370,17 @@ class _KeyPostings:
             (weights, (rows[chosen], inverse)), shape=(counts.shape[0], keys.shape[0])
         )
         return (query @ self.newest_postings(keys, n_docs, budget)).tocsr()
+
+    def stem_counts(self, texts: Sequence[str], positions: np.ndarray | None) -> sparse.csr_matrix:
+        """The texts' key counts: the last `add`'s rows when the texts are indexed at
+        `positions` among them (a batch the join runs right after its catch-up: the same
+        texts, so the same rows), else hashed."""
+        if positions is not None and positions.shape[0] and self.recent is not None:
+            start, counts = self.recent
+            local = positions - start
+            if local.min() >= 0 and local.max() < counts.shape[0]:
+                return counts[local]
+        return self.vectorizer.transform(texts).tocsr()
 
     def newest_postings(self, keys: np.ndarray, n_docs: int, budget: int) -> sparse.csr_matrix:
         """(keys × indexed texts) sublinear counts of `keys`, each cut to its newest `budget`
@@ -474,7 +493,7 @@ class DuplicateIndex:
                 self._note_positions(added, len(self._ids))
             self._ids.extend(added)
             self.hubness.extend(len(prepared))
-            self._postings.add(prepared)
+            self._postings.add(prepared, len(self._ids) - len(prepared))
             words = self._word.counts(prepared)
             self._word.add(words, len(self._ids))
             del words
@@ -598,8 +617,8 @@ class DuplicateIndex:
         divisors = np.where(self._char.norms > 0, self._char.norms, np.inf)
         for first in range(0, len(texts), BULK_ROWS):
             prepared = [index_text(t) for t in texts[first : first + BULK_ROWS]]
-            rows, docs = self._bulk_candidates(prepared, divisors)
             held = None if positions is None else positions[first : first + BULK_ROWS]
+            rows, docs = self._bulk_candidates(prepared, divisors, held)
             scores = self._pair_scores(prepared, held, rows, docs)
             fit = (scores >= min_score) & (scores > 0)
             searched = rows, docs, scores
@@ -633,12 +652,13 @@ class DuplicateIndex:
         self.hubness.learn_many(self._ids, held, bounds, docs, scores, alone=alone)
 
     def _bulk_candidates(
-        self, prepared: list[str], divisors: np.ndarray
+        self, prepared: list[str], divisors: np.ndarray, positions: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(text, position) pairs to score exactly, sorted by text: the `bulk_pool` texts with
         the best partial score over each text's rarest stems, divided by the character norm
         as in `_candidates` (every indexed text when there are no more than `bulk_pool`;
-        `divisors`: the character norms, infinite where zero).
+        `divisors`: the character norms, infinite where zero; `positions`: where the texts are
+        indexed, when they are).
 
         The pool is cut without sorting: partial scores are binned in 1,024 levels of the
         text's best one, the level that fills the pool is found from the bins' counts, and
@@ -646,7 +666,7 @@ class DuplicateIndex:
         n_docs, count = len(self._ids), len(prepared)
         if n_docs <= self.bulk_pool:
             return np.repeat(np.arange(count), n_docs), np.tile(np.arange(n_docs), count)
-        partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings)
+        partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings, positions)
         rows, docs = [], []
         for first in range(0, count, POOL_ROWS):  # a few texts at a time: arrays stay in cache
             part_rows, part_docs = self._pool(

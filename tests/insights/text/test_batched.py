@@ -380,3 +380,22 @@ def test_the_join_answers_the_same_whatever_texts_it_scores_together(monkeypatch
     alone = joined(256)  # one block per part of the batch: as before
     assert joined(7) == alone and joined(64) == alone
     assert sum(map(len, alone[0])) > 300
+
+
+def test_the_join_reads_a_caught_up_batchs_stems_or_hashes_them_alike() -> None:
+    """Right after the catch-up the join reads the batch's stem counts from the last `add`
+    instead of hashing the texts again: the same answers as hashing them."""
+    texts = corpus(3000, 9)
+    ids = [f"d{i}" for i in range(len(texts))]
+
+    def joined(reuse: bool) -> list[list[tuple[str, float]]]:
+        index = DuplicateIndex(bulk_pool=16, bulk_postings=300)
+        index.add(ids[:2500], texts[:2500])
+        index.add(ids[2500:], texts[2500:])
+        if not reuse:
+            index._postings.recent = None
+        assert (index._postings.recent is not None) is reuse
+        return index.similar_indexed(ids[2500:], texts[2500:], 11, min_score=0.3, learn=True)
+
+    found = joined(True)
+    assert found == joined(False) and sum(map(len, found)) > 400
