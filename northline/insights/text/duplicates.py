@@ -50,6 +50,7 @@ CANDIDATE_POSTINGS = 200_000
 BULK_POOL = 32
 BULK_POSTINGS = 4096
 BULK_ROWS = 256
+POOL_ROWS = 64
 _FORMAT = "northline-duplicate-index-v5"
 _OLD_FORMATS = tuple(f"northline-duplicate-index-v{v}" for v in (2, 3, 4))
 KEY_CHARS = 5
@@ -182,11 +183,14 @@ class _Block:
         idf = self.idf(n_docs, tf.indices)
         weights = tf.data.astype(np.float32) * idf
         keep = weights > 0
-        if max_terms is not None:
-            order = np.lexsort((-weights, rows))  # by row, heaviest first
-            rank = np.empty(order.shape[0], dtype=np.int64)
-            rank[order] = np.arange(order.shape[0]) - np.repeat(tf.indptr[:-1], lengths)
-            keep &= rank < max_terms
+        if max_terms is not None and (lengths > max_terms).any():
+            # only rows longer than `max_terms` lose terms: only theirs are ranked
+            long = np.flatnonzero(np.repeat(lengths > max_terms, lengths))
+            order = np.lexsort((-weights[long], rows[long]))  # by row, heaviest first
+            starts = np.searchsorted(rows[long], rows[long])
+            rank = np.empty(long.shape[0], dtype=np.int64)
+            rank[order] = np.arange(long.shape[0]) - starts[order]
+            keep[long] &= rank < max_terms
         kept_rows = rows[keep]
         squares = weights[keep].astype(np.float64) ** 2
         norms = np.sqrt(np.bincount(kept_rows, weights=squares, minlength=tf.shape[0]))
@@ -308,9 +312,14 @@ class _KeyPostings:
     )
     df: np.ndarray = field(default_factory=lambda: _zeros(WORD_FEATURES))
     segments: list[sparse.csr_matrix] = field(default_factory=list)
+    # the last `add`'s texts' counts and the position of the first: a processing batch's join
+    # reads its texts' stems from here instead of hashing them again (not saved)
+    recent: tuple[int, sparse.csr_matrix] | None = None
 
-    def add(self, texts: Sequence[str]) -> None:
+    def add(self, texts: Sequence[str], start: int) -> None:
+        """Add the counts of `texts`, indexed from position `start` on."""
         counts = self.vectorizer.transform(texts).tocsr()
+        self.recent = (start, counts)
         self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
         clipped = sparse.csr_matrix(
             (np.minimum(counts.data, 255).astype(np.uint8), counts.indices, counts.indptr),
@@ -334,15 +343,18 @@ class _KeyPostings:
     def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
 
-    def batch_dots(self, texts: Sequence[str], n_docs: int, budget: int) -> sparse.csr_matrix:
+    def batch_dots(
+        self, texts: Sequence[str], n_docs: int, budget: int, positions: np.ndarray | None
+    ) -> sparse.csr_matrix:
         """The candidate stage of a batch as two sparse products: a (texts × indexed texts)
-        matrix of partial scores over each text's rarest keys (weights as `query_weights`).
+        matrix of partial scores over each text's rarest keys (weights as `query_weights`);
+        `positions`: the texts' positions when they are indexed (`stem_counts`).
 
         A text reads its keys rarest first while the postings read stay within `budget`, and
         a key's list is read from its newest postings, at most `budget` of them, so the work
         per text is bounded whatever the size of the index (a text of common words only
         meets the newest texts that share its rarest word)."""
-        counts = self.vectorizer.transform(texts).tocsr()
+        counts = self.stem_counts(texts, positions)
         lengths = np.diff(counts.indptr)
         rows = np.repeat(np.arange(counts.shape[0]), lengths)
         df = self.df[counts.indices].astype(np.int64)
@@ -359,32 +371,46 @@ class _KeyPostings:
         )
         return (query @ self.newest_postings(keys, n_docs, budget)).tocsr()
 
+    def stem_counts(self, texts: Sequence[str], positions: np.ndarray | None) -> sparse.csr_matrix:
+        """The texts' key counts: the last `add`'s rows when the texts are indexed at
+        `positions` among them (a batch the join runs right after its catch-up: the same
+        texts, so the same rows), else hashed."""
+        if positions is not None and positions.shape[0] and self.recent is not None:
+            start, counts = self.recent
+            local = positions - start
+            if local.min() >= 0 and local.max() < counts.shape[0]:
+                return counts[local]
+        return self.vectorizer.transform(texts).tocsr()
+
     def newest_postings(self, keys: np.ndarray, n_docs: int, budget: int) -> sparse.csr_matrix:
         """(keys × indexed texts) sublinear counts of `keys`, each cut to its newest `budget`
-        postings (the segments are read newest first)."""
+        postings (the segments are read newest first). Each key's row is written in place,
+        oldest segment first, so the rows come out sorted with no sort of their own."""
         left = np.full(keys.shape[0], budget, dtype=np.int64)
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        runs: list[tuple[sparse.csr_matrix, int, np.ndarray, np.ndarray]] = []
         offset = n_docs
         for segment in reversed(self.segments):
             offset -= segment.shape[1]
             ends = segment.indptr[keys + 1].astype(np.int64)
             take = np.minimum(ends - segment.indptr[keys], left)
             left -= take
+            runs.append((segment, offset, ends, take))
+        sizes = budget - left
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        docs = np.empty(indptr[-1], dtype=np.int64)
+        values = np.empty(indptr[-1], dtype=np.float32)
+        start = indptr[:-1].copy()  # where each key's next (newer) run goes
+        for segment, offset, ends, take in reversed(runs):  # oldest first
             total = int(take.sum())
             if total == 0:
                 continue
-            positions = np.repeat(ends - np.cumsum(take), take) + np.arange(total)
-            parts.append(
-                (
-                    np.repeat(np.arange(keys.shape[0]), take),
-                    segment.indices[positions].astype(np.int64) + offset,
-                    _TF[segment.data[positions]],
-                )
-            )
-        if not parts:
-            return sparse.csr_matrix((keys.shape[0], n_docs), dtype=np.float32)
-        key_rows, docs, values = (np.concatenate(column) for column in zip(*parts, strict=True))
-        return sparse.csr_matrix((values, (key_rows, docs)), shape=(keys.shape[0], n_docs))
+            before = np.cumsum(take) - take
+            positions = np.repeat(ends - take - before, take) + np.arange(total)
+            written = np.repeat(start - before, take) + np.arange(total)
+            docs[written] = segment.indices[positions] + offset
+            values[written] = _TF[segment.data[positions]]
+            start += take
+        return sparse.csr_matrix((values, docs, indptr), shape=(keys.shape[0], n_docs))
 
     def arrays(self) -> dict[str, np.ndarray]:
         arrays: dict[str, np.ndarray] = {
@@ -441,6 +467,7 @@ class DuplicateIndex:
         self.bulk_postings = bulk_postings
         self._ids: list[str] = []
         self._positions: dict[str, int] | None = None  # id → newest position, built on use
+        self._shared: set[str] = set()  # ids held at more than one position (with _positions)
         self._normed_at = 0
         self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
         self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
@@ -463,17 +490,25 @@ class DuplicateIndex:
             prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
             added = [str(i) for i in ids[first : first + ADD_BATCH]]
             if self._positions is not None:
-                start = len(self._ids)
-                self._positions.update((doc, start + n) for n, doc in enumerate(added))
+                self._note_positions(added, len(self._ids))
             self._ids.extend(added)
             self.hubness.extend(len(prepared))
-            self._postings.add(prepared)
+            self._postings.add(prepared, len(self._ids) - len(prepared))
             words = self._word.counts(prepared)
             self._word.add(words, len(self._ids))
             del words
             self._char.add(self._char.counts(prepared), len(self._ids))
         if len(self._ids) > (1 + NORM_REFRESH_GROWTH) * self._normed_at:
             self._refresh_norms()
+
+    def _note_positions(self, ids: Sequence[str], start: int) -> None:
+        """Record `ids`, indexed from position `start` on, as their ids' newest positions, and
+        the ids now held more than once."""
+        assert self._positions is not None
+        for number, doc in enumerate(ids):
+            if doc in self._positions:
+                self._shared.add(doc)
+            self._positions[doc] = start + number
 
     def similarities(self, text: str) -> np.ndarray:
         """Cosine similarity of `text` to every indexed text, in insertion order (a full scan:
@@ -564,7 +599,8 @@ class DuplicateIndex:
         if len(ids) != len(texts):
             raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
         if self._positions is None:
-            self._positions = {doc: number for number, doc in enumerate(self._ids)}
+            self._positions = {}
+            self._note_positions(self._ids, 0)
         excludes = [str(doc) for doc in ids]
         if any(doc not in self._positions for doc in excludes):
             return self._join(texts, None, k, min_score, excludes)
@@ -578,10 +614,11 @@ class DuplicateIndex:
         if len(self._ids) == 0:
             return [[] for _ in texts]
         found: list[list[tuple[str, float]]] = []
+        divisors = np.where(self._char.norms > 0, self._char.norms, np.inf)
         for first in range(0, len(texts), BULK_ROWS):
             prepared = [index_text(t) for t in texts[first : first + BULK_ROWS]]
-            rows, docs = self._bulk_candidates(prepared)
             held = None if positions is None else positions[first : first + BULK_ROWS]
+            rows, docs = self._bulk_candidates(prepared, divisors, held)
             scores = self._pair_scores(prepared, held, rows, docs)
             fit = (scores >= min_score) & (scores > 0)
             searched = rows, docs, scores
@@ -611,14 +648,17 @@ class DuplicateIndex:
         `query_many(learn=True)` does; the texts of this part of the batch were ranked with
         the densities from before it."""
         bounds = np.searchsorted(rows, np.arange(held.shape[0] + 1))
-        for number, position in enumerate(held.tolist()):
-            part = slice(bounds[number], bounds[number + 1])
-            self.hubness.learn(self._ids, position, docs[part], scores[part])
+        alone = self._shared.isdisjoint(self._ids[position] for position in held.tolist())
+        self.hubness.learn_many(self._ids, held, bounds, docs, scores, alone=alone)
 
-    def _bulk_candidates(self, prepared: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _bulk_candidates(
+        self, prepared: list[str], divisors: np.ndarray, positions: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(text, position) pairs to score exactly, sorted by text: the `bulk_pool` texts with
         the best partial score over each text's rarest stems, divided by the character norm
-        as in `_candidates` (every indexed text when there are no more than `bulk_pool`).
+        as in `_candidates` (every indexed text when there are no more than `bulk_pool`;
+        `divisors`: the character norms, infinite where zero; `positions`: where the texts are
+        indexed, when they are).
 
         The pool is cut without sorting: partial scores are binned in 1,024 levels of the
         text's best one, the level that fills the pool is found from the bins' counts, and
@@ -626,27 +666,44 @@ class DuplicateIndex:
         n_docs, count = len(self._ids), len(prepared)
         if n_docs <= self.bulk_pool:
             return np.repeat(np.arange(count), n_docs), np.tile(np.arange(n_docs), count)
-        partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings)
-        lengths = np.diff(partial.indptr)
-        rows = np.repeat(np.arange(count), lengths)
-        docs = partial.indices.astype(np.int64)
-        norms = self._char.norms[docs]
-        values = partial.data / np.where(norms > 0, norms, np.inf)
+        partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings, positions)
+        rows, docs = [], []
+        for first in range(0, count, POOL_ROWS):  # a few texts at a time: arrays stay in cache
+            part_rows, part_docs = self._pool(
+                partial.indptr[first : first + POOL_ROWS + 1], partial, divisors
+            )
+            rows.append(part_rows + first)
+            docs.append(part_docs)
+        return np.concatenate(rows).astype(np.int64), np.concatenate(docs).astype(np.int64)
+
+    def _pool(
+        self, indptr: np.ndarray, partial: sparse.csr_matrix, divisors: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`_bulk_candidates`' pool of the rows of `partial` that `indptr` (a slice of its
+        row pointers) spans: their (row within the slice, position) pairs."""
+        count = indptr.shape[0] - 1
+        span = slice(indptr[0], indptr[-1])
+        lengths = np.diff(indptr)
+        rows = np.repeat(np.arange(count, dtype=np.int32), lengths)
+        docs = partial.indices[span]
+        values = partial.data[span] / divisors[docs]
         touched = lengths > 0
         best = np.zeros(count, dtype=np.float64)
-        best[touched] = np.maximum.reduceat(values, partial.indptr[:-1][touched])
-        scale = np.where(best > 0, best, 1.0)[rows]
-        levels = np.minimum((values / scale * 1023).astype(np.int64), 1023)
+        best[touched] = np.maximum.reduceat(values, (indptr[:-1] - indptr[0])[touched])
+        # No value exceeds its text's best, so no level exceeds 1023.
+        levels = values / np.where(best > 0, best, 1.0)[rows]
+        levels *= 1023
+        levels = levels.astype(np.int32)
         bins = np.bincount(rows * 1024 + levels, minlength=count * 1024).reshape(count, 1024)
         from_top = np.cumsum(bins[:, ::-1], axis=1)
         filled = from_top >= self.bulk_pool
-        cut = np.where(filled.any(axis=1), 1023 - filled.argmax(axis=1), 0)
-        above = levels > cut[rows]
-        at = levels == cut[rows]
-        room = self.bulk_pool - np.bincount(rows[above], minlength=count)
-        seen = np.cumsum(at)
-        seen -= np.repeat(np.concatenate([[0], seen])[partial.indptr[:-1]], lengths)
-        keep = above | (at & (seen <= room[rows]))
+        cut = np.where(filled.any(axis=1), 1023 - filled.argmax(axis=1), 0)[rows]
+        keep = levels > cut
+        room = self.bulk_pool - np.bincount(rows[keep], minlength=count)
+        at = np.flatnonzero(levels == cut)  # ties on the cut level, in the product's order
+        at_rows = rows[at]
+        taken = np.arange(at.shape[0]) - np.searchsorted(at_rows, at_rows) < room[at_rows]
+        keep[at[taken]] = True
         return rows[keep], docs[keep]
 
     def _pair_scores(
@@ -654,8 +711,27 @@ class DuplicateIndex:
         docs: np.ndarray,
     ) -> np.ndarray:  # fmt: skip
         """The exact score of `query` (mean of the word and character cosines) of each pair
-        (text `rows[i]` of `prepared`, indexed text `docs[i]`); the texts' own counts are read
-        from the index at `positions` when they are indexed there."""
+        (text `rows[i]` of `prepared`, `rows` sorted, indexed text `docs[i]`); the texts' own
+        counts are read from the index at `positions` when they are indexed there. Each
+        pair's score is its own: they are computed `POOL_ROWS` texts at a time, so that the
+        arrays stay in the cache."""
+        bounds = np.searchsorted(rows, np.arange(0, len(prepared) + POOL_ROWS, POOL_ROWS))
+        parts = [
+            self._block_scores(
+                prepared[first : first + POOL_ROWS],
+                None if positions is None else positions[first : first + POOL_ROWS],
+                rows[bounds[number] : bounds[number + 1]] - first,
+                docs[bounds[number] : bounds[number + 1]],
+            )
+            for number, first in enumerate(range(0, len(prepared), POOL_ROWS))
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+
+    def _block_scores(
+        self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,
+        docs: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """`_pair_scores` of a few texts."""
         n_docs = len(self._ids)
         distinct, where = np.unique(docs, return_inverse=True)
         total = np.zeros(rows.shape[0], dtype=np.float64)

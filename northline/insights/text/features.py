@@ -12,7 +12,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import (
+    CountVectorizer,
+    HashingVectorizer,
+    TfidfTransformer,
+    TfidfVectorizer,
+)
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
@@ -215,6 +220,62 @@ def char_wb_counts(
     counts = sparse.csr_matrix(occurrences @ grams, dtype=grams.dtype)
     counts.sort_indices()
     return counts
+
+
+def char_wb_fit_transform(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sparse.csr_matrix:
+    """`vectorizer.fit_transform(texts)` of an unfitted "char_wb" TF-IDF vectorizer without
+    document-frequency limits (`min_df` 1, `max_df` 1.0, no `max_features`, no fixed
+    vocabulary): the same matrix, bit for bit, with its n-grams counted once per distinct word
+    of the texts instead of once per occurrence (as `char_wb_counts` does for `transform`).
+    The vectorizer itself is left unfitted: callers that fit per call (`matching`) only need
+    the matrix.
+
+    Bit for bit includes the order of each row's entries, which the row norms and products
+    sum in: scikit-learn numbers the n-grams in order of first appearance while counting,
+    sorts each row by those numbers, then renumbers the columns alphabetically without
+    sorting the rows again. The n-grams' first appearances over the texts are those over the
+    distinct words taken in order of first appearance, so numbering them word by word gives
+    the same order. Raises ValueError, as scikit-learn does, when no text has an n-gram."""
+    plain = (vectorizer.min_df, vectorizer.max_df, vectorizer.max_features) == (1, 1.0, None)
+    if vectorizer.analyzer != "char_wb" or not plain or vectorizer.vocabulary is not None:
+        raise ValueError("char_wb_fit_transform: a char_wb vectorizer without limits is needed")
+    words: dict[str, int] = {}
+    word_rows = [[words.setdefault(word, len(words)) for word in text.split()] for text in texts]
+    analyze = vectorizer.build_analyzer()
+    grams: dict[str, int] = {}
+    gram_rows = [[grams.setdefault(gram, len(grams)) for gram in analyze(word)] for word in words]
+    if not grams:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    occurrences = _count_matrix(word_rows, len(words))
+    spelled = _count_matrix(gram_rows, len(grams))
+    counts = sparse.csr_matrix(occurrences @ spelled)
+    counts.sort_indices()  # by first appearance, as scikit-learn counts
+    alphabetical = np.empty(len(grams), dtype=counts.indices.dtype)
+    alphabetical[[grams[gram] for gram in sorted(grams)]] = np.arange(len(grams))
+    counts.indices = alphabetical[counts.indices]  # renumbered, rows not sorted again
+    weighting = TfidfTransformer(
+        norm=vectorizer.norm, use_idf=vectorizer.use_idf, smooth_idf=vectorizer.smooth_idf,
+        sublinear_tf=vectorizer.sublinear_tf,
+    )  # fmt: skip
+    return sparse.csr_matrix(weighting.fit_transform(counts))
+
+
+def _count_matrix(rows: list[list[int]], width: int) -> sparse.csr_matrix:
+    """A float64 count matrix with a row per list of column numbers (repeats counted)."""
+    indices: list[int] = []
+    values: list[int] = []
+    indptr = [0]
+    for row in rows:
+        counter: dict[int, int] = {}
+        for column in row:
+            counter[column] = counter.get(column, 0) + 1
+        indices.extend(counter)
+        values.extend(counter.values())
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int32), indptr),
+        shape=(len(rows), width),
+    )
 
 
 def _width(vectorizer: CountVectorizer | HashingVectorizer) -> int:

@@ -124,6 +124,84 @@ class Densities:
         self._sum += float(np.sum(after[learnt] - before[learnt]))
         self._penalty[raised] = after
 
+    def learn_many(
+        self, ids: Sequence[str], positions: np.ndarray, bounds: np.ndarray, docs: np.ndarray,
+        scores: np.ndarray, *, alone: bool,
+    ) -> None:  # fmt: skip
+        """`learn` of each text in turn: text j at `positions[j]` scored
+        `docs[bounds[j]:bounds[j + 1]]` with those `scores` (the similarity join's searches),
+        with the same densities, penalties and prior to the bit, in a few array operations
+        instead of a dozen per text. `alone`: no text's id is held at another position too.
+
+        The common case (distinct positions never learnt, their ids alone) is vectorised: a
+        text's own row depends on its own scores only; the batch's texts raise no row of one
+        another that survives (a later one's own search overwrites it, an earlier one's has
+        seen the later); and the raises of older texts' rows are replayed in rounds, the k-th
+        raise of every row in round k, so each row sees them in the texts' order. The prior's
+        running sum is then added up text by text in `learn`'s order. Anything else falls back
+        to `learn` text by text."""
+        count = positions.shape[0]
+        if not alone or np.unique(positions).shape[0] != count or (self.seen[positions] > 0).any():
+            for number, position in enumerate(positions.tolist()):
+                part = slice(bounds[number], bounds[number + 1])
+                self.learn(ids, position, docs[part], scores[part])
+            return
+        texts = np.repeat(np.arange(count), np.diff(bounds))
+        others = docs != positions[texts]
+        texts, docs, scores = texts[others], docs[others], scores[others]
+        order = np.lexsort((-scores, texts))  # each text's scores, best first
+        first = np.searchsorted(texts, np.arange(count))
+        rank = np.arange(order.shape[0]) - first[texts[order]]
+        best = np.zeros((count, NEIGHBOURS), dtype=np.float32)
+        top = order[rank < NEIGHBOURS]
+        best[texts[top], rank[rank < NEIGHBOURS]] = np.maximum(scores[top], 0.0)
+        own = penalties(best)
+        self._top[positions], self._seen[positions] = best, max(len(ids), 1)
+        self._penalty[positions] = own
+        batch = np.zeros(self._n, dtype=bool)
+        batch[positions] = True
+        offered = ~batch[docs] & (self.seen[docs] <= positions[texts]) & (scores > 0)
+        changes = self._raise(
+            texts[offered], docs[offered], scores[offered], np.flatnonzero(offered)
+        )
+        for number in range(count):
+            self._learnt += 1
+            self._sum += float(own[number])
+            if (change := changes.get(number)) is not None:
+                self._sum += float(np.sum(change))
+
+    def _raise(
+        self, texts: np.ndarray, docs: np.ndarray, scores: np.ndarray, where: np.ndarray
+    ) -> dict[int, np.ndarray]:
+        """Offer `scores` to the rows of `docs` (older texts', learnt or not), in the order
+        given (by text, `where` their order within it), each replacing its row's weakest when
+        it beats it, as `learn` does; the penalty changes of the learnt rows, by text, in
+        `learn`'s order (what it adds to the prior's sum)."""
+        by_row = np.lexsort((texts, docs))
+        starts = np.searchsorted(docs[by_row], docs[by_row])
+        rounds = np.arange(by_row.shape[0]) - starts
+        accepted: list[tuple[np.ndarray, np.ndarray]] = []
+        for number in range(int(rounds.max(initial=-1)) + 1):
+            offer = by_row[rounds == number]  # at most one per row
+            rows = self._top[docs[offer]]
+            weakest = rows.argmin(axis=1)
+            beats = scores[offer] > rows[np.arange(offer.shape[0]), weakest]
+            offer, raised = offer[beats], docs[offer[beats]]
+            self._top[raised, weakest[beats]] = scores[offer]
+            before, after = self._penalty[raised], penalties(self._top[raised])
+            self._penalty[raised] = after
+            learnt = self.seen[raised] > 0
+            accepted.append((offer[learnt], (after - before)[learnt]))
+        offers = np.concatenate([offer for offer, _ in accepted] or [np.zeros(0, np.int64)])
+        if not offers.shape[0]:
+            return {}
+        changes = np.concatenate([change for _, change in accepted])
+        ordered = np.argsort(where[offers], kind="stable")  # by text, as each text found them
+        offers, changes = offers[ordered], changes[ordered]
+        raising, cuts = np.unique(texts[offers], return_index=True)
+        # a text whose raises were all of rows not learnt adds 0.0 in `learn`: left out here
+        return dict(zip(raising.tolist(), np.split(changes, cuts[1:]), strict=True))
+
     def pending(self, ids: Sequence[str], wanted: Sequence[str | None]) -> list[int | None]:
         """The position of each `wanted` id among the texts not learnt yet (the latest
         `len(wanted)` + 64 of them are looked at: a batch just added), in order, each position

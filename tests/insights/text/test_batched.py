@@ -11,12 +11,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
 
 from northline.insights.text import duplicates
 from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT, TextClassifier
 from northline.insights.text.clustering import cluster_themes
 from northline.insights.text.duplicates import DuplicateIndex
-from northline.insights.text.features import char_wb_counts, union_transform
+from northline.insights.text.features import (
+    char_wb_counts,
+    char_wb_fit_transform,
+    union_transform,
+)
 from northline.insights.text.language import (
     _WORD,
     PROFILES,
@@ -25,7 +30,8 @@ from northline.insights.text.language import (
     _ngrams,
     detect_languages,
 )
-from northline.insights.text.preprocess import cleaning_once
+from northline.insights.text.matching import best_matches
+from northline.insights.text.preprocess import clean_text, cleaning_once
 
 from .test_language import SENTENCES
 from .text_data import read_csv
@@ -229,6 +235,60 @@ def test_char_n_grams_counted_per_word_are_the_vectorizers_counts() -> None:
         char_wb_counts(index._word.vectorizer, texts)
 
 
+def same_bits(got, want) -> bool:
+    """The same CSR matrix entry for entry, in the same stored order (sums follow it)."""
+    return all(
+        np.array_equal(getattr(got, a), getattr(want, a)) for a in ("indptr", "indices", "data")
+    )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"ngram_range": (3, 5), "sublinear_tf": True}, {"ngram_range": (2, 4), "norm": None},
+     {"ngram_range": (1, 3), "use_idf": False, "lowercase": False}],
+    ids=["matching", "no norm", "no idf, cased"],
+)  # fmt: skip
+def test_char_n_grams_fitted_per_word_are_the_vectorizers_matrix(options) -> None:
+    texts = [r["text"] for r in seed_rows()] + ODD + ["Dark DARK dark", "straße STRASSE"]
+    want = TfidfVectorizer(analyzer="char_wb", **options).fit_transform(texts)
+    got = char_wb_fit_transform(TfidfVectorizer(analyzer="char_wb", **options), texts)
+    assert same_bits(got, want) and not want.has_sorted_indices  # the rows' order matters
+    assert got.shape == want.shape
+
+
+def test_the_per_word_fit_refuses_what_it_cannot_reproduce() -> None:
+    with pytest.raises(ValueError, match=r"^empty vocabulary; perhaps the documents only"):
+        char_wb_fit_transform(TfidfVectorizer(analyzer="char_wb"), ["", "  \t"])
+    for vectorizer in (
+        TfidfVectorizer(analyzer="char_wb", min_df=2), TfidfVectorizer(analyzer="char_wb", max_df=0.9),
+        TfidfVectorizer(analyzer="char"), TfidfVectorizer(analyzer="char_wb", vocabulary=["ab"]),
+    ):  # fmt: skip
+        with pytest.raises(ValueError, match=r"^char_wb_fit_transform: a char_wb vectorizer"):
+            char_wb_fit_transform(vectorizer, ["dark mode"])
+
+
+def test_feature_matches_are_those_of_the_feature_union() -> None:
+    """`best_matches` (processing's similar planning features) with its character block
+    counted per word gives what the scikit-learn union fitted on the same texts gives."""
+    issues = read_csv("nlbse24_issues_train.csv")[:300]
+    queries = [f"{r['title']}\n{r['body']}" for r in issues] + ODD
+    candidates = [r["title"] for r in issues[:40:3]] + ["Dark mode", "Export to Excel"]
+    cleaned = [clean_text(t, markers=False) for t in [*candidates, *queries]]
+    union = FeatureUnion([
+        ("words", TfidfVectorizer(sublinear_tf=True, stop_words="english")),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)),
+    ]).fit_transform(cleaned)  # fmt: skip
+    scores = (union[len(candidates) :] @ union[: len(candidates)].T).toarray() / 2
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :3]
+    want = [
+        [(int(c), round(float(row[c]), 4)) for c in best if row[c] >= 0.15 and row[c] > 0]
+        for row, best in zip(scores, order, strict=True)
+    ]
+    found = best_matches(queries, candidates, 3, 0.15)
+    assert found == want and sum(map(len, found)) > 20
+    assert best_matches(["the of and"], ["to be"], 3) == [[]]  # stop words only
+
+
 @pytest.mark.parametrize("config", [ISSUE_TYPE, SENTIMENT], ids=["type", "sentiment"])
 def test_predictions_are_those_of_the_feature_union(config) -> None:
     rows = seed_rows()
@@ -273,3 +333,69 @@ def test_every_stage_answers_the_same_when_each_text_is_cleaned_once() -> None:
         once = stages()
     assert once == apart
     assert len({row.index(max(row)) for row in apart[0]}) > 1  # not one answer for all
+
+
+def test_only_rows_longer_than_the_term_cap_are_ranked() -> None:
+    """`batch_weights` ranks only the rows that have more terms than it keeps; what it keeps
+    must be what ranking every row keeps (heaviest first, ties by position)."""
+    issues = read_csv("nlbse24_issues_train.csv")[:120]
+    texts = [f"{r['title']}\n{r['body']}" for r in issues] + ODD + ["dark mode"] * 3
+    index = DuplicateIndex()
+    index.add([str(i) for i in range(len(texts))], texts)
+    for block in (index._word, index._char):
+        tf = block.tf_rows(np.arange(len(texts)))
+        lengths = np.diff(tf.indptr)
+        assert (lengths > 64).any() and (lengths <= 64).any()
+        matrix, norms = block.batch_weights(tf, len(texts), 64)
+        rows = np.repeat(np.arange(tf.shape[0]), lengths)
+        idf = block.idf(len(texts), tf.indices)
+        weights = tf.data.astype(np.float32) * idf
+        order = np.lexsort((-weights, rows))
+        rank = np.empty(order.shape[0], dtype=np.int64)
+        rank[order] = np.arange(order.shape[0]) - np.repeat(tf.indptr[:-1], lengths)
+        keep = (weights > 0) & (rank < 64)
+        assert np.array_equal(matrix.indices, tf.indices[keep])
+        assert np.array_equal(matrix.data, (weights[keep] * idf[keep]).astype(np.float64))
+        kept = np.bincount(rows[keep], weights=weights[keep].astype(np.float64) ** 2)
+        assert np.array_equal(norms, np.sqrt(np.pad(kept, (0, tf.shape[0] - kept.shape[0]))))
+
+
+def test_the_join_answers_the_same_whatever_texts_it_scores_together(monkeypatch) -> None:
+    """The pool and the exact scores are computed `POOL_ROWS` texts at a time (arrays that
+    stay in the cache): each text's answer, and the densities learnt, must not depend on it."""
+    texts = corpus(3000, 8)
+    ids = [f"d{i}" for i in range(len(texts))]
+
+    def joined(rows: int) -> tuple[object, ...]:
+        monkeypatch.setattr(duplicates, "POOL_ROWS", rows)
+        index = DuplicateIndex(bulk_pool=16, bulk_postings=300)
+        index.add(ids[:2700], texts[:2700])
+        index.similar_indexed(ids[2400:2700], texts[2400:2700], 11, min_score=0.3, learn=True)
+        index.add(ids[2700:], texts[2700:])
+        found = index.similar_indexed(ids[2700:], texts[2700:], 11, min_score=0.3, learn=True)
+        hashed = index.similar_many(texts[2900:], 5, min_score=0.2, excludes=ids[2900:])
+        hubs = index.hubness
+        return found, hashed, hubs.top.tobytes(), hubs.seen.tobytes(), hubs.prior
+
+    alone = joined(256)  # one block per part of the batch: as before
+    assert joined(7) == alone and joined(64) == alone
+    assert sum(map(len, alone[0])) > 300
+
+
+def test_the_join_reads_a_caught_up_batchs_stems_or_hashes_them_alike() -> None:
+    """Right after the catch-up the join reads the batch's stem counts from the last `add`
+    instead of hashing the texts again: the same answers as hashing them."""
+    texts = corpus(3000, 9)
+    ids = [f"d{i}" for i in range(len(texts))]
+
+    def joined(reuse: bool) -> list[list[tuple[str, float]]]:
+        index = DuplicateIndex(bulk_pool=16, bulk_postings=300)
+        index.add(ids[:2500], texts[:2500])
+        index.add(ids[2500:], texts[2500:])
+        if not reuse:
+            index._postings.recent = None
+        assert (index._postings.recent is not None) is reuse
+        return index.similar_indexed(ids[2500:], texts[2500:], 11, min_score=0.3, learn=True)
+
+    found = joined(True)
+    assert found == joined(False) and sum(map(len, found)) > 400

@@ -216,3 +216,71 @@ def test_a_semantic_index_saved_before_densities_is_refused(tmp_path: Path) -> N
         r"rebuild the index from the texts",
     ):
         SemanticIndex.load(tmp_path / "old.npz", MODEL)
+
+
+def learnt_state(densities: Densities) -> tuple[bytes, ...]:
+    """Everything `learn` changes, as bytes: rows, when each was learnt, penalties, prior."""
+    return (
+        densities.top.tobytes(), densities.seen.tobytes(),
+        densities._penalty[: len(densities)].tobytes(), np.float64(densities.prior).tobytes(),
+        np.int64(densities._learnt).tobytes(),
+    )  # fmt: skip
+
+
+def searches(rng: np.random.Generator, indexed: int, batch: np.ndarray, per_text: int) -> tuple:
+    """Random neighbour searches of the texts at `batch`: sorted distinct candidates among the
+    index (often the same ones, so rows are raised again and again), scores on a coarse grid
+    (ties), some zero or negative, each text among its own candidates now and then."""
+    docs, scores, bounds = [], [], [0]
+    for position in batch.tolist():
+        found = rng.choice(indexed, size=per_text, replace=False, p=None)
+        if rng.random() < 0.3:
+            found[0] = position
+        found = np.unique(np.concatenate([found, rng.integers(0, 40, 3)]))
+        docs.append(found)
+        scores.append((rng.integers(-2, 12, found.shape[0]) / 10).astype(np.float32))
+        bounds.append(bounds[-1] + found.shape[0])
+    return np.array(bounds), np.concatenate(docs), np.concatenate(scores)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_learning_a_batch_at_once_is_learning_each_text_in_turn(seed) -> None:
+    """`learn_many` (the join's batches) must leave exactly what `learn` text by text leaves:
+    the same rows, penalties and prior to the bit, also when rows are raised by many texts of
+    the batch, when older rows were learnt or not, and when it must fall back (a position
+    twice, a position learnt already, an id held twice)."""
+    rng = np.random.default_rng(seed)
+    indexed = 400
+    ids = [f"t{n}" for n in range(indexed)]
+    one, many = Densities(), Densities()
+    for densities in (one, many):
+        densities.extend(indexed)
+    old = np.arange(0, 300, 2)  # older texts learnt before the batches, every other one
+    for position in old.tolist():
+        found = np.unique(rng.integers(0, 300, 12))
+        values = (rng.integers(0, 10, found.shape[0]) / 10).astype(np.float32)
+        one.learn(ids, position, found, values)
+        many.learn(ids, position, found, values)
+    assert learnt_state(one) == learnt_state(many)
+    batches = [np.arange(300, 340), np.arange(340, 400)[::-1], np.array([5, 7, 7]), old[:6]]
+    for batch in batches:
+        bounds, docs, scores = searches(rng, indexed, batch, 30)
+        for number, position in enumerate(batch.tolist()):
+            part = slice(bounds[number], bounds[number + 1])
+            one.learn(ids, position, docs[part], scores[part])
+        many.learn_many(ids, batch, bounds, docs, scores, alone=True)
+        assert learnt_state(one) == learnt_state(many)
+    ids[390] = ids[10]  # an id held twice: its copies are not its neighbours
+    bounds, docs, scores = searches(rng, indexed, np.array([390]), 30)
+    docs[0] = 10
+    one.learn(ids, 390, docs, scores)
+    many.learn_many(ids, np.array([390]), bounds, docs, scores, alone=False)
+    assert learnt_state(one) == learnt_state(many)
+    assert (one.top[300:400] > 0).any(axis=1).all() and one.prior > 0
+
+
+def test_own_rows_learnt_together_have_each_rows_penalty() -> None:
+    """A batch's penalties are computed as one matrix; each row's must be the one-row value."""
+    rows = np.random.default_rng(3).random((257, NEIGHBOURS), dtype=np.float32)
+    alone = np.array([penalties(row[None, :])[0] for row in rows])
+    assert np.array_equal(penalties(rows), alone)
