@@ -59,7 +59,12 @@ def label_value(value: Any, task: str) -> str:
 
 def corrections(state: TextSettings) -> dict[str, int]:
     """Each task's corrections since its last training started."""
-    return {task: getattr(state, f"{task}_corrections") for task in learning.TASKS}
+    return {task: getattr(state, _counter(task)) for task in learning.TASKS}
+
+
+def _counter(task: str) -> str:
+    """The TextSettings field counting a task's corrections since its last training."""
+    return f"{task}_corrections"
 
 
 def _locked(workspace: Workspace) -> TextSettings:
@@ -87,7 +92,7 @@ def correct(access: Access, feedback: Feedback, task: str, value: Any) -> Feedba
         setattr(feedback, f"{field}_confidence", 1.0)
         setattr(feedback, by_team, True)
         feedback.save(update_fields=[field, f"{field}_confidence", by_team, "updated_at"])
-        counter = f"{task}_corrections"
+        counter = _counter(task)
         setattr(state, counter, getattr(state, counter) + 1)
         due = getattr(state, counter) >= RETRAIN_AFTER
         state.save(update_fields=["categories", counter, "updated_at"])
@@ -120,8 +125,8 @@ def retrain(
     task's corrections count again from here: the training reads every label made so far."""
     with transaction.atomic():
         state = _locked(workspace)
-        setattr(state, f"{task}_corrections", 0)
-        state.save(update_fields=[f"{task}_corrections", "updated_at"])
+        setattr(state, _counter(task), 0)
+        state.save(update_fields=[_counter(task), "updated_at"])
     tier, path = processing.tier_of(workspace), processing.model_path()
     model = learning.train(workspace, task, tier, user, path)
     report(20, f"Trained version {model.version} on {model.team_labels} team labels")
