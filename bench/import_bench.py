@@ -34,6 +34,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,38 +129,59 @@ def start_worker() -> subprocess.Popen[bytes]:
 
 
 def proc_figures(pid: int) -> tuple[float, float, float]:
-    """(peak RSS in GB, its CPU seconds, its ended children's CPU seconds) of a live process,
-    from /proc (the worker's children: a processing batch's forked half, decision 0043)."""
-    with open(f"/proc/{pid}/status") as status:
-        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    """(peak RSS in GB, its CPU seconds, its children's CPU seconds) of a live process, from
+    /proc. Its children: the helper process that computes a batch's labels (decision 0052),
+    live until the worker ends, and any that ended already."""
+    peak, own, _ = _proc(pid)
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
-    own, children = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
-    return peak / 1024 / 1024, own / ticks, children / ticks
+    ended = (int(fields[13]) + int(fields[14])) / ticks
+    live = sum(_proc(child)[1] for child in _children(pid))
+    return peak, own, ended + live
 
 
-def children_memory(pid: int) -> tuple[float, float]:
-    """(RSS, proportional set size) in GB of the process's live children, the largest of each:
-    a forked child shares the worker's pages until one of them writes, and its PSS counts a
-    shared page at half."""
-    rss = pss = 0.0
+def _proc(pid: int) -> tuple[float, float, float]:
+    """(peak RSS in GB, CPU seconds, current RSS in GB) of a live process; zeros once it ended."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            sizes = {line.split(":")[0]: int(line.split()[1]) for line in status
+                     if line.startswith(("VmHWM", "VmRSS"))}  # fmt: skip
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, KeyError):
+        return 0.0, 0.0, 0.0
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sizes.get("VmHWM", 0) / 2**20, cpu, sizes.get("VmRSS", 0) / 2**20
+
+
+def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as listing:
-            children = listing.read().split()
-        for child in children:
-            with open(f"/proc/{child}/smaps_rollup") as rollup:
-                sizes = {line.split(":")[0]: int(line.split()[1]) for line in rollup
-                         if line.split(":")[0] in ("Rss", "Pss")}  # fmt: skip
-            rss, pss = max(rss, sizes["Rss"] / 2**20), max(pss, sizes["Pss"] / 2**20)
-    except (OSError, KeyError, IndexError):  # a child that ended meanwhile
-        pass
-    return rss, pss
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
 
 
-def wait_processed(
-    workspace: object, rows: int, worker: subprocess.Popen[bytes]
-) -> tuple[float, float]:
+class MemorySampler(threading.Thread):
+    """The largest sum of the resident memory of this process, the worker and the worker's
+    children at the same moment, sampled every 0.2 s: the run's peak, where adding each
+    process's own peak (reached at different times) overstates it."""
+
+    def __init__(self, worker: int) -> None:
+        super().__init__(daemon=True)
+        self.worker, self.peak, self.children_peak = worker, 0.0, 0.0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            children = [_proc(child)[2] for child in _children(self.worker)]
+            together = _proc(os.getpid())[2] + _proc(self.worker)[2] + sum(children)
+            self.peak = max(self.peak, together)
+            self.children_peak = max([self.children_peak, *children])
+
+
+def wait_processed(workspace: object, rows: int, worker: subprocess.Popen[bytes]) -> None:
     """Until every row is processed and no task is queued or running. The queue is asked
     every half second (a few rows); the feedback table, a full scan at a million rows, only for
     the progress line and once the queue is empty: scanning it twice a second took the bench
@@ -172,13 +194,10 @@ def wait_processed(
     pending = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
     unprocessed = Feedback.objects.filter(workspace=workspace, processed_at__isnull=True)
     shown = time.perf_counter()
-    child_rss = child_pss = 0.0
     while True:
-        rss, pss = children_memory(worker.pid)
-        child_rss, child_pss = max(child_rss, rss), max(child_pss, pss)
         tasks = DBTaskResult.objects.filter(status__in=pending).count()
         if not tasks and not unprocessed.exists():
-            return child_rss, child_pss
+            return
         if DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists():
             sys.exit("a processing task failed: see the worker's output")
         if worker.poll() is not None:
@@ -222,6 +241,9 @@ def main() -> None:
     access, job = prepared_import(csv_path)
     workspace = access.workspace
     worker = start_worker() if args.process else None
+    sampler = MemorySampler(worker.pid if worker is not None else 0)
+    if worker is not None:
+        sampler.start()
     last = [0]
 
     def report(percent: int, message: str) -> None:
@@ -237,9 +259,10 @@ def main() -> None:
     assert Feedback.objects.filter(workspace=workspace).count() == args.rows
     import_load = os.getloadavg()[0]
     if worker is not None:
-        child_rss, child_pss = wait_processed(workspace, args.rows, worker)
+        wait_processed(workspace, args.rows, worker)
         total = time.perf_counter() - wall
         worker_peak, worker_cpu, children_cpu = proc_figures(worker.pid)
+        sampler.stopped.set()
         worker.send_signal(signal.SIGTERM)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -260,12 +283,13 @@ def main() -> None:
               f"processing after the import ended) = {args.rows / total:,.0f} rows/s "
               "(target for 1,000,000: <= 300 s)")  # fmt: skip
         print(f"CPU: {own_cpu:.1f} s import process + {worker_cpu:.1f} s worker + "
-              f"{children_cpu:.1f} s its forked children")  # fmt: skip
+              f"{children_cpu:.1f} s its helper process")  # fmt: skip
         print(f"ratio import and processing / bare insert: {total / bare[0]:.1f}x wall, "
               f"{(own_cpu + worker_cpu + children_cpu) / bare[1]:.1f}x CPU")  # fmt: skip
-        print(f"peak memory of the worker: {worker_peak:.2f} GB; both together at most "
-              f"{peak + worker_peak:.2f} GB (target <= 4 GB); a forked child at most "
-              f"{child_rss:.2f} GB RSS, {child_pss:.2f} GB PSS (sampled every 0.5 s)")  # fmt: skip
+        print(f"peak memory of the worker: {worker_peak:.2f} GB; its helper at most "
+              f"{sampler.children_peak:.2f} GB; the import's and the worker's own peaks added: "
+              f"{peak + worker_peak:.2f} GB; all processes at the same moment at most "
+              f"{sampler.peak:.2f} GB (sampled every 0.2 s; target <= 4 GB)")  # fmt: skip
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")
         print(themes_figures(workspace))
 

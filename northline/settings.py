@@ -28,7 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     "NORTHLINE_LOGIN_RATE": "10/900",
     "NORTHLINE_TASKS": "database",
     "NORTHLINE_SEMANTIC_MODEL": "",
-    "NORTHLINE_PROCESSING_PROCESSES": "1",  # decision 0043: little gain at 1M, more memory
+    "NORTHLINE_PROCESSING_PROCESSES": "",  # the usable cores (decision 0052)
 }
 
 

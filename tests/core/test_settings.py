@@ -55,12 +55,14 @@ def test_bad_values_name_the_variable_and_value(
     assert str(raised.value) == message
 
 
-def test_processing_uses_one_process_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_processing_uses_the_usable_cores_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NORTHLINE_PROCESSING_PROCESSES", raising=False)
-    assert northline_settings.env_processes("NORTHLINE_PROCESSING_PROCESSES") == 1
-    monkeypatch.setenv("NORTHLINE_PROCESSING_PROCESSES", "")  # empty: the usable cores
     cores = northline_settings.env_processes("NORTHLINE_PROCESSING_PROCESSES")
     assert cores == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("NORTHLINE_PROCESSING_PROCESSES", "")  # empty: the same
+    assert northline_settings.env_processes("NORTHLINE_PROCESSING_PROCESSES") == cores
+    monkeypatch.setenv("NORTHLINE_PROCESSING_PROCESSES", "1")
+    assert northline_settings.env_processes("NORTHLINE_PROCESSING_PROCESSES") == 1
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from northline.insights.models import Feedback, SimilarFeature, SimilarFeedback,
 from northline.insights.services import feedback as service
 from northline.insights.services import learning, processing, similarity
 from northline.insights.text import duplicates
+from northline.insights.text.labels import FEATURE_MIN, predicted
 from northline.insights.text.language import detect_languages
 from northline.insights.text.semantic import semantic_available
 from northline.planning.services import features
@@ -81,7 +82,7 @@ def test_near_duplicates_are_stored_with_scores(imported: list[Feedback]) -> Non
 
 def test_similar_features_are_found(imported: list[Feedback]) -> None:
     match = SimilarFeature.objects.get(feedback=imported[1])
-    assert match.feature.title == "Dark mode" and match.score >= processing.FEATURE_MIN
+    assert match.feature.title == "Dark mode" and match.score >= FEATURE_MIN
     assert not SimilarFeature.objects.filter(feedback=imported[0]).exists()
 
 
@@ -138,7 +139,7 @@ def test_a_batch_stores_the_labels_each_text_gets_alone(
     # cleans for itself: the stored labels must be those
     texts = [similarity.item_text(f.title, f.text) for f in imported]
     want = {
-        task: [learning.predict(learning.classifier_for(team.workspace, task, "lexical")[0], [t])[0]
+        task: [predicted(learning.classifier_for(team.workspace, task, "lexical")[0], [t])[0]
                for t in texts]
         for task in ("type", "sentiment")
     }  # fmt: skip

@@ -1,9 +1,10 @@
-"""A processing batch on two cores (decision 0043): the stateless stages in a forked child
-store exactly what the worker alone stores, corrections still survive, and a batch loads only
-the columns it reads (no query per item)."""
+"""A processing batch on two cores (decisions 0043, 0052): the stateless stages in the helper
+process store exactly what the worker alone stores, corrections still survive, and a batch
+loads only the columns it reads (no query per item)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -21,10 +22,7 @@ from northline.planning.services import features
 from tests.conftest import Team
 from tests.insights.text.text_data import read_csv
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not parallel.CAN_FORK, reason="fork is used on Linux only"),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -36,17 +34,20 @@ def _fresh() -> Any:
 
 
 @pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many children the batches forked (the real fork runs; this only counts)."""
-    started: list[int] = []
-    start = parallel._start
+def helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The helper's process id for each batch it computed for (the real helper runs; this
+    only records)."""
+    pids: list[int] = []
+    call = parallel._helper.call
 
-    def counted(work: Any) -> Any:
-        started.append(1)
-        return start(work)
+    def recorded(work: Any, args: Any) -> Any:
+        pending = call(work, args)
+        if pending.helped:
+            pids.append(parallel._helper.pid or 0)
+        return pending
 
-    monkeypatch.setattr(parallel, "_start", counted)
-    return started
+    monkeypatch.setattr(parallel._helper, "call", recorded)
+    return pids
 
 
 def _issues() -> list[dict[str, str]]:
@@ -94,17 +95,17 @@ def _stored(ids: list[int]) -> list[tuple[Any, ...]]:
 
 
 def test_a_batch_stores_the_same_on_one_core_and_two(
-    team: Team, settings: Any, forks: list[int]
+    team: Team, settings: Any, helped: list[int]
 ) -> None:
     items = _issues()
     alone, alone_ids = _unprocessed(team, "Alone", items)
     paired, paired_ids = _unprocessed(team, "Paired", items)
     settings.PROCESSING_PROCESSES = 1
     processing.process(alone, alone_ids)
-    assert forks == []
+    assert helped == []
     settings.PROCESSING_PROCESSES = 2
     processing.process(paired, paired_ids)
-    assert forks == [1]
+    assert len(helped) == 1 and helped[0] not in (0, os.getpid())
     want = _stored(alone_ids)
     assert _stored(paired_ids) == want
     assert sum(bool(row[8]) for row in want) > 10  # near-duplicates were found
@@ -112,7 +113,7 @@ def test_a_batch_stores_the_same_on_one_core_and_two(
     assert len({row[0] for row in want}) >= 3 and {row[4] for row in want} >= {"en"}
 
 
-def test_a_correction_survives_a_forked_batch(team: Team, settings: Any, forks: list[int]) -> None:
+def test_a_correction_survives_a_helped_batch(team: Team, settings: Any, helped: list[int]) -> None:
     settings.PROCESSING_PROCESSES = 2
     workspace, ids = _unprocessed(team, "Corrected", _issues()[:20])
     Feedback.objects.filter(pk=ids[3]).update(kind="billing", kind_by_team=True)
@@ -120,7 +121,7 @@ def test_a_correction_survives_a_forked_batch(team: Team, settings: Any, forks: 
     processing.process(workspace, ids)  # a retried batch stores the same
     fb = Feedback.objects.get(pk=ids[3])
     assert (fb.kind, fb.kind_by_team) == ("billing", True) and fb.processed_at is not None
-    assert forks == [1, 1]
+    assert len(helped) == 2
 
 
 def test_a_batch_reads_no_column_per_item(team: Team, settings: Any) -> None:
@@ -142,10 +143,9 @@ def test_a_batch_reads_no_column_per_item(team: Team, settings: Any) -> None:
     assert counts[0] == counts[1] > 0
 
 
-def test_only_the_lexical_tier_forks_and_only_when_allowed(settings: Any) -> None:
-    # the semantic tier's encoder already uses every core through torch's threads, which a
-    # forked child must not use
+def test_only_the_lexical_tier_is_helped_and_only_when_allowed(settings: Any) -> None:
+    # the semantic tier's encoder already uses every core through torch's threads
     settings.PROCESSING_PROCESSES = 2
-    assert processing._forks("lexical") and not processing._forks("semantic")
+    assert processing._helped("lexical") and not processing._helped("semantic")
     settings.PROCESSING_PROCESSES = 1
-    assert not processing._forks("lexical")
+    assert not processing._helped("lexical")

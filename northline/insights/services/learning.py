@@ -153,7 +153,3 @@ def labels_of(categories: Sequence[str], task: str) -> dict[str, str]:
     """Known labels of a task, value → name: the built-in ones, then the team's own."""
     builtin = TYPES if task == "type" else SENTIMENTS
     return builtin | {value: label_name(value) for value in categories if value not in builtin}
-
-
-def predict(classifier: Classifier, texts: Sequence[str]) -> list[tuple[str, float]]:
-    return [(p.label, round(p.confidence, 4)) for p in classifier.predict(texts)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 
 from django.conf import settings as django_settings
 from django.db import transaction
@@ -28,15 +28,13 @@ from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE
 from northline.insights.text.classifier import ISSUE_TYPE
-from northline.insights.text.language import LanguageGuess, detect_languages
-from northline.insights.text.matching import best_matches
-from northline.insights.text.parallel import beside
+from northline.insights.text.labels import batch_labels
+from northline.insights.text.parallel import Kept, beside
 from northline.insights.text.preprocess import cleaning_once
 from northline.insights.text.tiers import (
     LEXICAL,
     SEMANTIC,
     TIERS,
-    Classifier,
     TierUnavailable,
     make_classifier,
     make_similarity_index,
@@ -72,8 +70,6 @@ PHRASES: dict[str, str] = {
 BATCH = 2000
 SIMILAR_K = 5
 SIMILAR_MIN = 0.3  # below this cosine an item is not worth showing as similar
-FEATURES_K = 3
-FEATURE_MIN = 0.15
 
 
 def queue(workspace: Workspace, feedback_ids: Sequence[int]) -> None:
@@ -204,10 +200,10 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     stages clean it, not once per stage (`cleaning_once`, decision 0039).
 
     The stages that need neither the database nor the index (type, sentiment, language,
-    similar features) can run in a forked child process on the second core while this process
-    numbers the items, catches the index up and runs the near-duplicate join (decision 0043;
-    lexical tier, when `PROCESSING_PROCESSES` is above its default of 1). The answers are the
-    same either way."""
+    similar features) run in the helper process on the second core while this process numbers
+    the items, catches the index up and runs the near-duplicate join (decisions 0043, 0052;
+    lexical tier, when `PROCESSING_PROCESSES` is above 1). The answers are the same either
+    way."""
     rows = list(
         Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids))
         .only(*LOADED_FIELDS)
@@ -217,14 +213,12 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
         return Outcome(0, 0, False)
     tier, path = tier_of(workspace), model_path()
     texts = [similarity.item_text(f.title, f.text) for f in rows]
-    labels = partial(
-        _labels,
-        learning.classifier_for(workspace, "type", tier, path)[0],
-        learning.classifier_for(workspace, "sentiment", tier, path)[0],
-        _features(workspace),
-        texts,
-    )
-    with beside(labels, fork=_forks(tier)) as pending:
+    kind_model = learning.classifier_for(workspace, "type", tier, path)[0]
+    mood_model = learning.classifier_for(workspace, "sentiment", tier, path)[0]
+    with beside(
+        batch_labels, Kept(kind_model), Kept(mood_model), _features(workspace), texts,
+        helped=_helped(tier),
+    ) as pending:  # fmt: skip
         indexed = _index(workspace, rows, texts)
         similar = similarity.similar_indexed(
             workspace, tier, texts, SIMILAR_K, SIMILAR_MIN, [f.pk for f in rows], model_path=path
@@ -257,33 +251,11 @@ LOADED_FIELDS = (
 )  # fmt: skip
 
 
-def _forks(tier: str) -> bool:
-    """Whether a batch's stateless stages go to a child process: on the lexical tier when more
-    than one process is allowed. The semantic tier's cost is its encoder, which already uses
-    every core through torch's threads (and a forked child must not use them)."""
+def _helped(tier: str) -> bool:
+    """Whether a batch's stateless stages go to the helper process: on the lexical tier when
+    more than one process is allowed. The semantic tier's cost is its encoder, which already
+    uses every core through torch's threads."""
     return tier == LEXICAL and django_settings.PROCESSING_PROCESSES > 1
-
-
-Labels = tuple[
-    list[tuple[str, float]],
-    list[tuple[str, float]],
-    list[LanguageGuess],
-    list[list[tuple[int, float]]],
-]
-
-
-def _labels(
-    kinds: Classifier, moods: Classifier, features: list[tuple[int, str]], texts: list[str]
-) -> Labels:
-    """The stages of a batch that read nothing but the texts and the models given (no database,
-    no index), so a child process can compute them: type, sentiment, language and the similar
-    planning features."""
-    return (
-        learning.predict(kinds, texts),
-        learning.predict(moods, texts),
-        detect_languages(texts),
-        _similar_features(features, texts),
-    )
 
 
 RESULT_FIELDS = (
@@ -322,16 +294,6 @@ def _features(workspace: Workspace) -> list[tuple[int, str]]:
         .exclude(status=Feature.Status.DROPPED)
         .values_list("pk", "title", "description")
     ]
-
-
-def _similar_features(
-    features: list[tuple[int, str]], texts: list[str]
-) -> list[list[tuple[int, float]]]:
-    """The features (`_features`) that read like each text, best first."""
-    if not features:
-        return [[] for _ in texts]
-    found = best_matches(texts, [text for _, text in features], FEATURES_K, FEATURE_MIN)
-    return [[(features[c][0], score) for c, score in hits] for hits in found]
 
 
 def _store_similar(

@@ -27,6 +27,7 @@ from northline.core.access import Access
 from northline.core.errors import Conflict, Invalid
 from northline.core.models import TaskProgress
 from northline.core.roles import MANAGE, WRITE
+from northline.insights.text.labels import predicted
 from northline.insights.text.semantic import fine_tune_on_clusters
 from northline.insights.text.thresholds import duplicate_threshold
 from northline.insights.text.tiers import SEMANTIC
@@ -140,10 +141,10 @@ def retrain(
         )
         if not rows:
             break
-        predicted = learning.predict(classifier, [similarity.item_text(r[1], r[2]) for r in rows])
+        labels = predicted(classifier, [similarity.item_text(r[1], r[2]) for r in rows])
         updates = [
             Feedback(pk=row[0], **{field: label, f"{field}_confidence": confidence})
-            for row, (label, confidence) in zip(rows, predicted, strict=True)
+            for row, (label, confidence) in zip(rows, labels, strict=True)
         ]
         update_feedback(updates, [field, f"{field}_confidence"])
         done, last = done + len(rows), rows[-1][0]

@@ -1,127 +1,277 @@
-"""Pure computation beside the caller, in a forked child process: the second core's share of a
-processing batch (decision 0043).
+"""Pure computation beside the caller, in a long-lived helper process: the second core's share
+of a processing batch (decisions 0043, 0052).
 
-`beside(work)` forks; the child runs `work()` and sends its answer back through a pipe, while
-the parent goes on with its own share (the index, the database) and takes the answer with
-`result()` when it needs it. The child inherits everything the parent holds (the classifiers,
-the texts) copy-on-write, so nothing is pickled on the way in and no model is loaded twice;
-only the answer is pickled on the way out.
+`beside(work, *args)` sends a function of this package and its arguments to the helper and
+returns at once; the caller goes on with its own share (the index, the database) and takes the
+answer with `result()` when it needs it. The helper is a fresh interpreter started at first
+use (`python -m northline.insights.text.parallel`), not a fork of the caller: it shares no
+pages with a worker that grows to gigabytes, so neither process pays for the other's writes,
+and it holds no database connection, lock or thread of the caller.
 
-The child computes and nothing else: it must not touch a database connection, a file the
-parent writes, or a lock another thread may hold. It never returns into the caller's code: it
-ends with `os._exit`, so no `atexit` handler, buffered output or connection finaliser of the
-parent runs twice. A child that fails in any way (an exception, a signal, no answer) is
-reported in the log and its work is done again in the parent, so the caller gets the same
-answer either way, only later.
+Arguments wrapped in `Kept` (the classifiers) are sent once: the helper keeps the last few
+objects sent so, and the caller sends one again only when it passes a different object. So a
+batch sends its texts, and a model only when the team retrained it.
 
-Fork is used on Linux only. Elsewhere (Windows has no fork; on macOS a forked child of a
-process that loaded system frameworks may crash) `beside` runs `work()` in the caller at once.
+A helper that fails in any way (the work raises, the answer cannot be pickled, the process
+died or was never started) is reported in the log and the work is done again in the caller,
+so the caller gets the same answer either way, only later. A helper that died is started
+again at the next call. Only one caller at a time uses the helper; a second thread that
+calls meanwhile computes in its own thread at once.
 """
 
 from __future__ import annotations
 
-import gc
+import atexit
 import logging
 import os
 import pickle
 import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Generic, TypeVar
+from pathlib import Path
+from typing import IO, Any, Generic, TypeVar
+
+from northline.insights.text.preprocess import cleaning_once
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+SLOTS = 4  # objects the helper keeps: type and sentiment models of two workspaces
+# The helper computes on one core: a thread pool of its own would take the worker's core.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+ROOT = Path(__file__).resolve().parents[3]  # where `northline` can be imported from
+
+
+class Kept:
+    """An argument the helper keeps for later calls (sent only when it is a new object)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+class _Slot:
+    """In a call: the object the helper keeps in slot `n`."""
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
 
 
 class Pending(Generic[T]):
-    """The answer of work running in a child process (or already computed, when not forked)."""
+    """The answer of work running in the helper (or already computed here)."""
 
-    def __init__(self, work: Callable[[], T], pid: int | None, reader: int | None) -> None:
-        self._work = work
-        self._pid, self._reader = pid, reader
+    def __init__(self, work: Callable[..., T], args: tuple[Any, ...], helper: Helper | None):
+        self._work, self._args = work, args
+        self._helper = helper
         self._value: T | None = None
-        self._done = False
-        if pid is None:
-            self._value, self._done = work(), True
+        self._done = helper is None
+        if helper is None:
+            self._value = self._here()
 
     @property
-    def forked(self) -> bool:
-        return self._pid is not None
+    def helped(self) -> bool:
+        return self._helper is not None
 
     def result(self) -> T:
-        """The work's answer; waits for the child. Computed here when the child failed."""
+        """The work's answer; waits for the helper. Computed here when the helper failed."""
         if not self._done:
-            self._value, self._done = self._collect(), True
+            helper, self._helper = self._helper, None
+            assert helper is not None
+            self._value, self._done = helper.answer(self._here), True
         return self._value  # type: ignore[return-value]
 
-    def _collect(self) -> T:
-        assert self._pid is not None and self._reader is not None
-        with os.fdopen(self._reader, "rb") as pipe:
-            data = pipe.read()
-        self._reader = None
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        if os.waitstatus_to_exitcode(status) == 0 and data:
-            answer: tuple[bool, object] = pickle.loads(data)  # noqa: S301 - our own child's answer
-            if answer[0]:
-                return answer[1]  # type: ignore[return-value]
-            logger.warning("parallel: the child failed (%s); computing here", answer[1])
-        else:
-            logger.warning(
-                "parallel: the child ended without an answer (status %s); computing here", status
-            )
-        return self._work()
-
     def abandon(self) -> None:
-        """Stop and reap a child whose answer is not wanted any more (the caller failed)."""
-        if self._reader is not None:
-            os.close(self._reader)
-            self._reader = None
-        if self._pid is not None:
-            with suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
-            self._pid = None
+        """The caller failed and does not want the answer: stop the helper (it is started
+        again at the next call) rather than wait for work nobody reads."""
+        if self._helper is not None:
+            helper, self._helper = self._helper, None
+            helper.stop()
+            helper.release()
+
+    def _here(self) -> T:
+        return self._work(*(a.value if isinstance(a, Kept) else a for a in self._args))
+
+
+class Helper:
+    """The helper process and what it keeps; one per process (`_helper`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._kept: list[object] = [None] * SLOTS  # what each slot of the helper holds
+        self._next = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def call(self, work: Callable[..., T], args: tuple[Any, ...]) -> Pending[T]:
+        """Send `work(*args)`; computed here at once when another thread uses the helper, the
+        work cannot be pickled, or the helper cannot be reached."""
+        if not self._lock.acquire(blocking=False):
+            return Pending(work, args, None)
+        try:
+            self._started()
+        except OSError as error:
+            logger.warning("parallel: the helper cannot start (%s); computing here", _named(error))
+            self.release()
+            return Pending(work, args, None)
+        try:
+            messages, kept = self._request(work, args)
+        except Exception as error:  # any pickling failure: nothing went out
+            logger.warning("parallel: the work cannot be sent (%s); computing here", _named(error))
+            self.release()
+            return Pending(work, args, None)
+        try:
+            self._write(messages, kept)
+        except OSError as error:
+            logger.warning("parallel: the helper failed (%s); computing here", _named(error))
+            self.stop()
+            self.release()
+            return Pending(work, args, None)
+        return Pending(work, args, self)
+
+    def answer(self, here: Callable[[], T]) -> T:
+        """The helper's answer to the call sent; `here()` when it failed."""
+        try:
+            assert self._process is not None and self._process.stdout is not None
+            ok, value = pickle.load(self._process.stdout)  # noqa: S301 - our own helper's answer
+        except Exception as error:
+            logger.warning("parallel: the helper ended without an answer (%s); computing here",
+                           _named(error))  # fmt: skip
+            self.stop()
+            ok, value = False, None
+        else:
+            if not ok:
+                logger.warning("parallel: the helper failed (%s); computing here", value)
+        finally:
+            self.release()
+        return value if ok else here()
+
+    def release(self) -> None:
+        if self._lock.locked():
+            self._lock.release()
+
+    def stop(self) -> None:
+        """End the helper (it is started again at the next call)."""
+        process, self._process = self._process, None
+        self._kept = [None] * SLOTS
+        if process is None:
+            return
+        with suppress(OSError):
+            process.kill()
+        process.wait()
+        for pipe in (process.stdin, process.stdout):
+            if pipe is not None:
+                with suppress(OSError):
+                    pipe.close()
+
+    def _request(
+        self, work: Callable[..., Any], args: tuple[Any, ...]
+    ) -> tuple[list[bytes], list[object]]:
+        """The pickled messages of a call (a kept argument the helper does not hold first)
+        and what the helper's slots hold after them."""
+        kept, messages, sent = list(self._kept), [], []
+        for arg in args:
+            if not isinstance(arg, Kept):
+                sent.append(arg)
+                continue
+            slot = next((n for n, held in enumerate(kept) if held is arg.value), None)
+            if slot is None:
+                slot, self._next = self._next, (self._next + 1) % SLOTS
+                messages.append(_pickled(("keep", slot, arg.value)))
+                kept[slot] = arg.value
+            sent.append(_Slot(slot))
+        messages.append(_pickled(("call", work, tuple(sent))))
+        return messages, kept
+
+    def _started(self) -> None:
+        """A live helper (a new one holds nothing yet)."""
+        if self._process is None or self._process.poll() is not None:
+            self.stop()
+            self._process = _start()
+
+    def _write(self, messages: list[bytes], kept: list[object]) -> None:
+        assert self._process is not None
+        pipe = self._process.stdin
+        assert pipe is not None
+        for message in messages:
+            pipe.write(message)
+        pipe.flush()
+        self._kept = kept
+
+
+def _start() -> subprocess.Popen[bytes]:
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return subprocess.Popen(
+        [sys.executable, "-m", "northline.insights.text.parallel"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, **ONE_THREAD, "PYTHONPATH": path},
+    )
+
+
+def _pickled(message: object) -> bytes:
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _named(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+_helper = Helper()
+atexit.register(_helper.stop)
 
 
 @contextmanager
-def beside(work: Callable[[], T], *, fork: bool = True) -> Iterator[Pending[T]]:
-    """Run `work()` in a forked child while the block runs; `result()` inside the block gives
-    its answer. With `fork` false, or where fork is not used, `work()` runs here first. A
-    block left early (an error) kills and reaps the child."""
-    pending = _start(work) if fork and CAN_FORK else Pending(work, None, None)
+def beside(work: Callable[..., T], *args: Any, helped: bool = True) -> Iterator[Pending[T]]:
+    """Run `work(*args)` in the helper while the block runs; `result()` inside the block gives
+    its answer. With `helped` false `work` runs here first. A block left early (an error)
+    stops the helper rather than wait for its answer."""
+    pending = _helper.call(work, args) if helped else Pending(work, args, None)
     try:
         yield pending
     finally:
         pending.abandon()
 
 
-def _start(work: Callable[[], T]) -> Pending[T]:
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: compute, answer, and end without returning into the caller
-        os.close(reader)
-        _child(work, writer)
-    os.close(writer)
-    return Pending(work, pid, reader)
-
-
-def _child(work: Callable[[], object], writer: int) -> None:
-    code = 1
-    try:
-        # Collections must not walk the parent's objects (a reference-count write on each
-        # would copy their pages); a signal meant for the parent's loop is not the child's.
-        gc.freeze()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The helper's loop: keep objects, run calls, answer each call, until the caller closes
+    its end of the pipe. Each call is one batch: its texts are cleaned once per variant
+    (`cleaning_once`, decision 0039), as in the caller."""
+    kept: dict[int, object] = {}
+    while True:
         try:
-            answer: tuple[bool, object] = (True, work())
-        except BaseException as error:  # any failure goes back to the parent
-            answer = (False, f"{type(error).__name__}: {error}")
-        with os.fdopen(writer, "wb") as pipe:
-            pickle.dump(answer, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        code = 0
-    finally:
-        os._exit(code)
+            message = pickle.load(requests)  # noqa: S301 - our own caller's requests
+        except EOFError:
+            return
+        if message[0] == "keep":
+            kept[message[1]] = message[2]
+            continue
+        _, work, args = message
+        try:
+            with cleaning_once():
+                value = work(*(kept[a.n] if isinstance(a, _Slot) else a for a in args))
+            data = _pickled((True, value))
+        except Exception as error:
+            data = pickle.dumps((False, _named(error)))
+        answers.write(data)
+        answers.flush()
+
+
+if __name__ == "__main__":
+    # Imported again under its own name, so the markers the caller pickles are its classes.
+    from northline.insights.text import parallel
+
+    requests, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing but answers may go into the answers' pipe
+    # Ctrl-C in a terminal reaches the whole process group: the worker decides what stops;
+    # the helper ends when the worker closes the pipe (or dies).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parallel.serve(requests, answers)

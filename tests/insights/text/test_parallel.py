@@ -1,71 +1,155 @@
-"""Work beside the caller in a forked child (`text/parallel.py`): the answer comes back from
-another process, and a child that fails in any way leaves the caller the same answer,
-computed in the caller."""
+"""Work beside the caller in the helper process (`text/parallel.py`, decision 0052): the answer
+comes back from another process, kept arguments travel once, and a helper that fails in any
+way leaves the caller the same answer, computed in the caller. The functions sent are this
+module's: the helper imports them by name, as it imports the text engine's."""
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
+from collections.abc import Callable
 
 import pytest
 
 from northline.insights.text import parallel
-from northline.insights.text.parallel import beside
-
-pytestmark = pytest.mark.skipif(not parallel.CAN_FORK, reason="fork is used on Linux only")
+from northline.insights.text.parallel import Kept, beside
 
 
-def test_the_answer_comes_from_a_child_process() -> None:
-    here = os.getpid()
-    with beside(lambda: (os.getpid(), [("bug", 0.75)] * 3)) as pending:
-        assert pending.forked
+def where(value: object) -> tuple[int, object]:
+    return os.getpid(), value
+
+
+def identity_of(kept: object) -> int:
+    """The helper's object for a kept argument, by identity (the same object across calls)."""
+    return id(kept)
+
+
+def fails_elsewhere(caller: int) -> str:
+    if os.getpid() != caller:
+        raise ValueError("no model here")
+    return "computed by the caller"
+
+
+def dies_elsewhere(caller: int) -> int:
+    if os.getpid() != caller:
+        os._exit(3)
+    return 42
+
+
+def a_function() -> Callable[[], str]:
+    return lambda: "a function"
+
+
+def sleeps(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_the_answer_comes_from_the_helper_process() -> None:
+    with beside(where, [("bug", 0.75)] * 3) as pending:
+        assert pending.helped
         pid, labels = pending.result()
-    assert pid != here and labels == [("bug", 0.75)] * 3
+    assert pid != os.getpid() and labels == [("bug", 0.75)] * 3
+    with beside(where, "again") as pending:
+        assert pending.result() == (pid, "again")  # the same helper: started once
 
 
-def test_without_fork_the_work_runs_here_at_once() -> None:
+def test_without_the_helper_the_work_runs_here_at_once() -> None:
     ran: list[int] = []
-    with beside(lambda: ran.append(os.getpid()) or "done", fork=False) as pending:
-        assert ran == [os.getpid()] and not pending.forked
+    with beside(lambda: ran.append(os.getpid()) or "done", helped=False) as pending:
+        assert ran == [os.getpid()] and not pending.helped
         assert pending.result() == "done"
 
 
-def _fails_in_a_child(parent: int) -> str:
-    if os.getpid() != parent:
-        raise ValueError("no model here")
-    return "computed by the parent"
+def test_a_kept_argument_travels_once_and_a_new_object_again() -> None:
+    model, other = {"weights": [1, 2, 3]}, {"weights": [1, 2, 3]}
+    ids = []
+    for arg in (model, model, other, model):
+        with beside(identity_of, Kept(arg)) as pending:
+            ids.append(pending.result())
+    assert ids[0] == ids[1] == ids[3] != ids[2]  # kept: the helper's same object
+    with beside(identity_of, model) as pending:
+        assert pending.result() != ids[0]  # not kept: a fresh copy each call
 
 
-def test_a_child_that_raises_is_computed_again_here(caplog: pytest.LogCaptureFixture) -> None:
-    parent = os.getpid()
-    with caplog.at_level(logging.WARNING), beside(lambda: _fails_in_a_child(parent)) as pending:
-        assert pending.result() == "computed by the parent"
-    assert "the child failed (ValueError: no model here); computing here" in caplog.text
+def test_kept_arguments_are_the_callers_values_here_too() -> None:
+    with beside(where, Kept("model"), helped=False) as pending:
+        assert pending.result() == (os.getpid(), "model")
 
 
-def test_a_child_that_dies_is_computed_again_here(caplog: pytest.LogCaptureFixture) -> None:
-    parent = os.getpid()
+def test_work_that_raises_in_the_helper_is_computed_again_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING), beside(fails_elsewhere, os.getpid()) as pending:
+        assert pending.result() == "computed by the caller"
+    assert "the helper failed (ValueError: no model here); computing here" in caplog.text
+    with beside(where, 1) as pending:
+        assert pending.result()[0] != os.getpid()  # the helper lives on
 
-    def work() -> int:
-        if os.getpid() != parent:
-            os._exit(3)
-        return 42
 
-    with caplog.at_level(logging.WARNING), beside(work) as pending:
+def test_a_helper_that_dies_is_computed_here_and_started_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with beside(where, 0) as pending:
+        first = pending.result()[0]
+    with caplog.at_level(logging.WARNING), beside(dies_elsewhere, os.getpid()) as pending:
         assert pending.result() == 42
-    assert "the child ended without an answer" in caplog.text
+    assert "the helper ended without an answer" in caplog.text
+    with beside(where, 0) as pending:
+        second = pending.result()[0]
+    assert second not in (first, os.getpid())
 
 
 def test_an_answer_that_cannot_travel_is_computed_here(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING), beside(lambda: lambda: "a function") as pending:
+    with caplog.at_level(logging.WARNING), beside(a_function) as pending:
         assert pending.result()() == "a function"
     assert "computing here" in caplog.text
 
 
-def test_a_block_left_early_stops_and_reaps_its_child() -> None:
-    with pytest.raises(RuntimeError), beside(lambda: os.pause()) as pending:
-        child = pending._pid
+def test_work_that_cannot_be_sent_is_computed_here(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), beside(lambda: "local") as pending:
+        assert not pending.helped and pending.result() == "local"
+    assert "the work cannot be sent" in caplog.text
+    with beside(where, 0) as pending:
+        helper = pending.result()[0]
+    with beside(where, 0) as pending:
+        assert pending.result()[0] == helper != os.getpid()  # nothing broke the helper
+
+
+def test_a_block_left_early_stops_the_helper() -> None:
+    with pytest.raises(RuntimeError), beside(sleeps, 30) as pending:
+        helper = parallel._helper.pid
         raise RuntimeError("the join failed")
-    assert child is not None
+    assert helper is not None and parallel._helper.pid is None
     with pytest.raises(ChildProcessError):
-        os.waitpid(child, os.WNOHANG)  # already reaped: no zombie left
+        os.waitpid(helper, os.WNOHANG)  # already reaped: no zombie left
+    with beside(where, 0) as pending:
+        assert pending.result()[0] not in (helper, os.getpid())
+
+
+def test_a_second_thread_computes_here_while_the_helper_is_busy() -> None:
+    seen: list[tuple[bool, int]] = []
+
+    def other() -> None:
+        with beside(where, 0) as pending:
+            seen.append((pending.helped, pending.result()[0]))
+
+    with beside(sleeps, 0.5) as pending:
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        helper = pending.result()
+    assert seen == [(False, os.getpid())] and helper != os.getpid()
+
+
+def test_a_new_helper_is_sent_the_kept_objects_again() -> None:
+    model = ["weights"]
+    with beside(where, Kept(model)) as pending:
+        first = pending.result()[0]
+    os.kill(first, 9)
+    os.waitpid(first, 0)
+    with beside(where, Kept(model)) as pending:  # the new helper holds nothing yet
+        pid, value = pending.result()
+    assert value == model and pid not in (first, os.getpid())
