@@ -132,27 +132,25 @@ def proc_figures(pid: int) -> tuple[float, float, float]:
     """(peak RSS in GB, its CPU seconds, its children's CPU seconds) of a live process, from
     /proc. Its children: the helper process that computes a batch's labels (decision 0052),
     live until the worker ends, and any that ended already."""
-    peak, own, _ = _proc(pid)
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    ended = (int(fields[13]) + int(fields[14])) / ticks
-    live = sum(_proc(child)[1] for child in _children(pid))
-    return peak, own, ended + live
+    peak, own, _, ended = _proc(pid)
+    return peak, own, ended + sum(_proc(child)[1] for child in _children(pid))
 
 
-def _proc(pid: int) -> tuple[float, float, float]:
-    """(peak RSS in GB, CPU seconds, current RSS in GB) of a live process; zeros once it ended."""
+def _proc(pid: int) -> tuple[float, float, float, float]:
+    """(peak RSS in GB, CPU seconds, current RSS in GB, CPU seconds of its ended children) of
+    a live process; zeros once it ended."""
     try:
         with open(f"/proc/{pid}/status") as status:
             sizes = {line.split(":")[0]: int(line.split()[1]) for line in status
                      if line.startswith(("VmHWM", "VmRSS"))}  # fmt: skip
         with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            times = [int(n) for n in stat.read().rsplit(")", 1)[1].split()[11:15]]
     except (OSError, KeyError):
-        return 0.0, 0.0, 0.0
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return sizes.get("VmHWM", 0) / 2**20, cpu, sizes.get("VmRSS", 0) / 2**20
+        return 0.0, 0.0, 0.0, 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    gb = {name: size / 2**20 for name, size in sizes.items()}
+    return gb.get("VmHWM", 0.0), (times[0] + times[1]) / ticks, gb.get("VmRSS", 0.0), (
+        times[2] + times[3]) / ticks  # fmt: skip
 
 
 def _children(pid: int) -> list[int]:

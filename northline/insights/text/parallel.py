@@ -113,26 +113,21 @@ class Helper:
 
     def call(self, work: Callable[..., T], args: tuple[Any, ...]) -> Pending[T]:
         """Send `work(*args)`; computed here at once when another thread uses the helper, the
-        work cannot be pickled, or the helper cannot be reached."""
+        helper cannot start, the work cannot be pickled (nothing went out) or the helper
+        cannot be reached (it is stopped)."""
         if not self._lock.acquire(blocking=False):
             return Pending(work, args, None)
+        step = "cannot start"
         try:
             self._started()
-        except OSError as error:
-            logger.warning("parallel: the helper cannot start (%s); computing here", _named(error))
-            self.release()
-            return Pending(work, args, None)
-        try:
+            step = "cannot take the work"
             messages, kept = self._request(work, args)
-        except Exception as error:  # any pickling failure: nothing went out
-            logger.warning("parallel: the work cannot be sent (%s); computing here", _named(error))
-            self.release()
-            return Pending(work, args, None)
-        try:
+            step = "failed"
             self._write(messages, kept)
-        except OSError as error:
-            logger.warning("parallel: the helper failed (%s); computing here", _named(error))
-            self.stop()
+        except Exception as error:  # any failure: compute here
+            logger.warning("parallel: the helper %s (%s); computing here", step, _named(error))
+            if step == "failed":
+                self.stop()
             self.release()
             return Pending(work, args, None)
         return Pending(work, args, self)

@@ -111,7 +111,7 @@ def test_an_answer_that_cannot_travel_is_computed_here(caplog: pytest.LogCapture
 def test_work_that_cannot_be_sent_is_computed_here(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING), beside(lambda: "local") as pending:
         assert not pending.helped and pending.result() == "local"
-    assert "the work cannot be sent" in caplog.text
+    assert "the helper cannot take the work" in caplog.text
     with beside(where, 0) as pending:
         helper = pending.result()[0]
     with beside(where, 0) as pending:
