@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SLOTS = 4  # objects the helper keeps: type and sentiment models of two workspaces
+# A helper unused this long is stopped (started again at the next call): a process that
+# processed once, such as `northline serve` loading the demo, does not hold it for nothing.
+IDLE_SECONDS = 120.0
 # The helper computes on one core: a thread pool of its own would take the worker's core.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 ROOT = Path(__file__).resolve().parents[3]  # where `northline` can be imported from
@@ -106,6 +109,7 @@ class Helper:
         self._process: subprocess.Popen[bytes] | None = None
         self._kept: list[object] = [None] * SLOTS  # what each slot of the helper holds
         self._next = 0
+        self._idle: threading.Timer | None = None
 
     @property
     def pid(self) -> int | None:
@@ -117,6 +121,8 @@ class Helper:
         cannot be reached (it is stopped)."""
         if not self._lock.acquire(blocking=False):
             return Pending(work, args, None)
+        if self._idle is not None:
+            self._idle.cancel()
         step = "cannot start"
         try:
             self._started()
@@ -150,12 +156,24 @@ class Helper:
         return value if ok else here()
 
     def release(self) -> None:
+        """The call is over: the helper is free, and stopped if nobody calls for a while."""
+        if self._process is not None:
+            self._idle = threading.Timer(IDLE_SECONDS, self._stop_idle)
+            self._idle.daemon = True
+            self._idle.start()
         if self._lock.locked():
             self._lock.release()
 
+    def _stop_idle(self) -> None:
+        if self._lock.acquire(blocking=False):  # not while a call is on its way
+            try:
+                self.stop()
+            finally:
+                self._lock.release()
+
     def stop(self) -> None:
-        """End the helper (it is started again at the next call)."""
-        process, self._process = self._process, None
+        """End and reap the helper (it is started again at the next call)."""
+        process = self._process
         self._kept = [None] * SLOTS
         if process is None:
             return
@@ -166,6 +184,7 @@ class Helper:
             if pipe is not None:
                 with suppress(OSError):
                     pipe.close()
+        self._process = None
 
     def _request(
         self, work: Callable[..., Any], args: tuple[Any, ...]

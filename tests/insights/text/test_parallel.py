@@ -153,3 +153,19 @@ def test_a_new_helper_is_sent_the_kept_objects_again() -> None:
     with beside(where, Kept(model)) as pending:  # the new helper holds nothing yet
         pid, value = pending.result()
     assert value == model and pid not in (first, os.getpid())
+
+
+def test_an_idle_helper_is_stopped_and_started_again_when_called(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parallel, "IDLE_SECONDS", 0.2)
+    with beside(where, 0) as pending:
+        helper = pending.result()[0]
+    deadline = time.monotonic() + 10
+    while parallel._helper.pid is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert parallel._helper.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helper, os.WNOHANG)  # reaped
+    with beside(where, 0) as pending:
+        assert pending.result()[0] not in (helper, os.getpid())
