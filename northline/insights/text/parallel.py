@@ -275,8 +275,17 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             data = _pickled((True, value))
         except Exception as error:
             data = pickle.dumps((False, _named(error)))
-        answers.write(data)
-        answers.flush()
+        _send(answers, data)
+
+
+def _send(answers: IO[bytes], data: bytes) -> None:
+    """Write all of `data`: with PYTHONUNBUFFERED set the helper's stdout is a raw file,
+    whose `write` may take only part of a long answer (when a signal or a debugger's ptrace
+    interrupts it); the rest would be lost and the caller would wait for it for ever."""
+    view = memoryview(data)
+    while view:
+        view = view[answers.write(view) :]
+    answers.flush()
 
 
 if __name__ == "__main__":

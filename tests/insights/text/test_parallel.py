@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +41,10 @@ def dies_elsewhere(caller: int) -> int:
 
 def a_function() -> Callable[[], str]:
     return lambda: "a function"
+
+
+def long_answer(size: int) -> tuple[int, str]:
+    return os.getpid(), "x" * size
 
 
 def sleeps(seconds: float) -> int:
@@ -169,3 +174,31 @@ def test_an_idle_helper_is_stopped_and_started_again_when_called(
         os.waitpid(helper, os.WNOHANG)  # reaped
     with beside(where, 0) as pending:
         assert pending.result()[0] not in (helper, os.getpid())
+
+
+def test_a_long_answer_arrives_whole_when_the_helper_is_stopped_while_writing_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With PYTHONUNBUFFERED set (as in many containers) the helper's stdout is a raw file. A
+    stop signal, or a profiler's ptrace, while it writes an answer longer than the pipe holds
+    cuts that write short; the answer must still arrive whole, not leave the caller waiting."""
+    monkeypatch.setenv("PYTHONUNBUFFERED", "1")
+    parallel._helper.stop()  # the next helper starts with the variable
+    answers: list[tuple[int, str]] = []
+    try:
+        with beside(long_answer, 0) as pending:  # started, its modules loaded
+            pid = pending.result()[0]
+        with caplog.at_level(logging.WARNING), beside(long_answer, 8_000_000) as pending:
+            time.sleep(0.5)  # the helper now waits to write into the full pipe
+            for _ in range(50):
+                os.kill(pid, signal.SIGSTOP)
+                time.sleep(0.002)
+                os.kill(pid, signal.SIGCONT)
+            reader = threading.Thread(target=lambda: answers.append(pending.result()))
+            reader.start()
+            reader.join(60)
+            assert not reader.is_alive(), "the caller still waits for the rest of the answer"
+    finally:
+        parallel._helper.stop()  # ends a caller left waiting, and the unbuffered helper
+    assert answers == [(pid, "x" * 8_000_000)]
+    assert "parallel" not in caplog.text
