@@ -19,7 +19,7 @@ from northline.accounts.models import Workspace
 from northline.insights.models import Feedback
 from northline.insights.services import feedback as service
 from northline.insights.services.bulk_insert import insert_feedback, update_feedback
-from northline.insights.services.rows import insert_rows, update_rows
+from northline.insights.services.rows import existing, insert_rows, update_rows
 from tests.conftest import Team, make_user, make_workspace
 from tests.insights.test_search import searched
 from tests.insights.test_tally import assert_right, tallied
@@ -175,6 +175,21 @@ def test_other_workspaces_rows_are_left_alone(team: Team) -> None:
     assert_right(team.workspace)
     assert_right(other)
     assert sum(tallied(other).values()) == 1
+
+
+def test_existing_keys_are_the_workspaces_rows_in_parts(team: Team) -> None:
+    # 12,000 keys go in three SELECTs; deleted rows, another workspace's and unknown keys
+    # are left out
+    other = make_workspace(make_user("zed@example.com", "Zed"), "Other")
+    with transaction.atomic():
+        insert_feedback(NAMES, rows(team.workspace, team.owner.pk, 6))
+    mine = list(Feedback.objects.filter(workspace=team.workspace).values_list("pk", flat=True))
+    theirs = Feedback.objects.create(workspace=other, text="Export theirs").pk
+    Feedback.objects.filter(pk=mine[0]).delete()
+    keys = {*mine, theirs, *range(theirs + 1, theirs + 12_000)}
+    assert existing(Feedback, keys, team.workspace.pk) == set(mine[1:])
+    assert existing(Feedback, [theirs], other.pk) == {theirs}
+    assert existing(Feedback, [], team.workspace.pk) == set()
 
 
 def relabelled(workspace: Workspace, offset: int) -> list[Feedback]:

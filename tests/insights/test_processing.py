@@ -132,6 +132,21 @@ def test_a_batch_stores_what_one_query_per_item_finds(
     assert SimilarFeature.objects.get(feedback=imported[1]).created_at is not None
 
 
+def test_no_pair_is_stored_with_an_item_deleted_after_it_was_indexed(
+    team: Team, imported: list[Feedback]
+) -> None:
+    # the index keeps a deleted item until it is next built; a batch must not store a pair
+    # with it (its foreign key would fail)
+    twin = imported[1].pk
+    assert SimilarFeedback.objects.filter(feedback=imported[5], other=twin).exists()
+    Feedback.objects.filter(pk=twin).delete()
+    processing.process(team.workspace, [imported[5].pk])
+    hits = similarity.query(team.workspace, "lexical", similarity.item_text("", ITEMS[5]), 10)
+    assert twin in [doc for doc, _ in hits]  # still in the index
+    stored_pairs = SimilarFeedback.objects.filter(feedback=imported[5])
+    assert stored_pairs.exists() and not stored_pairs.filter(other_id=twin).exists()
+
+
 def test_a_batch_stores_the_labels_each_text_gets_alone(
     team: Team, imported: list[Feedback]
 ) -> None:

@@ -130,7 +130,7 @@ def test_a_batch_reads_no_column_per_item(team: Team, settings: Any) -> None:
     settings.PROCESSING_PROCESSES = 1
     items = _issues()
     counts = []
-    for size in (5, 40):
+    for size in (10, 40):  # both above themes.MIN_ITEMS, which a smaller batch counts
         workspace, ids = _unprocessed(team, f"Queries {size}", items[:size])
         with CaptureQueriesContext(connection) as queries:
             processing.process(workspace, ids)

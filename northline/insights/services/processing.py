@@ -52,7 +52,7 @@ from ..models import (
 from . import fields as check
 from . import learning, similarity, themes
 from .bulk_insert import update_feedback
-from .rows import insert_rows, update_rows
+from .rows import existing, insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
 PHRASES: dict[str, str] = {
@@ -307,11 +307,8 @@ def _store_similar(
     ids = [f.pk for f in rows]
     SimilarFeedback.objects.filter(feedback_id__in=ids).delete()
     SimilarFeature.objects.filter(feedback_id__in=ids).delete()
-    known = set(
-        Feedback.objects.filter(
-            workspace=workspace, pk__in={doc for hits in similar for doc, _ in hits}
-        ).values_list("pk", flat=True)
-    )
+    # The index still holds items deleted since they were indexed.
+    known = existing(Feedback, {doc for hits in similar for doc, _ in hits}, workspace.pk)
     now = timezone.now()
     columns = ["workspace_id", "created_at", "updated_at", "feedback_id"]
     insert_rows(

@@ -1,5 +1,6 @@
 """Plain row writes for bulk paths (an import, a batch of processing): one parameterised
-statement sent with `executemany`, the same SQL on SQLite and PostgreSQL.
+statement sent with `executemany`, the same SQL on SQLite and PostgreSQL; and the plain read
+of which of many keys exist.
 
 `bulk_create` and `bulk_update` compile SQL for every value (and `bulk_update` one CASE
 expression per field over the whole batch), which costs more in Python than the database
@@ -8,7 +9,7 @@ spends on the writes; these helpers prepare each value the way Django would and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -106,3 +107,24 @@ def update_values(
         for row in rows
     ]  # fmt: skip
     return [field.column for field in columns], params
+
+
+def existing(model: type[models.Model], ids: Collection[int], workspace_id: int) -> set[int]:
+    """The primary keys among `ids` of the workspace's rows of the model (its `workspace_id`
+    column), by plain SELECTs of
+    5,000 keys at a time: a `pk__in` filter prepares every key through its field and lookup,
+    about 100 ms for the 10,000 keys of a processing batch."""
+    meta, quote = model._meta, connection.ops.quote_name
+    key, workspace = quote(meta.pk.column), quote("workspace_id")
+    keys, found = list(ids), set[int]()
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 5000):
+            part = keys[start : start + 5000]
+            # Names come from the model's metadata, values go as parameters.
+            sql = (
+                f"SELECT {key} FROM {quote(meta.db_table)} WHERE {workspace} = %s "  # noqa: S608
+                f"AND {key} IN ({', '.join(['%s'] * len(part))})"
+            )
+            cursor.execute(sql, [workspace_id, *part])
+            found.update(row[0] for row in cursor.fetchall())
+    return found

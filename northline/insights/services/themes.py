@@ -76,7 +76,7 @@ def assign(workspace: Workspace, rows: Sequence[Feedback], texts: Sequence[str])
     ]
     model = load_model(state)
     if model is None:  # the caller has stored its rows as processed already
-        return _enough(workspace)
+        return len(rows) >= MIN_ITEMS or _enough(workspace)
     if not pending:
         return False
     ids = list(state.theme_ids)
@@ -170,9 +170,12 @@ def due(workspace: Workspace) -> bool:
 
 
 def _enough(workspace: Workspace) -> bool:
-    """Enough processed items for a first clustering (counting `MIN_ITEMS` at most)."""
+    """Enough processed items for a first clustering (counting `MIN_ITEMS` at most). In the
+    order of the primary key, where processing goes: unordered, SQLite read the items by
+    their index sequence, and every item not yet indexed came first (0.2 s at a million
+    items half processed)."""
     processed = Feedback.objects.filter(workspace=workspace, processed_at__isnull=False)
-    return processed[:MIN_ITEMS].count() >= MIN_ITEMS
+    return processed.order_by("pk")[:MIN_ITEMS].count() >= MIN_ITEMS
 
 
 def _match(
