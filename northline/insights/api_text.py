@@ -129,6 +129,14 @@ class EncoderOut(Schema):
     problem: str  # why merges cannot retrain it now ("" when they can)
 
 
+class TaskOut(Schema):
+    id: int
+    title: str
+    status: str
+    percent: int
+    url: str
+
+
 class SettingsOut(Schema):
     tier: str
     semantic_available: bool
@@ -137,20 +145,13 @@ class SettingsOut(Schema):
     categories: list[str]
     corrections_since_training: dict[str, int]  # per task ("type", "sentiment")
     retrain_after: int  # corrections of a task that start its retraining
+    retraining: list[TaskOut]  # retrainings queued or running, oldest first
     encoder: EncoderOut
     models: list[ModelOut]
 
 
 class SettingsIn(Schema):
     tier: str
-
-
-class TaskOut(Schema):
-    id: int
-    title: str
-    status: str
-    percent: int
-    url: str
 
 
 class QueuedOut(Schema):
@@ -348,7 +349,7 @@ def merge_theme(request: HttpRequest, slug: str, theme_id: int, payload: IntoIn)
 # --- settings --------------------------------------------------------------------------------
 
 
-def settings_out(access: Access) -> SettingsOut:
+def settings_out(access: Access, request: HttpRequest) -> SettingsOut:
     state = similarity.settings_of(access.workspace)
     problem = processing.semantic_problem()
     models = TextModel.objects.filter(workspace=access.workspace).select_related("trained_by")
@@ -357,6 +358,7 @@ def settings_out(access: Access) -> SettingsOut:
         duplicate_threshold=state.duplicate_threshold, categories=list(state.categories),
         corrections_since_training=retraining.corrections(state),
         retrain_after=retraining.RETRAIN_AFTER,
+        retraining=[task_out(t, request) for t in retraining.in_flight(access.workspace)],
         encoder=EncoderOut(
             version=state.encoder_version, merges_since_training=state.merges_since_training,
             retrain_after_merges=encoders.RETRAIN_AFTER_MERGES, min_clusters=encoders.MIN_CLUSTERS,
@@ -375,7 +377,7 @@ def settings_out(access: Access) -> SettingsOut:
 
 @router.get(W + "/processing", response=SettingsOut, summary="Tier, learnt threshold, models")
 def get_settings(request: HttpRequest, slug: str) -> SettingsOut:
-    return settings_out(workspace_access(request, slug))
+    return settings_out(workspace_access(request, slug), request)
 
 
 @router.patch(W + "/processing", response=SettingsOut,
@@ -383,7 +385,7 @@ def get_settings(request: HttpRequest, slug: str) -> SettingsOut:
 def patch_settings(request: HttpRequest, slug: str, payload: SettingsIn) -> SettingsOut:
     access = workspace_access(request, slug, MANAGE)
     processing.set_tier(access, payload.tier)
-    return settings_out(access)
+    return settings_out(access, request)
 
 
 class RetrainIn(Schema):

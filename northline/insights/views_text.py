@@ -229,6 +229,7 @@ def settings_detail(
         can_manage=access.can(MANAGE), problem=problem, seed_count=len(learning.seed()),
         categories=[label_name(c) for c in state.categories],
         corrections=retraining.corrections(state), retrain_after=retraining.RETRAIN_AFTER,
+        retraining=retraining.in_flight(access.workspace),
     )  # fmt: skip
     return render(request, "insights/processing.html", context, status=status)
 

@@ -163,6 +163,33 @@ def test_a_retraining_waiting_in_the_queue_is_not_queued_twice(
     assert again.pk not in {waiting.pk, sentiment.pk} and queued.count() == 3
 
 
+def test_the_processing_page_shows_a_retraining_until_it_ends(
+    team: Team, commits: Commits, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    fb = add(team, commits, BILLING[0])
+    page_url = f"/w/{team.workspace.slug}/insights/processing/"
+    assert 'id="retraining"' not in team.client("viewer").get(page_url).content.decode()
+    assert team.client("viewer").get(f"{api(team)}/processing").json()["retraining"] == []
+    settings.TASKS = DATABASE  # queued for a worker that is not running
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(retraining.RETRAIN_AFTER):
+            retraining.correct(team.access("editor"), fb, "type", "billing")
+    waiting = TaskProgress.objects.get()
+    body = team.client("viewer").get(f"{api(team)}/processing").json()["retraining"]
+    assert [(t["id"], t["title"], t["status"]) for t in body] == [
+        (waiting.pk, "Retrain the type model", "queued")
+    ]
+    assert body[0]["url"].endswith(f"/w/{team.workspace.slug}/tasks/{waiting.pk}/")
+    html = team.client("viewer").get(page_url).content.decode()
+    assert "Retrain the type model</a>: waiting for the worker." in html
+    TaskProgress.objects.filter(pk=waiting.pk).update(status="running", percent=40)
+    html = team.client("viewer").get(page_url).content.decode()
+    assert "Retrain the type model</a>: running, 40%." in html
+    TaskProgress.objects.filter(pk=waiting.pk).update(status="succeeded", percent=100)
+    assert 'id="retraining"' not in team.client("viewer").get(page_url).content.decode()
+    assert team.client("outsider").get(page_url).status_code == 404
+
+
 CRASHES_AS_COMPLAINTS = [
     "The app crashes when I open a large board",
     "Crashes again after the update, tired of this",

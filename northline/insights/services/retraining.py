@@ -38,6 +38,8 @@ from .bulk_insert import update_feedback
 
 RETRAIN_AFTER = 5
 REPREDICT_BATCH = 2000
+CLASSIFIER_TITLE = "Retrain the {task} model"
+ENCODER_TITLE = "Retrain the encoder on the merged duplicates"
 MAX_CATEGORIES = 30
 _LABEL = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -106,6 +108,18 @@ def correct(access: Access, feedback: Feedback, task: str, value: Any) -> Feedba
     return feedback
 
 
+def in_flight(workspace: Workspace) -> list[TaskProgress]:
+    """The workspace's retrainings queued or running (oldest first): until one ends, the
+    models in use and the labels shown are those of before the newest corrections."""
+    titles = [CLASSIFIER_TITLE.format(task=task) for task in learning.TASKS] + [ENCODER_TITLE]
+    return list(
+        TaskProgress.objects.filter(workspace=workspace, title__in=titles)
+        .exclude(status__in=["succeeded", "failed"])
+        .select_related("workspace")
+        .order_by("created_at", "pk")
+    )
+
+
 def start_retraining(access: Access, task: str) -> TaskProgress:
     access.require(WRITE)
     if task not in learning.TASKS:
@@ -113,7 +127,7 @@ def start_retraining(access: Access, task: str) -> TaskProgress:
     from ..tasks import retrain_classifier
 
     return background.start_once(
-        access.workspace, access.user, f"Retrain the {task} model", retrain_classifier,
+        access.workspace, access.user, CLASSIFIER_TITLE.format(task=task), retrain_classifier,
         ("workspace_id", "task_name"),
         workspace_id=access.workspace.pk, task_name=task, user_id=access.user.pk,
     )  # fmt: skip
@@ -250,7 +264,7 @@ def _queue_encoder(workspace: Workspace, user: User) -> TaskProgress:
     from ..tasks import retrain_encoder as task
 
     return background.start_once(
-        workspace, user, "Retrain the encoder on the merged duplicates", task, ("workspace_id",),
+        workspace, user, ENCODER_TITLE, task, ("workspace_id",),
         workspace_id=workspace.pk, user_id=user.pk,
     )  # fmt: skip
 
