@@ -2,7 +2,8 @@
 write, as `northline import feedback` runs it), against a bare SQLite bulk insert of the same
 rows measured in the same run.
 
-Run from the repository root: `python bench/import_bench.py [--rows 1000000] [--process]`.
+Run from the repository root: `python bench/import_bench.py [--rows 1000000] [--process]
+[--corpus import|processing]`.
 
 With `--process` the rows are also fully processed, as in production: the real task worker
 (`northline worker`, a second process, so the import and the processing use both cores) is
@@ -13,7 +14,9 @@ It prints the import time, the processing tail after the import, the total, the 
 each process and the CPU time of both, next to the load average (other jobs share the cores).
 
 The CSV has an id, title, text, customer e-mail and name, company name and domain, a created
-time, a rating and two tags per row; 10,000 customers in 1,000 companies. The import checks
+time, a rating and two tags per row; 10,000 customers in 1,000 companies. The texts are bags of
+8 to 30 of 24 product words (`--corpus import`, the default) or `processing_bench`'s template
+sentences over about 250 words, with no title (`--corpus processing`). The import checks
 every row (the same check as the API), looks each customer and company up once, inserts in
 batches with the tags, records one activity and queues processing once per batch. The bare
 reference is `executemany` of the same rows (already parsed) into a plain table of the same
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import django_bench
+from processing_bench import texts as processing_texts
 
 HEADER = ["Id", "Title", "Body", "Email", "Name", "Company", "Domain", "Created", "Stars", "Tags"]
 WORDS = [
@@ -62,9 +66,13 @@ def cpu_model() -> str:
     return names[0] if names else platform.processor()
 
 
-def generate(path: Path, rows: int) -> None:
-    """Write the CSV (the bare reference reads it back)."""
+def generate(path: Path, rows: int, corpus: str = "import") -> None:
+    """Write the CSV (the bare reference reads it back). With `corpus` "processing" each
+    row's title is empty and its text one of `processing_bench`'s template sentences over about
+    250 product words, instead of a bag of 8 to 30 of 24 words (where every text shares words
+    with nearly every other: the join's worst case)."""
     rng = random.Random(7)
+    sentences = processing_texts(rows, 1) if corpus == "processing" else None
     start = datetime(2024, 1, 1, tzinfo=UTC)
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
@@ -72,8 +80,11 @@ def generate(path: Path, rows: int) -> None:
         for n in range(rows):
             c = rng.randrange(10_000)
             words = " ".join(rng.choices(WORDS, k=rng.randrange(8, 30)))
+            title, text = f"About {rng.choice(WORDS)}", f"Customer {n} says: {words}"
+            if sentences is not None:
+                title, text = "", sentences[n]
             out.writerow([
-                f"T-{n}", f"About {rng.choice(WORDS)}", f"Customer {n} says: {words}",
+                f"T-{n}", title, text,
                 f"user{c}@company{c % 1000}.example", f"User {c}", f"Company {c % 1000}",
                 f"company{c % 1000}.example", (start + timedelta(minutes=n)).isoformat(),
                 str(rng.randrange(1, 6)), f"{rng.choice(WORDS)},{rng.choice(WORDS)}",
@@ -225,6 +236,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--process", action="store_true", help="also process every row")
+    parser.add_argument("--corpus", choices=["import", "processing"], default="import",
+                        help="the texts: bags of 24 words (default) or template sentences")  # fmt: skip
     args = parser.parse_args()
     work = django_bench.start(prefix="northline-import-bench-")
     from northline.insights.models import Feedback
@@ -232,8 +245,9 @@ def main() -> None:
 
     csv_path = work / "feedback.csv"
     wall = time.perf_counter()
-    generate(csv_path, args.rows)
-    print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in "
+    generate(csv_path, args.rows, args.corpus)
+    print(f"generated {args.rows:,} rows, {args.corpus} corpus "
+          f"({csv_path.stat().st_size / 1e6:.0f} MB) in "
           f"{time.perf_counter() - wall:.0f} s")  # fmt: skip
     bare = bare_insert(csv_path, work / "bare.sqlite3")
     access, job = prepared_import(csv_path)
