@@ -111,9 +111,8 @@ def update_values(
 
 def existing(model: type[models.Model], ids: Collection[int], workspace_id: int) -> set[int]:
     """The primary keys among `ids` of the workspace's rows of the model (its `workspace_id`
-    column), by plain SELECTs of
-    5,000 keys at a time: a `pk__in` filter prepares every key through its field and lookup,
-    about 100 ms for the 10,000 keys of a processing batch."""
+    column), by plain SELECTs of 5,000 keys at a time: a `pk__in` filter prepares every key
+    through its field and lookup, about 0.1 s for the 10,000 keys of a processing batch."""
     meta, quote = model._meta, connection.ops.quote_name
     key, workspace = quote(meta.pk.column), quote("workspace_id")
     keys, found = list(ids), set[int]()
