@@ -4,9 +4,11 @@ items are predicted again; merged and dismissed duplicates set the duplicate thr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -181,10 +183,14 @@ def test_the_processing_page_shows_a_retraining_until_it_ends(
     ]
     assert body[0]["url"].endswith(f"/w/{team.workspace.slug}/tasks/{waiting.pk}/")
     html = team.client("viewer").get(page_url).content.decode()
-    assert "Retrain the type model</a>: waiting for the worker." in html
-    TaskProgress.objects.filter(pk=waiting.pk).update(status="running", percent=40)
+    assert "Retrain the type model</a>: waiting for the worker (last change" in html
+    an_hour_ago = timezone.now() - timedelta(hours=1)  # a worker that stopped mid-way
+    TaskProgress.objects.filter(pk=waiting.pk).update(
+        status="running", percent=40, updated_at=an_hour_ago
+    )
     html = team.client("viewer").get(page_url).content.decode()
-    assert "Retrain the type model</a>: running, 40%." in html
+    assert "Retrain the type model</a>: running, 40% (last change <time" in html
+    assert ">1\xa0hour ago</time>" in html
     TaskProgress.objects.filter(pk=waiting.pk).update(status="succeeded", percent=100)
     assert 'id="retraining"' not in team.client("viewer").get(page_url).content.decode()
     assert team.client("outsider").get(page_url).status_code == 404
