@@ -81,7 +81,7 @@ def generate(path: Path, rows: int, corpus: str = "import") -> None:
             c = rng.randrange(10_000)
             words = " ".join(rng.choices(WORDS, k=rng.randrange(8, 30)))
             title, text = f"About {rng.choice(WORDS)}", f"Customer {n} says: {words}"
-            if sentences is not None:
+            if sentences is not None:  # drawn all the same: the other columns stay as they were
                 title, text = "", sentences[n]
             out.writerow([
                 f"T-{n}", title, text,
