@@ -111,11 +111,12 @@ def main() -> None:
     positions = np.arange(args.n - BATCH, args.n)
     prepared = [duplicates.index_text(text) for text in texts[-BATCH:]]
     divisors = np.where(index._char.norms > 0, index._char.norms, np.inf)
-    rows, docs = index._bulk_candidates(prepared, divisors, positions)
+    stems = index._postings.recent_rows(positions)
+    rows, docs = index._bulk_candidates(BATCH, prepared, stems, divisors)
     flats = [flat(index._word), flat(index._char)]
     steps: dict[str, float] = {}
     kernel_scores(index, flats, positions, rows, docs, steps)  # compiles the kernel
-    now, reference = best_cpu(lambda: index._pair_scores(prepared, positions, rows, docs))
+    now, reference = best_cpu(lambda: index._pair_scores(BATCH, prepared, positions, rows, docs))
     kernel, scores = best_cpu(lambda: kernel_scores(index, flats, positions, rows, docs, steps))
     print(f"{args.corpus} corpus, {args.n:,} texts indexed, {rows.shape[0]:,} pairs of {BATCH:,} "
           f"texts; numba {numba.__version__}")  # fmt: skip

@@ -147,6 +147,42 @@ def test_no_pair_is_stored_with_an_item_deleted_after_it_was_indexed(
     assert stored_pairs.exists() and not stored_pairs.filter(other_id=twin).exists()
 
 
+def test_a_batch_in_parts_relates_items_of_different_parts(
+    team: Team, commits: Commits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # parts of 3: the second dark-mode request (item 5, part 2) finds the first (item 1, part
+    # 1), indexed before it; the first lists it through that pair
+    monkeypatch.setattr(processing, "PART", 3)
+    with commits():
+        result = service.import_feedback(team.access("editor"), [{"text": t} for t in ITEMS])
+    items = list(Feedback.objects.filter(pk__in=result.ids).order_by("pk"))
+    assert sorted(f.indexed_seq for f in items) == list(range(1, 8))
+    index = similarity.index_for(team.workspace, "lexical")
+    assert len(index) == 7  # each item indexed once
+    assert SimilarFeedback.objects.filter(feedback=items[5], other=items[1]).exists()
+    related, _ = processing.related(team.access("viewer"), items[1])
+    assert items[5].pk in [similar.feedback.pk for similar in related]
+
+
+def test_a_part_reads_the_items_numbered_elsewhere_before_it(
+    team: Team, commits: Commits, imported: list[Feedback]
+) -> None:
+    # another worker numbered (indexed) an item this process's copy does not hold: the next
+    # batch reads it from the database before adding its own items with their counts
+    index = similarity.index_for(team.workspace, "lexical")
+    assert len(index) == 7
+    elsewhere, _ = service.add_feedback(
+        team.access("editor"), {"text": "Invoices are charged twice on my credit card"}
+    )  # not committed: not processed here
+    assert processing._index(team.workspace, [elsewhere], [elsewhere.text]) == 1
+    mine = add(team, commits, "My invoice was charged twice this month")
+    assert (elsewhere.indexed_seq, mine.indexed_seq) == (8, 9)
+    assert similarity.index_for(team.workspace, "lexical") is index
+    assert sorted(index.ids) == sorted(str(pk) for pk in [*map(lambda f: f.pk, imported),
+                                                          elsewhere.pk, mine.pk])  # fmt: skip
+    assert SimilarFeedback.objects.filter(feedback=mine, other=elsewhere).exists()
+
+
 def test_a_batch_stores_the_labels_each_text_gets_alone(
     team: Team, imported: list[Feedback]
 ) -> None:

@@ -38,15 +38,15 @@ def helped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The helper's process id for each batch it computed for (the real helper runs; this
     only records)."""
     pids: list[int] = []
-    call = parallel._helper.call
+    send = parallel._helper.send
 
-    def recorded(work: Any, args: Any) -> Any:
-        pending = call(work, args)
-        if pending.helped:
+    def recorded(work: Any, args: Any) -> bool:
+        sent = send(work, args)
+        if sent:
             pids.append(parallel._helper.pid or 0)
-        return pending
+        return sent
 
-    monkeypatch.setattr(parallel._helper, "call", recorded)
+    monkeypatch.setattr(parallel._helper, "send", recorded)
     return pids
 
 
@@ -94,9 +94,12 @@ def _stored(ids: list[int]) -> list[tuple[Any, ...]]:
     ]
 
 
+@pytest.mark.parametrize("part", [processing.PART, 40])
 def test_a_batch_stores_the_same_on_one_core_and_two(
-    team: Team, settings: Any, helped: list[int]
+    team: Team, settings: Any, helped: list[int], part: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # in parts of 40 the helper streams three parts' counts, then the labels
+    monkeypatch.setattr(processing, "PART", part)
     items = _issues()
     alone, alone_ids = _unprocessed(team, "Alone", items)
     paired, paired_ids = _unprocessed(team, "Paired", items)

@@ -28,7 +28,7 @@ from northline.core.access import Access
 from northline.core.errors import Invalid
 from northline.core.roles import MANAGE
 from northline.insights.text.classifier import ISSUE_TYPE
-from northline.insights.text.labels import batch_labels
+from northline.insights.text.labels import batch_parts
 from northline.insights.text.parallel import Kept, beside
 from northline.insights.text.preprocess import cleaning_once
 from northline.insights.text.tiers import (
@@ -68,6 +68,9 @@ PHRASES: dict[str, str] = {
     "processing.encoder_trained": "retrained the encoder on the merged duplicates of",
 }
 BATCH = 2000
+# A batch is indexed and joined in parts of this many items, each as soon as the helper has
+# counted its terms (decision 0053): an item meets the items of its own part and before.
+PART = 500
 SIMILAR_K = 5
 SIMILAR_MIN = 0.3  # below this cosine an item is not worth showing as similar
 
@@ -199,10 +202,11 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     transaction, which writes every result at once. Each text is cleaned once per way the
     stages clean it, not once per stage (`cleaning_once`, decision 0039).
 
-    The stages that need neither the database nor the index (type, sentiment, language,
-    similar features) run in the helper process on the second core while this process numbers
-    the items, catches the index up and runs the near-duplicate join (decisions 0043, 0052;
-    lexical tier, when `PROCESSING_PROCESSES` is above 1). The answers are the same either
+    The stages that need neither the database nor the index run in the helper process on the
+    second core (decisions 0043, 0052, 0053; lexical tier, when `PROCESSING_PROCESSES` is
+    above 1): it counts the index's terms of each `PART` of the batch in turn, then computes
+    type, sentiment, language and similar features. Meanwhile this process numbers the items,
+    then indexes and joins each part as its counts arrive. The answers are the same either
     way."""
     rows = list(
         Feedback.objects.filter(workspace=workspace, pk__in=list(feedback_ids))
@@ -216,12 +220,13 @@ def process(workspace: Workspace, feedback_ids: Sequence[int]) -> Outcome:
     kind_model = learning.classifier_for(workspace, "type", tier, path)[0]
     mood_model = learning.classifier_for(workspace, "sentiment", tier, path)[0]
     with beside(
-        batch_labels, Kept(kind_model), Kept(mood_model), _features(workspace), texts,
+        batch_parts, Kept(kind_model), Kept(mood_model), _features(workspace), texts, PART,
         helped=_helped(tier),
     ) as pending:  # fmt: skip
         indexed = _index(workspace, rows, texts)
+        items = [(f.pk, f.indexed_seq, text) for f, text in zip(rows, texts, strict=True)]
         similar = similarity.similar_indexed(
-            workspace, tier, texts, SIMILAR_K, SIMILAR_MIN, [f.pk for f in rows], model_path=path
+            workspace, tier, items, SIMILAR_K, SIMILAR_MIN, pending.parts(), model_path=path
         )
         kinds, moods, languages, features = pending.result()
     now = timezone.now()

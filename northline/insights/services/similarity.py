@@ -29,7 +29,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from northline.accounts.models import Workspace
+from northline.insights.text.duplicates import IndexCounts
 from northline.insights.text.semantic import Encoder
 from northline.insights.text.tiers import (
     SEMANTIC,
@@ -94,13 +95,20 @@ def index_for(
     (`state`: the workspace's TextSettings row, when the caller has just read it)."""
     state = state or settings_of(workspace)
     with _lock:
-        copy = _copies.get(workspace.pk)
-        if copy is None or (copy.token, copy.tier) != (state.token, tier):
-            copy = _load(workspace, state, tier, model_path)
-            _copies[workspace.pk] = copy
+        copy = _copy(workspace, state, tier, model_path)
         if state.next_seq > copy.seq:  # the row says what was indexed: no query when current
             _catch_up(workspace, copy)
         return copy.index
+
+
+def _copy(workspace: Workspace, state: TextSettings, tier: str, model_path: str | None) -> Loaded:
+    """This process's copy of the workspace's index (loaded when it has none, or one of
+    another tier or token); under `_lock`."""
+    copy = _copies.get(workspace.pk)
+    if copy is None or (copy.token, copy.tier) != (state.token, tier):
+        copy = _load(workspace, state, tier, model_path)
+        _copies[workspace.pk] = copy
+    return copy
 
 
 def _encoder(state: TextSettings, tier: str, model_path: str | None) -> Encoder | None:
@@ -130,17 +138,19 @@ def _load(workspace: Workspace, state: TextSettings, tier: str, model_path: str 
 
 def _catch_up(
     workspace: Workspace, copy: Loaded, *, chunk: int = CATCH_UP_CHUNK,
-    learn: Callable[[int], None] | None = None,
+    learn: Callable[[int], None] | None = None, below: int | None = None,
 ) -> None:  # fmt: skip
-    """Add the items indexed after the copy's mark, oldest first, in chunks; with `learn`, each
-    chunk's neighbour searches run too (the densities of the hubness-corrected ranking, as
-    processing learns them) and `learn` hears how many items are in."""
+    """Add the items indexed after the copy's mark (and before sequence number `below`, when
+    given), oldest first, in chunks; with `learn`, each chunk's neighbour searches run too
+    (the densities of the hubness-corrected ranking, as processing learns them) and `learn`
+    hears how many items are in."""
     done = 0
     while True:
+        newer = Feedback.objects.filter(workspace=workspace, indexed_seq__gt=copy.seq)
+        if below is not None:
+            newer = newer.filter(indexed_seq__lt=below)
         rows = list(
-            Feedback.objects.filter(workspace=workspace, indexed_seq__gt=copy.seq)
-            .order_by("indexed_seq")
-            .values_list("pk", "title", "text", "indexed_seq")[:chunk]
+            newer.order_by("indexed_seq").values_list("pk", "title", "text", "indexed_seq")[:chunk]
         )
         if not rows:
             return
@@ -163,20 +173,56 @@ def query(
 
 
 def similar_indexed(
-    workspace: Workspace, tier: str, texts: Sequence[str], k: int, min_score: float,
-    ids: Sequence[int], model_path: str | None = None,
+    workspace: Workspace, tier: str, items: Sequence[tuple[int, int | None, str]], k: int,
+    min_score: float, parts: Iterable[IndexCounts], model_path: str | None = None,
 ) -> list[list[tuple[int, float]]]:  # fmt: skip
-    """For a batch being processed, whose texts are indexed already (under `ids`): each
-    one's `k` most similar items scoring at least `min_score`, itself left out. The index's
-    similarity join (`similar_indexed`), whose cost per item does not grow with the index,
-    instead of one ranked query per item (decision 0028). Each item's search also learns its
-    density for the hubness-corrected ranking (`learn`, decision 0031), which the snapshots
-    then carry to every server."""
-    index = index_for(workspace, tier, model_path)
-    found = index.similar_indexed(
-        [str(i) for i in ids], texts, k * 2 + 1, min_score=min_score, learn=True
-    )
-    return [_best(hits, k) for hits in found]
+    """For a batch being processed, (id, sequence number, text) of each item, in the order
+    they were numbered: each one's `k` most similar items scoring at least `min_score`, itself
+    left out. `parts` gives the texts' `index_counts`, a part of the batch at a time (the
+    helper process computes them meanwhile, decision 0053): each part is indexed with them,
+    then joined, so an item meets the items indexed before it and those of its own part.
+
+    The join is the index's similarity join (`similar_indexed`), whose cost per item does not
+    grow with the index, instead of one ranked query per item (decision 0028). Each item's
+    search also learns its density for the hubness-corrected ranking (`learn`, decision
+    0031), which the snapshots then carry to every server."""
+    state = settings_of(workspace)
+    found: list[list[tuple[int, float]]] = []
+    for counts in parts:
+        part = items[len(found) : len(found) + counts.size]
+        index = _add_part(workspace, state, tier, model_path, part, counts)
+        hits = index.similar_indexed(
+            [str(pk) for pk, _, _ in part], [text for _, _, text in part], k * 2 + 1,
+            min_score=min_score, learn=True,
+        )  # fmt: skip
+        found.extend(_best(best, k) for best in hits)
+    return found
+
+
+def _add_part(
+    workspace: Workspace, state: TextSettings, tier: str, model_path: str | None,
+    part: Sequence[tuple[int, int | None, str]], counts: IndexCounts,
+) -> SimilarityIndex:  # fmt: skip
+    """The index holding every item numbered up to this part's last: the part's items the
+    copy does not hold yet are added with their counts, in runs of consecutive numbers, and
+    the items numbered before a run that the copy lacks (another batch's, normally none) are
+    read from the database first, as ever."""
+    with _lock:
+        copy = _copy(workspace, state, tier, model_path)
+        fresh = sorted(
+            (seq, n) for n, (_, seq, _) in enumerate(part) if seq is not None and seq > copy.seq
+        )
+        cuts = [i for i in range(1, len(fresh)) if fresh[i][0] != fresh[i - 1][0] + 1]
+        runs = zip([0, *cuts], [*cuts, len(fresh)], strict=True) if fresh else []
+        for start, end in runs:
+            run = [n for _, n in fresh[start:end]]
+            if fresh[start][0] > copy.seq + 1:
+                _catch_up(workspace, copy, below=fresh[start][0])
+            copy.index.add(
+                [str(part[n][0]) for n in run], [part[n][2] for n in run], counts.rows(run)
+            )
+            copy.seq = fresh[end - 1][0]
+        return copy.index
 
 
 def _best(hits: list[tuple[str, float]], k: int) -> list[tuple[int, float]]:

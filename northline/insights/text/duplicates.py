@@ -25,7 +25,7 @@ indexed texts carry no weight: one-off tokens (typos, ids) only inflate norms.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,41 @@ def index_text(text: str) -> str:
     first, _, rest = text.strip().partition("\n")
     title = clean_text(first, markers=False)
     return " ".join([title] * TITLE_WEIGHT + [clean_text(rest, markers=False)]).strip()
+
+
+@dataclass(frozen=True)
+class IndexCounts:
+    """What indexing texts computes from the texts alone: the term counts of their
+    `index_text`, one row per text, in the three spaces the index keeps (word stems, words,
+    character n-grams). `index_counts` makes them, and `DuplicateIndex.add` takes them instead
+    of hashing the texts itself, so that another process can do that part (decision 0053)."""
+
+    stems: sparse.csr_matrix
+    words: sparse.csr_matrix
+    chars: sparse.csr_matrix
+
+    @property
+    def size(self) -> int:
+        return int(self.stems.shape[0])
+
+    def rows(self, rows: Sequence[int] | slice) -> IndexCounts:
+        """The counts of these texts (itself when that is every text, in order)."""
+        chosen = range(self.size)[rows] if isinstance(rows, slice) else rows
+        if list(chosen) == list(range(self.size)):
+            return self
+        picked = np.asarray(chosen, dtype=np.int64)
+        return IndexCounts(self.stems[picked], self.words[picked], self.chars[picked])
+
+
+def index_counts(texts: Sequence[str]) -> IndexCounts:
+    """The term counts `DuplicateIndex.add` indexes `texts` with (each text's `index_text`;
+    character n-grams counted once per distinct word of the texts, `char_wb_counts`)."""
+    prepared = [index_text(t) for t in texts]
+    return IndexCounts(
+        _STEMS.transform(prepared).tocsr(),
+        _WORDS.transform(prepared).tocsr(),
+        char_wb_counts(_CHARS, prepared),
+    )
 
 
 @dataclass
@@ -141,7 +176,10 @@ class _Block:
         """Append rows of term counts; `n_docs` counts them already."""
         self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
         chunk = _Chunk.of(counts)
-        self.norms = np.concatenate([self.norms, _norms(chunk, self.idf(n_docs))])
+        # the idf of the new texts' terms only: a whole table per add would cost more than
+        # the norms of a part of a batch
+        norms = _norms(chunk, lambda terms: self.idf(n_docs, terms))
+        self.norms = np.concatenate([self.norms, norms])
         self.chunks.append(chunk)
         while (
             len(self.chunks) > 1
@@ -152,7 +190,7 @@ class _Block:
             self.chunks[-1] = _merge(self.chunks[-1], newest)
 
     def refresh_norms(self, idf: np.ndarray) -> None:
-        self.norms = np.concatenate([_norms(chunk, idf) for chunk in self.chunks])
+        self.norms = np.concatenate([_norms(chunk, idf.__getitem__) for chunk in self.chunks])
 
     def query_weights(
         self, text: str, n_docs: int, max_terms: int | None
@@ -301,24 +339,15 @@ class _KeyPostings:
     counts as uint8 (5 bytes a posting), merged log-structured like the chunks, and the keys'
     document frequencies."""
 
-    vectorizer: HashingVectorizer = field(
-        default_factory=lambda: HashingVectorizer(
-            token_pattern=rf"(?u)\b\w{{1,{KEY_CHARS}}}",
-            n_features=WORD_FEATURES,
-            alternate_sign=False,
-            norm=None,
-            dtype=np.float32,
-        )
-    )
+    vectorizer: HashingVectorizer = field(default_factory=lambda: _STEMS)
     df: np.ndarray = field(default_factory=lambda: _zeros(WORD_FEATURES))
     segments: list[sparse.csr_matrix] = field(default_factory=list)
     # the last `add`'s texts' counts and the position of the first: a processing batch's join
     # reads its texts' stems from here instead of hashing them again (not saved)
     recent: tuple[int, sparse.csr_matrix] | None = None
 
-    def add(self, texts: Sequence[str], start: int) -> None:
-        """Add the counts of `texts`, indexed from position `start` on."""
-        counts = self.vectorizer.transform(texts).tocsr()
+    def add(self, counts: sparse.csr_matrix, start: int) -> None:
+        """Add texts' key counts (`IndexCounts.stems`), indexed from position `start` on."""
         self.recent = (start, counts)
         self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
         clipped = sparse.csr_matrix(
@@ -343,18 +372,15 @@ class _KeyPostings:
     def dots(self, terms: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.concatenate([_dot(segment, terms, weights) for segment in self.segments])
 
-    def batch_dots(
-        self, texts: Sequence[str], n_docs: int, budget: int, positions: np.ndarray | None
-    ) -> sparse.csr_matrix:
+    def batch_dots(self, counts: sparse.csr_matrix, n_docs: int, budget: int) -> sparse.csr_matrix:
         """The candidate stage of a batch as two sparse products: a (texts × indexed texts)
         matrix of partial scores over each text's rarest keys (weights as `query_weights`);
-        `positions`: the texts' positions when they are indexed (`stem_counts`).
+        `counts`: the texts' key counts (`recent_rows`, or hashed).
 
         A text reads its keys rarest first while the postings read stay within `budget`, and
         a key's list is read from its newest postings, at most `budget` of them, so the work
         per text is bounded whatever the size of the index (a text of common words only
         meets the newest texts that share its rarest word)."""
-        counts = self.stem_counts(texts, positions)
         lengths = np.diff(counts.indptr)
         rows = np.repeat(np.arange(counts.shape[0]), lengths)
         df = self.df[counts.indices].astype(np.int64)
@@ -371,16 +397,16 @@ class _KeyPostings:
         )
         return (query @ self.newest_postings(keys, n_docs, budget)).tocsr()
 
-    def stem_counts(self, texts: Sequence[str], positions: np.ndarray | None) -> sparse.csr_matrix:
-        """The texts' key counts: the last `add`'s rows when the texts are indexed at
-        `positions` among them (a batch the join runs right after its catch-up: the same
-        texts, so the same rows), else hashed."""
+    def recent_rows(self, positions: np.ndarray | None) -> sparse.csr_matrix | None:
+        """The key counts of the texts indexed at `positions` when the last `add` holds them
+        all (a batch the join runs right after adding it: the same texts, so the same rows);
+        None when it does not (they must be hashed)."""
         if positions is not None and positions.shape[0] and self.recent is not None:
             start, counts = self.recent
             local = positions - start
             if local.min() >= 0 and local.max() < counts.shape[0]:
                 return counts[local]
-        return self.vectorizer.transform(texts).tocsr()
+        return None
 
     def newest_postings(self, keys: np.ndarray, n_docs: int, budget: int) -> sparse.csr_matrix:
         """(keys × indexed texts) sublinear counts of `keys`, each cut to its newest `budget`
@@ -469,8 +495,8 @@ class DuplicateIndex:
         self._positions: dict[str, int] | None = None  # id → newest position, built on use
         self._shared: set[str] = set()  # ids held at more than one position (with _positions)
         self._normed_at = 0
-        self._word = _Block(_hashing("word", (1, 1), WORD_FEATURES), _zeros(WORD_FEATURES))
-        self._char = _Block(_hashing("char_wb", (3, 5), CHAR_FEATURES), _zeros(CHAR_FEATURES))
+        self._word = _Block(_WORDS, _zeros(WORD_FEATURES))
+        self._char = _Block(_CHARS, _zeros(CHAR_FEATURES))
         self._postings = _KeyPostings()
         self.hubness = Densities()
 
@@ -481,23 +507,28 @@ class DuplicateIndex:
     def ids(self) -> list[str]:
         return list(self._ids)
 
-    def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+    def add(
+        self, ids: Sequence[str], texts: Sequence[str], counts: IndexCounts | None = None
+    ) -> None:
         """Index `texts` under `ids` (ids need not be unique, but usually are); texts are
-        vectorised `ADD_BATCH` at a time so that memory stays bounded."""
+        vectorised `ADD_BATCH` at a time so that memory stays bounded. `counts`: the texts'
+        `index_counts` when they were computed already (in the helper process): the same
+        index, without hashing the texts here."""
         if len(ids) != len(texts):
             raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
+        if counts is not None and counts.size != len(texts):
+            raise ValueError(f"duplicates: {len(texts)} texts but counts of {counts.size}")
         for first in range(0, len(texts), ADD_BATCH):
-            prepared = [index_text(t) for t in texts[first : first + ADD_BATCH]]
-            added = [str(i) for i in ids[first : first + ADD_BATCH]]
+            part = slice(first, first + ADD_BATCH)
+            added = [str(i) for i in ids[part]]
+            found = index_counts(texts[part]) if counts is None else counts.rows(part)
             if self._positions is not None:
                 self._note_positions(added, len(self._ids))
             self._ids.extend(added)
-            self.hubness.extend(len(prepared))
-            self._postings.add(prepared, len(self._ids) - len(prepared))
-            words = self._word.counts(prepared)
-            self._word.add(words, len(self._ids))
-            del words
-            self._char.add(self._char.counts(prepared), len(self._ids))
+            self.hubness.extend(len(added))
+            self._postings.add(found.stems, len(self._ids) - len(added))
+            self._word.add(found.words, len(self._ids))
+            self._char.add(found.chars, len(self._ids))
         if len(self._ids) > (1 + NORM_REFRESH_GROWTH) * self._normed_at:
             self._refresh_norms()
 
@@ -616,19 +647,22 @@ class DuplicateIndex:
         found: list[list[tuple[str, float]]] = []
         divisors = np.where(self._char.norms > 0, self._char.norms, np.inf)
         for first in range(0, len(texts), BULK_ROWS):
-            prepared = [index_text(t) for t in texts[first : first + BULK_ROWS]]
+            part = texts[first : first + BULK_ROWS]
             held = None if positions is None else positions[first : first + BULK_ROWS]
-            rows, docs = self._bulk_candidates(prepared, divisors, held)
-            scores = self._pair_scores(prepared, held, rows, docs)
+            stems = self._postings.recent_rows(held)
+            # texts just added need no cleaning here: their counts are the index's own
+            prepared = None if stems is not None else [index_text(t) for t in part]
+            rows, docs = self._bulk_candidates(len(part), prepared, stems, divisors)
+            scores = self._pair_scores(len(part), prepared, held, rows, docs)
             fit = (scores >= min_score) & (scores > 0)
             searched = rows, docs, scores
             rows, docs, scores = rows[fit], docs[fit], scores[fit]
             rank = self.hubness.corrected(docs, scores)  # decision 0031; scores stay cosines
             order = np.lexsort((docs, -rank, rows))  # by text, best first, ties by position
             rows, docs, scores = rows[order], docs[order], scores[order]
-            starts = np.searchsorted(rows, np.arange(len(prepared) + 1))
+            starts = np.searchsorted(rows, np.arange(len(part) + 1))
             keep = np.arange(rows.shape[0]) - np.repeat(starts[:-1], np.diff(starts)) <= k
-            cuts = np.searchsorted(rows[keep], np.arange(1, len(prepared)))
+            cuts = np.searchsorted(rows[keep], np.arange(1, len(part)))
             for number, (hits, values) in enumerate(
                 zip(np.split(docs[keep], cuts), np.split(scores[keep], cuts), strict=True)
             ):
@@ -652,21 +686,25 @@ class DuplicateIndex:
         self.hubness.learn_many(self._ids, held, bounds, docs, scores, alone=alone)
 
     def _bulk_candidates(
-        self, prepared: list[str], divisors: np.ndarray, positions: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(text, position) pairs to score exactly, sorted by text: the `bulk_pool` texts with
-        the best partial score over each text's rarest stems, divided by the character norm
-        as in `_candidates` (every indexed text when there are no more than `bulk_pool`;
-        `divisors`: the character norms, infinite where zero; `positions`: where the texts are
-        indexed, when they are).
+        self, count: int, prepared: list[str] | None, stems: sparse.csr_matrix | None,
+        divisors: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """(text, position) pairs to score exactly, sorted by text, for `count` texts: the
+        `bulk_pool` texts with the best partial score over each text's rarest stems, divided
+        by the character norm as in `_candidates` (every indexed text when there are no more
+        than `bulk_pool`; `stems`: the texts' key counts, or None to hash their `prepared`
+        texts; `divisors`: the character norms, infinite where zero).
 
         The pool is cut without sorting: partial scores are binned in 1,024 levels of the
         text's best one, the level that fills the pool is found from the bins' counts, and
         ties on that level are taken in the product's order."""
-        n_docs, count = len(self._ids), len(prepared)
+        n_docs = len(self._ids)
         if n_docs <= self.bulk_pool:
             return np.repeat(np.arange(count), n_docs), np.tile(np.arange(n_docs), count)
-        partial = self._postings.batch_dots(prepared, n_docs, self.bulk_postings, positions)
+        if stems is None:
+            assert prepared is not None
+            stems = self._postings.vectorizer.transform(prepared).tocsr()
+        partial = self._postings.batch_dots(stems, n_docs, self.bulk_postings)
         rows, docs = [], []
         for first in range(0, count, POOL_ROWS):  # a few texts at a time: arrays stay in cache
             part_rows, part_docs = self._pool(
@@ -707,28 +745,28 @@ class DuplicateIndex:
         return rows[keep], docs[keep]
 
     def _pair_scores(
-        self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,
-        docs: np.ndarray,
+        self, count: int, prepared: list[str] | None, positions: np.ndarray | None,
+        rows: np.ndarray, docs: np.ndarray,
     ) -> np.ndarray:  # fmt: skip
         """The exact score of `query` (mean of the word and character cosines) of each pair
-        (text `rows[i]` of `prepared`, `rows` sorted, indexed text `docs[i]`); the texts' own
-        counts are read from the index at `positions` when they are indexed there. Each
-        pair's score is its own: they are computed `POOL_ROWS` texts at a time, so that the
-        arrays stay in the cache."""
-        bounds = np.searchsorted(rows, np.arange(0, len(prepared) + POOL_ROWS, POOL_ROWS))
+        (text `rows[i]` of the `count` texts, `rows` sorted, indexed text `docs[i]`); the
+        texts' own counts are read from the index at `positions` when they are indexed there,
+        else hashed from their `prepared` texts. Each pair's score is its own: they are
+        computed `POOL_ROWS` texts at a time, so that the arrays stay in the cache."""
+        bounds = np.searchsorted(rows, np.arange(0, count + POOL_ROWS, POOL_ROWS))
         parts = [
             self._block_scores(
-                prepared[first : first + POOL_ROWS],
+                None if prepared is None else prepared[first : first + POOL_ROWS],
                 None if positions is None else positions[first : first + POOL_ROWS],
                 rows[bounds[number] : bounds[number + 1]] - first,
                 docs[bounds[number] : bounds[number + 1]],
             )
-            for number, first in enumerate(range(0, len(prepared), POOL_ROWS))
+            for number, first in enumerate(range(0, count, POOL_ROWS))
         ]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
     def _block_scores(
-        self, prepared: list[str], positions: np.ndarray | None, rows: np.ndarray,
+        self, prepared: list[str] | None, positions: np.ndarray | None, rows: np.ndarray,
         docs: np.ndarray,
     ) -> np.ndarray:  # fmt: skip
         """`_pair_scores` of a few texts."""
@@ -737,6 +775,7 @@ class DuplicateIndex:
         total = np.zeros(rows.shape[0], dtype=np.float64)
         for block in (self._word, self._char):
             if positions is None:
+                assert prepared is not None
                 tf = block.counts(prepared)
                 tf.data = _sublinear(tf.data)
             else:
@@ -916,6 +955,18 @@ def _hashing(analyzer: str, ngrams: tuple[int, int], n_features: int) -> Hashing
     )
 
 
+# Hashing needs no fitting: every index, and `index_counts` in any process, count alike.
+_WORDS = _hashing("word", (1, 1), WORD_FEATURES)
+_CHARS = _hashing("char_wb", (3, 5), CHAR_FEATURES)
+_STEMS: HashingVectorizer = HashingVectorizer(
+    token_pattern=rf"(?u)\b\w{{1,{KEY_CHARS}}}",
+    n_features=WORD_FEATURES,
+    alternate_sign=False,
+    norm=None,
+    dtype=np.float32,
+)
+
+
 def save_arrays(path: str | Path, arrays: dict[str, Any]) -> None:
     """One uncompressed ``.npz`` of plain arrays (loaded with ``allow_pickle=False``)."""
     np.savez(Path(path), **arrays)
@@ -932,12 +983,13 @@ def _sublinear(counts: np.ndarray) -> np.ndarray:
 _TF = np.concatenate([[0.0], _sublinear(np.arange(1, 256))]).astype(np.float32)
 
 
-def _norms(chunk: _Chunk, idf: np.ndarray) -> np.ndarray:
-    """L2 norm of each text of a chunk in sublinear tf·idf, `SCORE_BATCH` texts at a time."""
+def _norms(chunk: _Chunk, idf: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """L2 norm of each text of a chunk in sublinear tf·idf (`idf` of an array of terms),
+    `SCORE_BATCH` texts at a time."""
     parts = []
     for first in range(0, chunk.n_texts, SCORE_BATCH):
         packed, bounds = chunk.rows(np.arange(first, min(first + SCORE_BATCH, chunk.n_texts)))
-        weights = _TF[packed & _COUNT_MASK] * idf[packed >> _COUNT_BITS]
+        weights = _TF[packed & _COUNT_MASK] * idf(packed >> _COUNT_BITS)
         parts.append(np.sqrt(_row_sums(weights.astype(np.float64) ** 2, bounds)))
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, dtype=np.float32)
 

@@ -1,11 +1,13 @@
-"""What a processing batch computes from its texts and models alone: type, sentiment, language
-and the similar planning features. It reads no index and no database, so the helper process
-can compute it beside the worker (decisions 0043, 0052)."""
+"""What a processing batch computes from its texts and models alone: the index's term counts,
+type, sentiment, language and the similar planning features. It reads no index and no
+database, so the helper process can compute it beside the worker (decisions 0043, 0052, 0053).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 
+from northline.insights.text.duplicates import IndexCounts, index_counts
 from northline.insights.text.language import LanguageGuess, detect_languages
 from northline.insights.text.matching import best_matches
 from northline.insights.text.tiers import Classifier
@@ -24,6 +26,18 @@ Labels = tuple[
 def predicted(classifier: Classifier, texts: Sequence[str]) -> list[tuple[str, float]]:
     """(label, confidence rounded as stored) of each text."""
     return [(p.label, round(p.confidence, 4)) for p in classifier.predict(texts)]
+
+
+def batch_parts(
+    kinds: Classifier, moods: Classifier, features: list[tuple[int, str]], texts: list[str],
+    part: int,
+) -> Generator[IndexCounts, None, Labels]:  # fmt: skip
+    """The index counts of the batch's texts, `part` texts at a time, then (returned) their
+    `batch_labels`: streamed from the helper (`parallel.beside`), the worker indexes
+    and joins the first part while the helper counts the next ones."""
+    for first in range(0, len(texts), part):
+        yield index_counts(texts[first : first + part])
+    return batch_labels(kinds, moods, features, texts)
 
 
 def batch_labels(

@@ -12,9 +12,15 @@ Arguments wrapped in `Kept` (the classifiers) are sent once: the helper keeps th
 objects sent so, and the caller sends one again only when it passes a different object. So a
 batch sends its texts, and a model only when the team retrained it.
 
+Work that is a generator function is streamed: the helper sends each part
+as soon as it is computed and the generator's return value last, so the caller can use the
+first parts while the helper computes the rest (a batch's index counts, part by part, then its
+labels).
+
 A helper that fails in any way (the work raises, the answer cannot be pickled, the process
 died or was never started) is reported in the log and the work is done again in the caller,
-so the caller gets the same answer either way, only later. A helper that died is started
+so the caller gets the same answer either way, only later (a stream's parts that already
+arrived are not given again). A helper that died is started
 again at the next call. Only one caller at a time uses the helper; a second thread that
 calls meanwhile computes in its own thread at once.
 """
@@ -25,11 +31,12 @@ import atexit
 import logging
 import os
 import pickle
+import queue
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
@@ -38,6 +45,7 @@ from northline.insights.text.preprocess import cleaning_once
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+P = TypeVar("P")
 
 SLOTS = 4  # objects the helper keeps: type and sentiment models of two workspaces
 # A helper unused this long is stopped (started again at the next call): a process that
@@ -66,27 +74,64 @@ class _Slot:
         self.n = n
 
 
-class Pending(Generic[T]):
-    """The answer of work running in the helper (or already computed here)."""
+class Pending(Generic[P, T]):
+    """The answer of work running in the helper (or here): the parts a generator function
+    yields, as they arrive, and its return value, or a plain function's answer (no parts).
+    Without the helper the work runs here when its parts or answer are asked for."""
 
-    def __init__(self, work: Callable[..., T], args: tuple[Any, ...], helper: Helper | None):
+    def __init__(
+        self, work: Callable[..., Generator[P, None, T]], args: tuple[Any, ...],
+        helper: Helper | None,
+    ) -> None:  # fmt: skip
         self._work, self._args = work, args
         self._helper = helper
         self._value: T | None = None
-        self._done = helper is None
-        if helper is None:
-            self._value = self._here()
+        self._done = False
+        self._received = 0  # parts handed out
+        self._here: Generator[P, None, T] | None = None  # a generator running here
 
     @property
     def helped(self) -> bool:
         return self._helper is not None
 
+    def parts(self) -> Iterator[P]:
+        """Each part in turn, as the helper sends it; from where the helper failed (or from
+        the start, without one) computed here."""
+        while self._helper is not None:
+            kind, value = self._helper.receive()
+            if kind == "part":
+                self._received += 1
+                yield value
+                continue
+            self._helper = None
+            if kind == "done":
+                self._value, self._done = value, True
+                return
+            logger.warning("parallel: the helper %s; computing here", value)
+        if self._done:
+            return
+        if self._here is None:
+            value = self._work(*(a.value if isinstance(a, Kept) else a for a in self._args))
+            if not isinstance(value, Generator):
+                self._value, self._done = value, True
+                return
+            self._here = value
+            for _ in range(self._received):  # what the helper sent already: computed, dropped
+                next(self._here)
+        while True:
+            try:
+                part = next(self._here)
+            except StopIteration as stop:
+                self._value, self._done = stop.value, True
+                return
+            self._received += 1
+            yield part
+
     def result(self) -> T:
-        """The work's answer; waits for the helper. Computed here when the helper failed."""
-        if not self._done:
-            helper, self._helper = self._helper, None
-            assert helper is not None
-            self._value, self._done = helper.answer(self._here), True
+        """The work's answer (a generator's return value, once the parts not taken are
+        computed too); waits for the helper, computed here when it failed."""
+        for _ in self.parts():
+            pass
         return self._value  # type: ignore[return-value]
 
     def abandon(self) -> None:
@@ -96,9 +141,6 @@ class Pending(Generic[T]):
             helper, self._helper = self._helper, None
             helper.stop()
             helper.release()
-
-    def _here(self) -> T:
-        return self._work(*(a.value if isinstance(a, Kept) else a for a in self._args))
 
 
 class Helper:
@@ -115,12 +157,12 @@ class Helper:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def call(self, work: Callable[..., T], args: tuple[Any, ...]) -> Pending[T]:
-        """Send `work(*args)`; computed here at once when another thread uses the helper, the
-        helper cannot start, the work cannot be pickled (nothing went out) or the helper
-        cannot be reached (it is stopped)."""
+    def send(self, work: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """Send `work(*args)` to the helper; False (nothing to wait for) when another thread
+        uses the helper, the helper cannot start, the work cannot be pickled (nothing went
+        out) or the helper cannot be reached (it is stopped)."""
         if not self._lock.acquire(blocking=False):
-            return Pending(work, args, None)
+            return False
         if self._idle is not None:
             self._idle.cancel()
         step = "cannot start"
@@ -135,25 +177,22 @@ class Helper:
             if step == "failed":
                 self.stop()
             self.release()
-            return Pending(work, args, None)
-        return Pending(work, args, self)
+            return False
+        return True
 
-    def answer(self, here: Callable[[], T]) -> T:
-        """The helper's answer to the call sent; `here()` when it failed."""
+    def receive(self) -> tuple[str, Any]:
+        """The helper's next message about the call sent: ("part", a part of a stream),
+        ("done", the answer) or ("failed", why, as the log says it); the helper is free
+        again after the last two."""
         try:
             assert self._process is not None and self._process.stdout is not None
-            ok, value = pickle.load(self._process.stdout)  # noqa: S301 - our own helper's answer
+            kind, value = pickle.load(self._process.stdout)  # noqa: S301 - our own helper's answer
         except Exception as error:
-            logger.warning("parallel: the helper ended without an answer (%s); computing here",
-                           _named(error))  # fmt: skip
             self.stop()
-            ok, value = False, None
-        else:
-            if not ok:
-                logger.warning("parallel: the helper failed (%s); computing here", value)
-        finally:
+            kind, value = "failed", f"ended without an answer ({_named(error)})"
+        if kind != "part":
             self.release()
-        return value if ok else here()
+        return kind, value
 
     def release(self) -> None:
         """The call is over: the helper is free, and stopped if nobody calls for a while."""
@@ -244,11 +283,17 @@ atexit.register(_helper.stop)
 
 
 @contextmanager
-def beside(work: Callable[..., T], *args: Any, helped: bool = True) -> Iterator[Pending[T]]:
-    """Run `work(*args)` in the helper while the block runs; `result()` inside the block gives
-    its answer. With `helped` false `work` runs here first. A block left early (an error)
-    stops the helper rather than wait for its answer."""
-    pending = _helper.call(work, args) if helped else Pending(work, args, None)
+def beside(
+    work: Callable[..., Generator[P, None, T]], *args: Any, helped: bool = True
+) -> Iterator[Pending[P, T]]:
+    """Run `work(*args)` in the helper while the block runs: inside the block `parts()` gives
+    a generator function's parts as the helper sends them and `result()` its return value (a
+    plain function works too: no parts, and its answer as the result). With
+    `helped` false the work runs here, part by part, when asked for. A block left early (an
+    error) stops the helper rather than wait for its answer."""
+    pending: Pending[P, T] = Pending(
+        work, args, _helper if helped and _helper.send(work, args) else None
+    )
     try:
         yield pending
     finally:
@@ -258,13 +303,20 @@ def beside(work: Callable[..., T], *args: Any, helped: bool = True) -> Iterator[
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """The helper's loop: keep objects, run calls, answer each call, until the caller closes
     its end of the pipe. Each call is one batch: its texts are cleaned once per variant
-    (`cleaning_once`, decision 0039), as in the caller."""
+    (`cleaning_once`, decision 0039), as in the caller.
+
+    Answers are written by a thread of their own: a stream's part is larger than the pipe
+    holds, and the caller reads it only when it is done with the part before, so writing it
+    here would hold up the next part's computation until then."""
     kept: dict[int, object] = {}
+    outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    writer = threading.Thread(target=_write_all, args=(outbox, answers), daemon=True)
+    writer.start()
     while True:
         try:
             message = pickle.load(requests)  # noqa: S301 - our own caller's requests
         except EOFError:
-            return
+            break
         if message[0] == "keep":
             kept[message[1]] = message[2]
             continue
@@ -272,9 +324,29 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         try:
             with cleaning_once():
                 value = work(*(kept[a.n] if isinstance(a, _Slot) else a for a in args))
-            data = _pickled((True, value))
+                if isinstance(value, Generator):
+                    value = _stream(value, outbox)
+            data = _pickled(("done", value))
         except Exception as error:
-            data = pickle.dumps((False, _named(error)))
+            data = pickle.dumps(("failed", f"failed ({_named(error)})"))
+        outbox.put(data)
+    outbox.put(None)
+    writer.join()
+
+
+def _stream(generator: Generator[Any, None, T], outbox: queue.SimpleQueue[bytes | None]) -> T:
+    """Send each part of a stream as it is computed; the generator's return value."""
+    while True:
+        try:
+            part = next(generator)
+        except StopIteration as stop:
+            return stop.value
+        outbox.put(_pickled(("part", part)))
+
+
+def _write_all(outbox: queue.SimpleQueue[bytes | None], answers: IO[bytes]) -> None:
+    """Write the answers put in `outbox`, in order, until None."""
+    while (data := outbox.get()) is not None:
         _send(answers, data)
 
 

@@ -53,7 +53,13 @@ from northline.insights.text.classifier import (
     scores_2d,
     softmax,
 )
-from northline.insights.text.duplicates import DuplicateIndex, ranked, save_arrays, top_k
+from northline.insights.text.duplicates import (
+    DuplicateIndex,
+    IndexCounts,
+    ranked,
+    save_arrays,
+    top_k,
+)
 from northline.insights.text.hubness import Densities
 from northline.insights.text.preprocess import clean_text
 
@@ -196,14 +202,17 @@ class SemanticIndex:
         """The (n, dimension) unit rows, in insertion order (a view: do not write to it)."""
         return self._matrix[: len(self._ids)]
 
-    def add(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        """Encode `texts` in batches and index them under `ids`."""
+    def add(
+        self, ids: Sequence[str], texts: Sequence[str], counts: IndexCounts | None = None
+    ) -> None:
+        """Encode `texts` in batches and index them under `ids` (`counts`: their lexical
+        `index_counts`, when computed already)."""
         if len(ids) != len(texts):
             raise ValueError(f"duplicates: {len(ids)} ids but {len(texts)} texts")
         if len(texts) == 0:
             return
         vectors = self.encoder.encode([semantic_text(t) for t in texts])
-        self.lexical.add(ids, texts)
+        self.lexical.add(ids, texts, counts)
         self._append(ids, vectors)
 
     def similarities(self, text: str, *, vector: np.ndarray | None = None) -> np.ndarray:

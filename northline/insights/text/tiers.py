@@ -17,7 +17,7 @@ import numpy as np
 
 from northline.insights.text import semantic
 from northline.insights.text.classifier import ClassifierConfig, Prediction, TextClassifier
-from northline.insights.text.duplicates import DuplicateIndex
+from northline.insights.text.duplicates import DuplicateIndex, IndexCounts
 from northline.insights.text.hubness import Densities
 from northline.insights.text.semantic import TierUnavailable, semantic_available
 
@@ -45,7 +45,9 @@ class SimilarityIndex(Protocol):
 
     def __len__(self) -> int: ...
 
-    def add(self, ids: Sequence[str], texts: Sequence[str]) -> None: ...
+    def add(
+        self, ids: Sequence[str], texts: Sequence[str], counts: IndexCounts | None = None
+    ) -> None: ...
 
     def query(
         self, text: str, k: int = 5, *, exclude: str | None = None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,7 @@ from northline.insights.text import duplicates
 from northline.insights.text.duplicates import (
     DuplicateIndex,
     StrictWordIndex,
+    index_counts,
     index_text,
     strict_word_match,
 )
@@ -188,3 +191,23 @@ def test_a_stem_held_by_one_text_still_proposes_it() -> None:
     # "pinne" is in one text only; the fillers share the n-grams of "ned" with it
     assert index._postings.df[index._postings.query_weights("pinned", 31)[0]].tolist() == [1]
     assert index.query("pinned", k=1)[0][0] == "target"
+
+
+def test_counts_computed_elsewhere_index_exactly_as_the_texts_do() -> None:
+    # what the helper process sends (`index_counts`, pickled) builds the same index, array for
+    # array, as hashing the texts in the index; a subset of the rows indexes those texts only
+    ids, texts = list(FEEDBACK), list(FEEDBACK.values())
+    hashed, given = DuplicateIndex(), DuplicateIndex()
+    hashed.add(ids[:2], texts[:2])
+    hashed.add(ids[3:], texts[3:])
+    counts = pickle.loads(pickle.dumps(index_counts(texts)))  # noqa: S301 - our own bytes
+    assert counts.size == len(texts) and counts.rows(slice(0, None)) is counts
+    given.add(ids[:2], texts[:2], counts.rows([0, 1]))
+    given.add(ids[3:], texts[3:], counts.rows([3, 4, 5]))
+    want, got = hashed.arrays(), given.arrays()
+    assert want.keys() == got.keys()
+    for name, array in want.items():
+        assert np.array_equal(array, got[name]), name
+    assert given.query(texts[4], 2) == hashed.query(texts[4], 2)
+    with pytest.raises(ValueError, match="2 texts but counts of 6"):
+        DuplicateIndex().add(ids[:2], texts[:2], counts)

@@ -10,7 +10,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from pathlib import Path
 
 import pytest
 
@@ -52,6 +53,40 @@ def sleeps(seconds: float) -> int:
     return os.getpid()
 
 
+def handshake(signal_file: str) -> Generator[object, None, str]:
+    """A stream whose second part depends on what the caller did after the first arrived."""
+    yield os.getpid()
+    deadline = time.monotonic() + 20
+    while not Path(signal_file).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield "the caller had the first part" if Path(signal_file).exists() else "no sign of it"
+    return "end"
+
+
+def large_parts(done_file: str) -> Generator[bytes, None, str]:
+    yield b"a" * 4_000_000
+    yield b"b" * 4_000_000  # more than a pipe holds
+    Path(done_file).touch()  # reached only once the part before is out of the way
+    return "end"
+
+
+def fails_midway(caller: int) -> Generator[int, None, str]:
+    yield 1
+    yield 2
+    if os.getpid() != caller:
+        raise ValueError("no model here")
+    yield 3
+    return "end"
+
+
+def dies_midway(caller: int) -> Generator[int, None, str]:
+    yield 1
+    if os.getpid() != caller:
+        os._exit(3)
+    yield 2
+    return "end"
+
+
 def test_the_answer_comes_from_the_helper_process() -> None:
     with beside(where, [("bug", 0.75)] * 3) as pending:
         assert pending.helped
@@ -61,11 +96,12 @@ def test_the_answer_comes_from_the_helper_process() -> None:
         assert pending.result() == (pid, "again")  # the same helper: started once
 
 
-def test_without_the_helper_the_work_runs_here_at_once() -> None:
+def test_without_the_helper_the_work_runs_here_when_its_answer_is_asked_for() -> None:
     ran: list[int] = []
     with beside(lambda: ran.append(os.getpid()) or "done", helped=False) as pending:
-        assert ran == [os.getpid()] and not pending.helped
-        assert pending.result() == "done"
+        assert ran == [] and not pending.helped
+        assert pending.result() == "done" and ran == [os.getpid()]
+        assert pending.result() == "done" and ran == [os.getpid()]  # once
 
 
 def test_a_kept_argument_travels_once_and_a_new_object_again() -> None:
@@ -202,3 +238,78 @@ def test_a_long_answer_arrives_whole_when_the_helper_is_stopped_while_writing_it
         parallel._helper.stop()  # ends a caller left waiting, and the unbuffered helper
     assert answers == [(pid, "x" * 8_000_000)]
     assert "parallel" not in caplog.text
+
+
+def test_a_streams_parts_arrive_while_the_helper_computes_the_rest(tmp_path: Path) -> None:
+    signal_file = tmp_path / "go"
+    with beside(handshake, str(signal_file)) as stream:
+        assert stream.helped
+        parts = stream.parts()
+        assert next(parts) not in (None, os.getpid())  # the helper's pid
+        signal_file.touch()  # the helper is still in the generator, waiting for this
+        assert next(parts) == "the caller had the first part"
+        assert list(parts) == []
+        assert stream.result() == "end"
+
+
+def test_without_the_helper_a_streams_parts_are_computed_when_asked_for() -> None:
+    ran: list[int] = []
+
+    def counting() -> Generator[int, None, str]:
+        for number in range(3):
+            ran.append(number)
+            yield number
+        return "end"
+
+    with beside(counting, helped=False) as stream:
+        parts = stream.parts()
+        assert ran == [] and not stream.helped
+        assert next(parts) == 0 and ran == [0]
+        assert stream.result() == "end" and ran == [0, 1, 2]  # the parts not taken, too
+
+
+def test_a_stream_that_fails_midway_gives_the_rest_of_its_parts_from_here(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING), beside(fails_midway, os.getpid()) as stream:
+        assert list(stream.parts()) == [1, 2, 3]  # 1 and 2 from the helper, once each
+        assert stream.result() == "end"
+    assert "the helper failed (ValueError: no model here); computing here" in caplog.text
+    with beside(where, 1) as pending:
+        assert pending.result()[0] != os.getpid()  # the helper lives on
+
+
+def test_a_helper_that_dies_in_a_stream_is_computed_here_and_started_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with beside(where, 0) as pending:
+        first = pending.result()[0]
+    with caplog.at_level(logging.WARNING), beside(dies_midway, os.getpid()) as stream:
+        assert list(stream.parts()) == [1, 2] and stream.result() == "end"
+    assert "the helper ended without an answer" in caplog.text
+    with beside(where, 0) as pending:
+        assert pending.result()[0] not in (first, os.getpid())
+
+
+def test_a_stream_left_early_stops_the_helper(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), beside(handshake, str(tmp_path / "never")) as stream:
+        next(stream.parts())
+        helper = parallel._helper.pid
+        raise RuntimeError("the join failed")
+    assert helper is not None and parallel._helper.pid is None
+    with beside(where, 0) as pending:
+        assert pending.result()[0] not in (helper, os.getpid())
+
+
+def test_the_helper_goes_on_computing_while_its_parts_wait_to_be_read(tmp_path: Path) -> None:
+    # a part larger than the pipe holds waits in the helper's writer thread, not in its
+    # computation: the helper finishes its work while the caller still holds the first part
+    done_file = tmp_path / "done"
+    with beside(large_parts, str(done_file)) as pending:
+        parts = pending.parts()
+        assert next(parts) == b"a" * 4_000_000
+        deadline = time.monotonic() + 20
+        while not done_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert done_file.exists(), "the helper waited for its part to be read"
+        assert next(parts) == b"b" * 4_000_000 and pending.result() == "end"
