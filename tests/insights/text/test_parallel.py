@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -120,23 +121,31 @@ def test_kept_arguments_are_the_callers_values_here_too() -> None:
         assert pending.result() == (os.getpid(), "model")
 
 
+# A stream that fails midway gives the rest of its parts from here, the helper's once each.
+@pytest.mark.parametrize(
+    ("work", "parts", "answer"),
+    [(fails_elsewhere, [], "computed by the caller"), (fails_midway, [1, 2, 3], "end")],
+)
 def test_work_that_raises_in_the_helper_is_computed_again_here(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, work: Any, parts: list[int], answer: str
 ) -> None:
-    with caplog.at_level(logging.WARNING), beside(fails_elsewhere, os.getpid()) as pending:
-        assert pending.result() == "computed by the caller"
+    with caplog.at_level(logging.WARNING), beside(work, os.getpid()) as pending:
+        assert list(pending.parts()) == parts and pending.result() == answer
     assert "the helper failed (ValueError: no model here); computing here" in caplog.text
     with beside(where, 1) as pending:
         assert pending.result()[0] != os.getpid()  # the helper lives on
 
 
+@pytest.mark.parametrize(
+    ("work", "parts", "answer"), [(dies_elsewhere, [], 42), (dies_midway, [1, 2], "end")]
+)
 def test_a_helper_that_dies_is_computed_here_and_started_again(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, work: Any, parts: list[int], answer: object
 ) -> None:
     with beside(where, 0) as pending:
         first = pending.result()[0]
-    with caplog.at_level(logging.WARNING), beside(dies_elsewhere, os.getpid()) as pending:
-        assert pending.result() == 42
+    with caplog.at_level(logging.WARNING), beside(work, os.getpid()) as pending:
+        assert list(pending.parts()) == parts and pending.result() == answer
     assert "the helper ended without an answer" in caplog.text
     with beside(where, 0) as pending:
         second = pending.result()[0]
@@ -266,29 +275,6 @@ def test_without_the_helper_a_streams_parts_are_computed_when_asked_for() -> Non
         assert ran == [] and not stream.helped
         assert next(parts) == 0 and ran == [0]
         assert stream.result() == "end" and ran == [0, 1, 2]  # the parts not taken, too
-
-
-def test_a_stream_that_fails_midway_gives_the_rest_of_its_parts_from_here(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    with caplog.at_level(logging.WARNING), beside(fails_midway, os.getpid()) as stream:
-        assert list(stream.parts()) == [1, 2, 3]  # 1 and 2 from the helper, once each
-        assert stream.result() == "end"
-    assert "the helper failed (ValueError: no model here); computing here" in caplog.text
-    with beside(where, 1) as pending:
-        assert pending.result()[0] != os.getpid()  # the helper lives on
-
-
-def test_a_helper_that_dies_in_a_stream_is_computed_here_and_started_again(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    with beside(where, 0) as pending:
-        first = pending.result()[0]
-    with caplog.at_level(logging.WARNING), beside(dies_midway, os.getpid()) as stream:
-        assert list(stream.parts()) == [1, 2] and stream.result() == "end"
-    assert "the helper ended without an answer" in caplog.text
-    with beside(where, 0) as pending:
-        assert pending.result()[0] not in (first, os.getpid())
 
 
 def test_a_stream_left_early_stops_the_helper(tmp_path: Path) -> None:
