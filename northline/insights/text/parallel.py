@@ -122,7 +122,10 @@ class Pending(Generic[P, T]):
             try:
                 part = next(self._here)
             except StopIteration as stop:
-                self._value, self._done = stop.value, True
+                # an earlier `parts()` left unfinished meets the end of a generator that a
+                # later one ran out: the answer that one kept stands
+                if not self._done:
+                    self._value, self._done = stop.value, True
                 return
             self._received += 1
             yield part

@@ -275,6 +275,7 @@ def test_without_the_helper_a_streams_parts_are_computed_when_asked_for() -> Non
         assert ran == [] and not stream.helped
         assert next(parts) == 0 and ran == [0]
         assert stream.result() == "end" and ran == [0, 1, 2]  # the parts not taken, too
+        assert list(parts) == [] and stream.result() == "end"  # the first iterator, drained
 
 
 def test_a_stream_left_early_stops_the_helper(tmp_path: Path) -> None:
