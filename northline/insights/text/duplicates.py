@@ -6,7 +6,8 @@ feature << 8 | count clipped to 255), in chunks of at most `CHUNK_TEXTS` texts t
 log-structured as texts arrive (adding one text at a time costs O(log n) copies per text, and
 no merge ever copies more than a chunk). IDF is applied at query time from live document
 frequencies, so an added text is searchable at once; only the per-text norms are recomputed,
-cheaply, when the collection has grown by `NORM_REFRESH_GROWTH`.
+cheaply, when the collection has grown by `NORM_REFRESH_GROWTH` (and a text's own at once when
+a term only it held is found in a second text; decision 0054).
 
 A query runs in two stages. Candidates come from an inverted index of word stems (each word's
 first `KEY_CHARS` characters, so that inflections and compounds meet): the query's rarest stems
@@ -51,8 +52,8 @@ BULK_POOL = 32
 BULK_POSTINGS = 4096
 BULK_ROWS = 256
 POOL_ROWS = 64
-_FORMAT = "northline-duplicate-index-v5"
-_OLD_FORMATS = tuple(f"northline-duplicate-index-v{v}" for v in (2, 3, 4))
+_FORMAT = "northline-duplicate-index-v6"
+_OLD_FORMATS = tuple(f"northline-duplicate-index-v{v}" for v in (2, 3, 4, 5))
 KEY_CHARS = 5
 WORD_FEATURES = 2**20
 CHAR_FEATURES = 2**21
@@ -158,6 +159,11 @@ class _Block:
     df: np.ndarray
     chunks: list[_Chunk] = field(default_factory=list)
     norms: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # per feature, the position of the one text holding it (meaningful where df is 1)
+    holders: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.holders = np.full(self.df.shape, -1, dtype=np.int32)
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Text-major term counts (float32 as the vectorizer gives them); character n-grams
@@ -173,14 +179,30 @@ class _Block:
         return np.where(df < MIN_DF, 0.0, idf).astype(np.float32)
 
     def add(self, counts: sparse.csr_matrix, n_docs: int) -> None:
-        """Append rows of term counts; `n_docs` counts them already."""
-        self.df += np.bincount(counts.indices, minlength=self.df.shape[0]).astype(self.df.dtype)
+        """Append rows of term counts; `n_docs` counts them already.
+
+        A term held by one text weighs nothing in that text's norm (`MIN_DF` is 2); when a
+        new text shares it, the holder's norm is recomputed at once, or the pair would score
+        far above 1 until the next refresh, and a pair sharing a rare term is the likeliest
+        duplicate."""
+        features = counts.indices
+        added = np.bincount(features, minlength=self.df.shape[0])
+        before = self.df[features]
+        promoted = np.unique(self.holders[features[before == 1]])
+        first = (before == 0) & (added[features] == 1)
+        rows = np.repeat(np.arange(counts.shape[0], dtype=np.int32), np.diff(counts.indptr))
+        self.holders[features[first]] = n_docs - counts.shape[0] + rows[first]
+        self.df += added.astype(self.df.dtype)
         chunk = _Chunk.of(counts)
         # the idf of the new texts' terms only: a whole table per add would cost more than
         # the norms of a part of a batch
         norms = _norms(chunk, lambda terms: self.idf(n_docs, terms))
         self.norms = np.concatenate([self.norms, norms])
         self.chunks.append(chunk)
+        if promoted.shape[0]:
+            tf = self.tf_rows(promoted.astype(np.int64))
+            weights = tf.data * self.idf(n_docs, tf.indices)
+            self.norms[promoted] = np.sqrt(_row_sums(weights**2, tf.indptr))
         while (
             len(self.chunks) > 1
             and self.chunks[-1].n_texts * 2 >= self.chunks[-2].n_texts
@@ -307,6 +329,7 @@ class _Block:
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The block as plain arrays, one pair per chunk, for `DuplicateIndex.save`."""
         arrays = {f"{prefix}_df": self.df, f"{prefix}_norms": self.norms}
+        arrays[f"{prefix}_holders"] = self.holders
         arrays[f"{prefix}_chunks"] = np.array(len(self.chunks))
         for number, chunk in enumerate(self.chunks):
             arrays[f"{prefix}_indptr_{number}"] = chunk.indptr
@@ -314,10 +337,11 @@ class _Block:
         return arrays
 
     def restore(self, data: Any, prefix: str, n_docs: int) -> None:
-        df, norms = data[f"{prefix}_df"], data[f"{prefix}_norms"]
-        if df.shape != self.df.shape or norms.shape != (n_docs,):
+        df, norms, holders = (data[f"{prefix}_{name}"] for name in ("df", "norms", "holders"))
+        if df.shape != self.df.shape or holders.shape != df.shape or norms.shape != (n_docs,):
             raise ValueError(f"{prefix}: arrays do not fit this index (shape {df.shape})")
         self.df = np.asarray(df, dtype=self.df.dtype)
+        self.holders = np.asarray(holders, dtype=np.int32)
         self.norms = np.asarray(norms, dtype=np.float32)
         self.chunks = [
             _Chunk(
@@ -785,7 +809,7 @@ class DuplicateIndex:
             dots = np.asarray(weights[rows].multiply(block.tf_rows(distinct)[where]).sum(axis=1))
             norms = block.norms[docs].astype(np.float64) * query_norms[rows]
             total += np.where(norms > 0, dots.ravel() / np.where(norms > 0, norms, 1.0), 0.0)
-        return (total / 2).astype(np.float32)
+        return _cosine(total / 2)
 
     def _best(
         self, docs: np.ndarray, scores: np.ndarray, k: int, exclude: str | None
@@ -823,7 +847,7 @@ class DuplicateIndex:
             docs = docs if also is None else np.union1d(docs, also)
         total = self._word.cosines(*word, docs, scratch[0])
         total += self._char.cosines(*char, docs, scratch[1])
-        return docs, total / 2
+        return docs, _cosine(total / 2)
 
     def _candidates(self, prepared: str) -> np.ndarray:
         """Sorted positions of the `pool` texts with the best partial score over the query's
@@ -992,6 +1016,13 @@ def _norms(chunk: _Chunk, idf: Callable[[np.ndarray], np.ndarray]) -> np.ndarray
         weights = _TF[packed & _COUNT_MASK] * idf(packed >> _COUNT_BITS)
         parts.append(np.sqrt(_row_sums(weights.astype(np.float64) ** 2, bounds)))
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, dtype=np.float32)
+
+
+def _cosine(scores: np.ndarray) -> np.ndarray:
+    """Scores as cosines, at most 1: between refreshes a text's norm is that of slightly
+    older document frequencies, which can put a near-copy a little above 1 (by at most
+    0.5 % measured, `bench/norm_refresh_bench.py`)."""
+    return np.minimum(scores, 1.0).astype(np.float32)
 
 
 def _row_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:

@@ -155,7 +155,7 @@ def test_chunks_never_exceed_their_cap(monkeypatch) -> None:
     assert np.allclose(index.similarities(query), exact.similarities(query), atol=1e-5)
 
 
-@pytest.mark.parametrize("version", ["v2", "v3", "v4"])
+@pytest.mark.parametrize("version", ["v2", "v3", "v4", "v5"])
 def test_an_index_saved_in_an_old_layout_is_refused(tmp_path, version: str) -> None:
     np.savez(tmp_path / "old.npz", format=np.array(f"northline-duplicate-index-{version}"))
     with pytest.raises(
@@ -182,6 +182,35 @@ def test_a_text_sharing_only_inflections_is_found_among_more_texts_than_the_pool
     )
     assert shared_words == set()
     assert {doc for doc, _ in index.query(query, k=3)} == {"target", "copy"}
+
+
+def test_a_term_held_by_one_text_counts_in_its_norm_once_another_text_shares_it() -> None:
+    index = DuplicateIndex()
+    index.add([str(i) for i in range(1000)], filler(1000))
+    # far below the norms' refresh: only the sharing of "Qwyxl" can correct the first norm
+    index.add(["first"], ["Qwyxl crashes on start"])
+    index.add(["second"], ["Qwyxl crashes on start"])
+    assert index._normed_at == 1000
+    hits = dict(index.query("Qwyxl crashes on start", k=2))
+    assert hits == {"first": pytest.approx(1.0, abs=1e-4), "second": pytest.approx(1.0, abs=1e-4)}
+    stale = index._char.norms.copy()
+    index._refresh_norms()
+    assert np.allclose(index._char.norms, stale, rtol=1e-3)
+
+
+def test_a_score_stays_a_cosine_between_norm_refreshes() -> None:
+    index = DuplicateIndex()
+    index.add([str(i) for i in range(1000)], filler(1000))
+    index.add(["f1", "f1 again"], [FEEDBACK["f1"]] * 2)
+    for i in range(1000, 1040):  # every idf grows; below the refresh
+        index.add([str(i)], filler(i + 1)[-1:])
+    assert index._normed_at == 1000
+    word = index._word.query_weights(index_text(FEEDBACK["f1"]), len(index), None)
+    stale = index._word.cosines(*word, np.array([1000]))[0]
+    assert stale > 1.0  # the norm of f1 is from 40 texts ago
+    hits = index.query(FEEDBACK["f1"], k=2)
+    assert dict(hits) == {"f1": pytest.approx(1.0, abs=1e-5), "f1 again": pytest.approx(1.0)}
+    assert max(score for _, score in hits) <= 1.0
 
 
 def test_a_stem_held_by_one_text_still_proposes_it() -> None:
