@@ -20,7 +20,8 @@ labels).
 A helper that fails in any way (the work raises, the answer cannot be pickled, the process
 died or was never started) is reported in the log and the work is done again in the caller,
 so the caller gets the same answer either way, only later (a stream's parts that already
-arrived are not given again). A helper that died is started
+arrived are not given again). So is a helper silent for `ANSWER_SECONDS`: it is stopped
+first. A helper that died is started
 again at the next call. Only one caller at a time uses the helper; a second thread that
 calls meanwhile computes in its own thread at once.
 """
@@ -51,6 +52,9 @@ SLOTS = 4  # objects the helper keeps: type and sentiment models of two workspac
 # A helper unused this long is stopped (started again at the next call): a process that
 # processed once, such as `northline serve` loading the demo, does not hold it for nothing.
 IDLE_SECONDS = 120.0
+# A helper silent this long while the caller waits for its next message is stuck: it is
+# stopped and the work is done in the caller (a batch's labels take seconds; a part, less).
+ANSWER_SECONDS = 300.0
 # The helper computes on one core: a thread pool of its own would take the worker's core.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 ROOT = Path(__file__).resolve().parents[3]  # where `northline` can be imported from
@@ -186,13 +190,22 @@ class Helper:
     def receive(self) -> tuple[str, Any]:
         """The helper's next message about the call sent: ("part", a part of a stream),
         ("done", the answer) or ("failed", why, as the log says it); the helper is free
-        again after the last two."""
+        again after the last two. A helper silent for `ANSWER_SECONDS` is stopped."""
+        process = self._process
+        silent = threading.Event()
+        watchdog = threading.Timer(ANSWER_SECONDS, _kill, args=(process, silent))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            assert self._process is not None and self._process.stdout is not None
-            kind, value = pickle.load(self._process.stdout)  # noqa: S301 - our own helper's answer
+            assert process is not None and process.stdout is not None
+            kind, value = pickle.load(process.stdout)  # noqa: S301 - our own helper's answer
         except Exception as error:
             self.stop()
             kind, value = "failed", f"ended without an answer ({_named(error)})"
+            if silent.is_set():
+                kind, value = "failed", f"was silent for {ANSWER_SECONDS:g} s and was stopped"
+        finally:
+            watchdog.cancel()
         if kind != "part":
             self.release()
         return kind, value
@@ -271,6 +284,14 @@ def _start() -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         env={**os.environ, **ONE_THREAD, "PYTHONPATH": path},
     )
+
+
+def _kill(process: subprocess.Popen[bytes] | None, silent: threading.Event) -> None:
+    """Stop a helper that does not answer (its pipe then ends; the caller reaps it)."""
+    silent.set()
+    if process is not None:
+        with suppress(OSError):
+            process.kill()
 
 
 def _pickled(message: object) -> bytes:

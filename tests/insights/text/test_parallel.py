@@ -35,6 +35,12 @@ def fails_elsewhere(caller: int) -> str:
     return "computed by the caller"
 
 
+def hangs_elsewhere(caller: int) -> int:
+    if os.getpid() != caller:
+        time.sleep(60)
+    return os.getpid()
+
+
 def dies_elsewhere(caller: int) -> int:
     if os.getpid() != caller:
         os._exit(3)
@@ -150,6 +156,24 @@ def test_a_helper_that_dies_is_computed_here_and_started_again(
     with beside(where, 0) as pending:
         second = pending.result()[0]
     assert second not in (first, os.getpid())
+
+
+def test_a_silent_helper_is_stopped_and_the_work_computed_here(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with beside(where, 0) as pending:
+        helper = pending.result()[0]
+    monkeypatch.setattr(parallel, "ANSWER_SECONDS", 0.5)  # less than a new helper's start
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING), beside(hangs_elsewhere, os.getpid()) as pending:
+        assert pending.result() == os.getpid()
+    assert time.monotonic() - started < 30
+    assert "the helper was silent for 0.5 s and was stopped; computing here" in caplog.text
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helper, os.WNOHANG)  # reaped
+    monkeypatch.undo()
+    with beside(where, 0) as pending:
+        assert pending.result()[0] not in (helper, os.getpid())
 
 
 def test_an_answer_that_cannot_travel_is_computed_here(caplog: pytest.LogCaptureFixture) -> None:
