@@ -91,12 +91,27 @@ class ActivityOut(Schema):
 
 
 class TaskOut(Schema):
+    """A background task, as every endpoint that starts one answers (202) and as
+    `GET /workspaces/{slug}/tasks/{id}` polls it."""
+
     id: int
     title: str
-    status: str
+    status: str  # queued, running, succeeded or failed
     percent: int
     message: str
     result: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime  # the last progress the task reported
+    url: str  # its progress page
+
+
+def task_out(task: TaskProgress, request: HttpRequest) -> TaskOut:
+    url = reverse("core:task", args=[task.workspace.slug, task.pk])
+    return TaskOut(
+        id=task.pk, title=task.title, status=task.status, percent=task.percent,
+        message=task.message, result=task.result, created_at=task.created_at,
+        updated_at=task.updated_at, url=request.build_absolute_uri(url),
+    )  # fmt: skip
 
 
 def workspace_out(workspace: Workspace, role: str) -> WorkspaceOut:
@@ -247,9 +262,9 @@ def list_activity(
              summary="Start a full JSON export (admin); poll the task")  # fmt: skip
 def start_export(request: HttpRequest, slug: str) -> Any:
     access = workspace_access(request, slug, MANAGE)
-    return Status(202, services.start_export(access))
+    return Status(202, task_out(services.start_export(access), request))
 
 
 @router.get("/workspaces/{slug}/tasks/{task_id}", response=TaskOut, summary="A task's progress")
 def get_task(request: HttpRequest, slug: str, task_id: int) -> Any:
-    return workspace_access(request, slug).get(TaskProgress, pk=task_id)
+    return task_out(workspace_access(request, slug).get(TaskProgress, pk=task_id), request)

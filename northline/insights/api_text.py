@@ -9,9 +9,9 @@ from datetime import date, datetime
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from northline.accounts.api import TaskOut, task_out
 from northline.core.access import Access
 from northline.core.api import workspace_access
-from northline.core.models import TaskProgress
 from northline.core.roles import MANAGE, READ, WRITE, Role
 
 from .models import Feedback, TextModel, Theme
@@ -129,14 +129,6 @@ class EncoderOut(Schema):
     problem: str  # why merges cannot retrain it now ("" when they can)
 
 
-class TaskOut(Schema):
-    id: int
-    title: str
-    status: str
-    percent: int
-    url: str
-
-
 class SettingsOut(Schema):
     tier: str
     semantic_available: bool
@@ -193,16 +185,6 @@ def theme_out(t: Theme, request: HttpRequest) -> ThemeOut:
         id=t.pk, label=t.label, terms=list(t.terms), size=t.size, curated=t.curated,
         representative=t.representative.text[:300] if t.representative else None,
         url=request.build_absolute_uri(t.get_absolute_url()),
-    )  # fmt: skip
-
-
-def task_out(p: TaskProgress, request: HttpRequest) -> TaskOut:
-    from django.urls import reverse
-
-    url = reverse("core:task", args=[p.workspace.slug, p.pk])
-    return TaskOut(
-        id=p.pk, title=p.title, status=p.status, percent=p.percent,
-        url=request.build_absolute_uri(url),
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from northline.accounts.api import TaskOut
+from northline.accounts.api import TaskOut, task_out
 from northline.core.api import workspace_access
 from northline.core.roles import WRITE
 
@@ -120,11 +120,13 @@ def configure_import(
              summary="Check every row (errors by row number); writes nothing")  # fmt: skip
 def dry_run(request: HttpRequest, slug: str, import_id: int) -> Any:
     access = workspace_access(request, slug, WRITE)
-    return Status(202, imports.start(access, access.get(FeedbackImport, pk=import_id), write=False))
+    job = access.get(FeedbackImport, pk=import_id)
+    return Status(202, task_out(imports.start(access, job, write=False), request))
 
 
 @router.post(W + "/{import_id}/start", response={202: TaskOut},
              summary="Import (or resume) the file; poll GET .../imports/{id} or the task")  # fmt: skip
 def start_import(request: HttpRequest, slug: str, import_id: int) -> Any:
     access = workspace_access(request, slug, WRITE)
-    return Status(202, imports.start(access, access.get(FeedbackImport, pk=import_id), write=True))
+    job = access.get(FeedbackImport, pk=import_id)
+    return Status(202, task_out(imports.start(access, job, write=True), request))

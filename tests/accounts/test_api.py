@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -237,3 +238,18 @@ def test_a_token_cannot_create_workspaces(team: Team) -> None:
         403, "API tokens belong to one workspace and cannot create workspaces"
     )
     assert Workspace.objects.count() == 2
+
+
+def test_a_started_task_answers_what_polling_it_answers(team: Team) -> None:
+    client = Client()
+    client.force_login(team.owner)
+    started = call(client, "post", "/api/v1/workspaces/acme/exports")
+    assert started.status_code == 202
+    task = started.json()
+    progress = TaskProgress.objects.get(pk=task["id"])
+    assert task["url"] == f"http://testserver/w/acme/tasks/{progress.pk}/"
+    reported = datetime.fromisoformat(task["updated_at"])
+    assert abs(reported - progress.updated_at) < timedelta(milliseconds=1)  # JSON keeps ms
+    polled = call(client, "get", f"/api/v1/workspaces/acme/tasks/{task['id']}").json()
+    assert polled.keys() == task.keys() >= {"status", "percent", "message", "result", "created_at"}
+    assert polled["title"] == task["title"] == progress.title

@@ -184,6 +184,7 @@ def test_the_processing_page_shows_a_retraining_until_it_ends(
     assert body[0]["url"].endswith(f"/w/{team.workspace.slug}/tasks/{waiting.pk}/")
     html = team.client("viewer").get(page_url).content.decode()
     assert "Retrain the type model</a>: waiting for the worker (last change" in html
+    assert ">just now</time>" in html  # not "0 minutes ago"
     an_hour_ago = timezone.now() - timedelta(hours=1)  # a worker that stopped mid-way
     TaskProgress.objects.filter(pk=waiting.pk).update(
         status="running", percent=40, updated_at=an_hour_ago
