@@ -1,7 +1,10 @@
 """Theme clustering of feedback texts: TF-IDF → truncated SVD (LSA) → k-means.
 
 The number of themes is chosen by the silhouette score over a range of k (on a sample of at most
-`SILHOUETTE_SAMPLE` texts, so that a million texts cost the same as a few thousand). Above
+`SILHOUETTE_SAMPLE` texts, so that a million texts cost the same as a few thousand) up to
+`most_themes(n)`: one theme per `TEXTS_PER_THEME` texts, between `FEWEST_CHOICES` and
+`MAX_THEMES`; the LSA keeps as many dimensions (decision 0055: a range capped at 15 and 100
+dimensions made a catch-all theme of texts that fit nowhere). Above
 `FIT_SAMPLE` texts the vocabulary, the LSA and the k-means are fitted on a random sample of that
 many, and every text then goes to its nearest centroid: a full re-clustering of a million items
 costs about one pass over their words instead of ten minutes of k-means (decision 0028). Each theme
@@ -33,7 +36,9 @@ from threadpoolctl import threadpool_limits
 from northline.insights.text.preprocess import clean_text
 
 LABEL_TERMS = 3
-MAX_COMPONENTS = 100
+TEXTS_PER_THEME = 10
+FEWEST_CHOICES = 15
+MAX_THEMES = 40
 SILHOUETTE_SAMPLE = 2000
 FIT_SAMPLE = 20_000
 ASSIGN_CHUNK = 50_000
@@ -107,14 +112,20 @@ class ThemeModel:
 
 
 def cluster_themes(
-    texts: Sequence[str], *, k: int | None = None, k_range: tuple[int, int] = (2, 15), seed: int = 0
-) -> ThemeModel:
+    texts: Sequence[str], *, k: int | None = None, k_range: tuple[int, int] | None = None,
+    seed: int = 0,
+) -> ThemeModel:  # fmt: skip
     """Cluster `texts` into themes; `k` fixes their number, otherwise the silhouette picks it
-    from `k_range` (inclusive). Themes come largest first."""
+    from `k_range` (inclusive; by default 2 to `most_themes`). Themes come largest first."""
     if len(texts) < 2:
         raise ValueError(f"texts: need at least 2 texts to cluster, got {len(texts)}")
     with threadpool_limits(limits=1):
-        return _cluster(texts, k, k_range, seed)
+        return _cluster(texts, k, k_range or (2, most_themes(len(texts))), seed)
+
+
+def most_themes(n_texts: int) -> int:
+    """The most themes the silhouette may choose among `n_texts`, and the LSA's dimensions."""
+    return min(MAX_THEMES, max(FEWEST_CHOICES, n_texts // TEXTS_PER_THEME))
 
 
 def _cluster(
@@ -125,7 +136,7 @@ def _cluster(
         clean_text(texts[i], markers=False) for i in (range(len(texts)) if fit is None else fit)
     ]
     vectorizer, matrix = _vectorize(fitted)
-    svd = _fit_svd(matrix, seed)
+    svd = _fit_svd(matrix, most_themes(len(texts)), seed)
     vectors = _embed(matrix, svd)
     n_distinct = len(np.unique(vectors.round(6), axis=0))
     if k is None:
@@ -183,9 +194,9 @@ def _vectorize(cleaned: Sequence[str]) -> tuple[TfidfVectorizer, sparse.csr_matr
         return vectorizer, vectorizer.fit_transform(cleaned)
 
 
-def _fit_svd(matrix: sparse.csr_matrix, seed: int) -> TruncatedSVD | None:
-    """LSA to at most `MAX_COMPONENTS` dimensions; None when the vocabulary is already small."""
-    n_components = min(MAX_COMPONENTS, matrix.shape[1] - 1, matrix.shape[0] - 1)
+def _fit_svd(matrix: sparse.csr_matrix, dimensions: int, seed: int) -> TruncatedSVD | None:
+    """LSA to at most `dimensions`; None when the vocabulary is already smaller."""
+    n_components = min(dimensions, matrix.shape[1] - 1, matrix.shape[0] - 1)
     if n_components < 2:
         return None
     return TruncatedSVD(n_components, random_state=seed).fit(matrix)

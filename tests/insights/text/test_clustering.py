@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -128,3 +130,35 @@ def test_a_pair_of_top_terms_written_side_by_side_is_one_phrase() -> None:
     assert clustering._phrased(("mode", "dark", "theme"), held) == ("dark mode", "theme")
     # "dark theme" in 1 of the 5 texts with "dark": not a phrase
     assert clustering._phrased(("dark", "theme"), held) == ("dark", "theme")
+
+
+def test_more_needs_than_the_old_cap_of_fifteen_each_get_their_theme() -> None:
+    # 24 needs of 12 texts each, every need with words of its own: with at most 15 themes
+    # (the old range) at least nine needs would share a theme with another
+    rng = random.Random(3)
+    common = [
+        "please",
+        "the",
+        "app",
+        "would",
+        "really",
+        "help",
+        "us",
+        "when",
+        "we",
+        "use",
+        "it",
+        "every",
+        "day",
+    ]
+    needs = [[f"{stem}{i}" for stem in ("alpha", "bravo", "charlie", "delta")] for i in range(24)]
+    texts, truth = [], []
+    for number, words in enumerate(needs):
+        for _ in range(12):
+            texts.append(" ".join(rng.sample(words, 3) + rng.sample(common, 4)))
+            truth.append(number)
+    assert clustering.most_themes(len(texts)) == 28
+    model = cluster_themes(texts)
+    assert len(model.themes) >= 24
+    mixed = [t for t in model.themes if len({truth[i] for i in t.members}) > 1]
+    assert mixed == []
