@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -76,7 +77,8 @@ def _waiting(tasks: Sequence[Task[Any, Any]], kwargs: dict[str, Any]) -> QuerySe
 
 
 def update(progress_id: int, **fields: Any) -> None:
-    TaskProgress.objects.filter(pk=progress_id).update(**fields)
+    """Write a task's progress, stamped with the time (`update()` skips `auto_now`)."""
+    TaskProgress.objects.filter(pk=progress_id).update(updated_at=timezone.now(), **fields)
 
 
 @contextmanager
