@@ -39,6 +39,7 @@ LABEL_TERMS = 3
 TEXTS_PER_THEME = 10
 FEWEST_CHOICES = 15
 MAX_THEMES = 40
+COARSE_STEP = 5
 SILHOUETTE_SAMPLE = 2000
 FIT_SAMPLE = 20_000
 ASSIGN_CHUNK = 50_000
@@ -210,7 +211,7 @@ def _choose_k(vectors: np.ndarray, k_range: tuple[int, int], n_distinct: int, se
     rng = np.random.default_rng(seed)
     sample = rng.choice(len(vectors), min(SILHOUETTE_SAMPLE, len(vectors)), replace=False)
     best_k, best_score = low, -2.0
-    for k in range(max(low, 2), high + 1):
+    for k in _candidates(max(low, 2), high):
         labels, _ = _kmeans(vectors, k, seed)
         if len(set(labels[sample])) < 2:
             continue
@@ -218,6 +219,15 @@ def _choose_k(vectors: np.ndarray, k_range: tuple[int, int], n_distinct: int, se
         if score > best_score:
             best_k, best_score = k, score
     return best_k
+
+
+def _candidates(low: int, high: int) -> list[int]:
+    """The numbers of themes the silhouette compares: each up to `FEWEST_CHOICES`, then every
+    `COARSE_STEP` (and `high`): a silhouette this noisy does not tell 27 themes from 28, and
+    each candidate costs a k-means."""
+    fine = list(range(low, min(high, FEWEST_CHOICES) + 1))
+    coarse = list(range(FEWEST_CHOICES + COARSE_STEP, high + 1, COARSE_STEP))
+    return sorted({*fine, *coarse, high})
 
 
 def _kmeans(vectors: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

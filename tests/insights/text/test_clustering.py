@@ -162,3 +162,9 @@ def test_more_needs_than_the_old_cap_of_fifteen_each_get_their_theme() -> None:
     assert len(model.themes) >= 24
     mixed = [t for t in model.themes if len({truth[i] for i in t.members}) > 1]
     assert mixed == []
+
+
+def test_the_silhouette_compares_every_k_up_to_fifteen_then_every_fifth() -> None:
+    assert clustering._candidates(2, 28) == [*range(2, 16), 20, 25, 28]
+    assert clustering._candidates(2, 40) == [*range(2, 16), 20, 25, 30, 35, 40]
+    assert clustering._candidates(3, 9) == list(range(3, 10))
