@@ -31,14 +31,20 @@ _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b|\b[0-9a-f]{12,}\b")
 _NUMBER = re.compile(r"\b\d+(?:[.\-]\d+)*\b")
 _MARKUP = re.compile(r"[#*>_=|~]+")
 _SPACE = re.compile(r"\s+")
+# Each pattern with strings one of which is in any text it matches: a text holding none of them
+# is not scanned (most feedback has no code, link or markup; 10 of the 15 scans are skipped
+# for plain text, and cleaning costs about half). None: always scanned.
 _BLOCKS = (
-    (_FENCED_CODE, " codeblock "),
-    (_DETAILS, " detailsblock "),
-    (_HTML_COMMENT, " "),
-    (_TABLE_ROW, " tablerow "),
-    (_TRACE_LINE, " traceline "),
-    (_IMAGE, " imagelink "),
+    (_FENCED_CODE, " codeblock ", ("```", "~~~")),
+    (_DETAILS, " detailsblock ", ("<",)),
+    (_HTML_COMMENT, " ", ("<!--",)),
+    (_TABLE_ROW, " tablerow ", ("|",)),
+    (_TRACE_LINE, " traceline ", None),
+    (_IMAGE, " imagelink ", ("![",)),
 )
+_MARKUP_CHARACTERS = tuple("#*>_=|~")
+_PLACEHOLDER_END = re.compile(r"n/?a\b")  # in lower case; a literal start makes the scan fast
+_DIGIT = re.compile(r"\d")
 
 
 _Cleaned = dict[tuple[str, int, bool], str]
@@ -81,17 +87,30 @@ def clean_text(text: str, *, max_chars: int = 4000, markers: bool = True) -> str
 
 
 def _clean(text: str, max_chars: int, markers: bool) -> str:
-    for pattern, marker in _BLOCKS:
-        text = pattern.sub(marker if markers else " ", text)
-    text = _LINK.sub(r"\1", text)
-    text = _URL.sub(" urllink " if markers else " ", text)
-    text = _INLINE_CODE.sub(" inlinecode " if markers else " ", text)
-    text = _HTML_TAG.sub(" ", text)
-    text = _PLACEHOLDER.sub(" ", text)
+    for pattern, marker, needles in _BLOCKS:
+        if needles is None or _holds(text, needles):
+            text = pattern.sub(marker if markers else " ", text)
+    if "](" in text:
+        text = _LINK.sub(r"\1", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" urllink " if markers else " ", text)
+    if "`" in text:
+        text = _INLINE_CODE.sub(" inlinecode " if markers else " ", text)
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    lowered = text.lower()
+    if "_no response_" in lowered or "- [" in text or _PLACEHOLDER_END.search(lowered):
+        text = _PLACEHOLDER.sub(" ", text)
     text = _HEX.sub(" ", text)
-    text = _NUMBER.sub("0", text)
-    text = _MARKUP.sub(" ", text)
+    if _DIGIT.search(text):
+        text = _NUMBER.sub("0", text)
+    if _holds(text, _MARKUP_CHARACTERS):
+        text = _MARKUP.sub(" ", text)
     return _SPACE.sub(" ", text).strip()[:max_chars]
+
+
+def _holds(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
 
 
 def issue_text(

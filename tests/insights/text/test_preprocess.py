@@ -117,3 +117,38 @@ def test_cleaning_once_blocks_nest_and_forget(monkeypatch: pytest.MonkeyPatch) -
     with cleaning_once():
         clean_text("outer")  # a new block starts empty
     assert calls == ["outer", "outer", "outer"]
+
+
+def every_scan(text: str, markers: bool) -> str:
+    """What cleaning gives when every pattern scans every text (no shortcut)."""
+    for pattern, marker, _ in preprocess._BLOCKS:
+        text = pattern.sub(marker if markers else " ", text)
+    text = preprocess._LINK.sub(r"\1", text)
+    text = preprocess._URL.sub(" urllink " if markers else " ", text)
+    text = preprocess._INLINE_CODE.sub(" inlinecode " if markers else " ", text)
+    for pattern, replacement in (
+        (preprocess._HTML_TAG, " "), (preprocess._PLACEHOLDER, " "), (preprocess._HEX, " "),
+        (preprocess._NUMBER, "0"), (preprocess._MARKUP, " "),
+    ):  # fmt: skip
+        text = pattern.sub(replacement, text)
+    return preprocess._SPACE.sub(" ", text).strip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain feedback without markup, links or numbers",
+        "Visit WWW.Example.com or Www.x.org, HTTP://Y.Z/path",
+        'at foo.bar(x)\n  at baz.qux\nFile "a.py", line 3, in f\nsrc/x.ts:12 boom',
+        "a | b | c\n| x | y |\n|---|",
+        "<!-- hidden --> <B>bold</B> <DETAILS>sys</DETAILS> <br/>",
+        "![shot](u.png) [docs](http://x.org) `code` ```fenced``` ~~~tilde~~~",
+        "N/A, n/a, NA, na, Na/ _NO RESPONSE_ - [x] done - [ ] todo",
+        "0xDEADBEEF deadbeefcafe12 v3.4.5 12 apples",
+        "#heading *bold* > quote _under_ = | ~ markup",
+        "banana name analytics final",  # "na" inside words: no placeholder
+    ],
+)
+@pytest.mark.parametrize("markers", [True, False])
+def test_skipping_the_scans_a_text_cannot_match_changes_nothing(text: str, markers: bool) -> None:
+    assert clean_text(text, markers=markers) == every_scan(text, markers)
