@@ -143,17 +143,14 @@ def _cluster(
     if k is None:
         k = _choose_k(vectors, k_range, n_distinct, seed)
     labels, centroids = _kmeans(vectors, min(k, n_distinct), seed)
-    if fit is not None:  # every text to its nearest centroid; clusters left empty go
-        matrix = vectorizer.transform([clean_text(t, markers=False) for t in texts])
-        vectors = _embed(matrix, svd, np.float32)
-        labels = np.concatenate([
-            (vectors[first : first + ASSIGN_CHUNK] @ centroids.T).argmax(axis=1)
-            for first in range(0, len(texts), ASSIGN_CHUNK)
-        ])  # fmt: skip
+    if fit is None:
+        sums = _term_sums(matrix, labels, len(centroids))
+    else:  # every text to its nearest centroid; clusters left empty go
+        vectors, labels, sums = _assign_all(texts, vectorizer, svd, centroids)
         kept = np.flatnonzero(np.bincount(labels, minlength=len(centroids)))
-        centroids = centroids[kept]
+        centroids, sums = centroids[kept], sums[kept]
         labels = np.searchsorted(kept, labels)
-    themes = _themes(vectorizer, matrix, vectors, labels, centroids)
+    themes = _themes(vectorizer, sums, vectors, labels, centroids)
     _phrase_labels(themes, fitted, labels if fit is None else labels[fit])
     order = sorted(range(len(themes)), key=lambda t: -themes[t].size)
     model = ThemeModel(
@@ -161,6 +158,32 @@ def _cluster(
     )
     model.threshold = _threshold(vectors, labels, centroids)
     return model
+
+
+def _assign_all(
+    texts: Sequence[str], vectorizer: TfidfVectorizer, svd: TruncatedSVD | None,
+    centroids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Every text's LSA vector (float32) and nearest centroid, and each centroid's sum of its
+    texts' TF-IDF rows, `ASSIGN_CHUNK` texts at a time: a million texts never exist at once as
+    cleaned strings or as one TF-IDF matrix, only as their vectors."""
+    vectors, labels = [], []
+    sums = np.zeros((len(centroids), len(vectorizer.vocabulary_)))
+    for first in range(0, len(texts), ASSIGN_CHUNK):
+        part = texts[first : first + ASSIGN_CHUNK]
+        matrix = vectorizer.transform([clean_text(t, markers=False) for t in part])
+        vectors.append(_embed(matrix, svd, np.float32))
+        labels.append((vectors[-1] @ centroids.T).argmax(axis=1))
+        sums += _term_sums(matrix, labels[-1], len(centroids))
+    return np.concatenate(vectors), np.concatenate(labels), sums
+
+
+def _term_sums(matrix: sparse.csr_matrix, labels: np.ndarray, n_themes: int) -> np.ndarray:
+    """Each theme's sum of its texts' rows of `matrix` (dense, one row per theme)."""
+    members = sparse.csr_matrix(
+        (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_themes, len(labels))
+    )
+    return np.asarray((members @ matrix).todense())
 
 
 def _fit_sample(n_texts: int, seed: int) -> np.ndarray | None:
@@ -242,16 +265,18 @@ def _kmeans(vectors: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndar
 
 def _themes(
     vectorizer: TfidfVectorizer,
-    matrix: sparse.csr_matrix,
+    sums: np.ndarray,
     vectors: np.ndarray,
     labels: np.ndarray,
     centroids: np.ndarray,
 ) -> list[Theme]:
-    overall = np.asarray(matrix.mean(axis=0)).ravel()
+    """The themes of `labels`, labelled by their most distinctive terms (`sums`: each theme's
+    sum of its texts' TF-IDF rows; every text is in one theme)."""
+    overall = sums.sum(axis=0) / len(labels)
     themes = []
     for theme in range(len(centroids)):
         members = np.flatnonzero(labels == theme)
-        distinct = np.asarray(matrix[members].mean(axis=0)).ravel() - overall
+        distinct = sums[theme] / len(members) - overall
         terms = _top_terms(vectorizer, distinct)
         closest = members[int((vectors[members] @ centroids[theme]).argmax())]
         themes.append(Theme(", ".join(terms), terms, int(closest), members.tolist()))
