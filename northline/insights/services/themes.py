@@ -20,6 +20,7 @@ import numpy as np
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
 from sklearn.preprocessing import normalize
 
 from northline.accounts.models import Workspace
@@ -390,7 +391,9 @@ UNITS = {"week": TruncWeek, "month": TruncMonth}
 
 def trend(theme: Theme, unit: str = "week") -> list[tuple[date, int]]:
     """Open items of the theme per week or month of receipt, oldest first; every period from
-    the first to the last is there, an empty one as 0, so a chart shows the gaps as gaps."""
+    the first to the current one (or the last item's, if later) is there, an empty one as 0, so
+    a chart shows the gaps as gaps, and a theme that went quiet ends at 0, not at its last
+    item's count."""
     check.choice(unit, "unit", tuple(UNITS))
     rows = (
         theme.feedback.exclude(status=ARCHIVED)
@@ -402,10 +405,17 @@ def trend(theme: Theme, unit: str = "week") -> list[tuple[date, int]]:
     counts = {_day(period): n for period, n in rows}
     if not counts:
         return []
-    days, last = [min(counts)], max(counts)
+    days, last = [min(counts)], max(max(counts), _period(timezone.localdate(), unit))
     while days[-1] < last:
         days.append(_next(days[-1], unit))
     return [(day, counts.get(day, 0)) for day in days]
+
+
+def _period(day: date, unit: str) -> date:
+    """The first day of the week (Monday, as the database truncates) or month of `day`."""
+    if unit == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
 
 
 def _next(day: date, unit: str) -> date:
