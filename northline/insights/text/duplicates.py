@@ -201,8 +201,7 @@ class _Block:
         self.chunks.append(chunk)
         if promoted.shape[0]:
             tf = self.tf_rows(promoted.astype(np.int64))
-            weights = tf.data * self.idf(n_docs, tf.indices)
-            self.norms[promoted] = np.sqrt(_row_sums(weights**2, tf.indptr))
+            self.norms[promoted] = _lengths(tf.data * self.idf(n_docs, tf.indices), tf.indptr)
         while (
             len(self.chunks) > 1
             and self.chunks[-1].n_texts * 2 >= self.chunks[-2].n_texts
@@ -1013,8 +1012,7 @@ def _norms(chunk: _Chunk, idf: Callable[[np.ndarray], np.ndarray]) -> np.ndarray
     parts = []
     for first in range(0, chunk.n_texts, SCORE_BATCH):
         packed, bounds = chunk.rows(np.arange(first, min(first + SCORE_BATCH, chunk.n_texts)))
-        weights = _TF[packed & _COUNT_MASK] * idf(packed >> _COUNT_BITS)
-        parts.append(np.sqrt(_row_sums(weights.astype(np.float64) ** 2, bounds)))
+        parts.append(_lengths(_TF[packed & _COUNT_MASK] * idf(packed >> _COUNT_BITS), bounds))
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, dtype=np.float32)
 
 
@@ -1023,6 +1021,11 @@ def _cosine(scores: np.ndarray) -> np.ndarray:
     older document frequencies, which can put a near-copy a little above 1 (by at most
     0.5 % measured, `bench/norm_refresh_bench.py`)."""
     return np.minimum(scores, 1.0).astype(np.float32)
+
+
+def _lengths(weights: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """The L2 norm of each run `weights[bounds[i]:bounds[i + 1]]`."""
+    return np.sqrt(_row_sums(weights.astype(np.float64) ** 2, bounds))
 
 
 def _row_sums(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:

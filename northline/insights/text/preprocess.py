@@ -32,8 +32,8 @@ _NUMBER = re.compile(r"\b\d+(?:[.\-]\d+)*\b")
 _MARKUP = re.compile(r"[#*>_=|~]+")
 _SPACE = re.compile(r"\s+")
 # Each pattern with strings one of which is in any text it matches: a text holding none of them
-# is not scanned (most feedback has no code, link or markup; 10 of the 15 scans are skipped
-# for plain text, and cleaning costs about half). None: always scanned.
+# is not scanned (most feedback has no code, link or markup: with the checks in `_clean`, up to
+# 12 of the 15 scans are skipped, about a third of the CPU). None: always scanned.
 _BLOCKS = (
     (_FENCED_CODE, " codeblock ", ("```", "~~~")),
     (_DETAILS, " detailsblock ", ("<",)),
