@@ -31,6 +31,13 @@ def worker() -> None:
     call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
+def submit(page: Any, button: str) -> None:
+    """Click a form's button and wait for the page it answers with: the task it queues must
+    exist before the worker runs (a slow server would otherwise answer after the worker ran)."""
+    with page.expect_navigation():
+        page.click(button)
+
+
 def test_upload_map_dry_run_fix_import(browser: Any, live_server: Any, tmp_path: Path) -> None:
     user = make_user("pia@example.com", "Pia Product")
     workspace = make_workspace(user, "Orbit")
@@ -48,7 +55,7 @@ def test_upload_map_dry_run_fix_import(browser: Any, live_server: Any, tmp_path:
     assert page.input_value("#id_map_rating") == "Stars"
     shot(page, "import-01-preview-and-mapping")
 
-    page.click("button:has-text('Dry run')")
+    submit(page, "button:has-text('Dry run')")
     worker()
     page.reload()
     errors = page.locator("ul.import-errors").inner_text()
@@ -58,14 +65,14 @@ def test_upload_map_dry_run_fix_import(browser: Any, live_server: Any, tmp_path:
 
     page.check("input[name=skip_empty]")
     page.select_option("#id_source", "review")
-    page.click("button:has-text('Save mapping')")
-    page.click("button:has-text('Dry run')")
+    submit(page, "button:has-text('Save mapping')")
+    submit(page, "button:has-text('Dry run')")
     worker()
     page.reload()
     assert "Importing would create 2" in page.locator("#status").inner_text()
     shot(page, "import-03-dry-run-ok")
 
-    page.click("button:has-text('Import')")
+    submit(page, "button:has-text('Import')")
     assert page.locator("progress").count() == 1  # queued: the page refreshes itself
     shot(page, "import-04-queued")
     worker()
