@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from northline.insights.models import Feedback, Theme
 from northline.insights.services import feedback as service
 from northline.insights.services import learning, similarity
 from tests.browser.conftest import logged_in, shot
 from tests.conftest import PASSWORD, access_for, make_user, make_workspace
-from tests.insights.conftest import IMMEDIATE
+from tests.insights.conftest import DATABASE, IMMEDIATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,3 +85,31 @@ def test_feedback_is_sorted_corrected_and_grouped(
     assert "Theme renamed" in page.locator(".flash").inner_text()
     assert page.locator("h1").inner_text() == "Dark mode"
     shot(page, "insights-05-theme")
+
+
+def test_the_processing_section_updates_by_itself_once_processed(
+    browser: Any, live_server: Any, settings: Any
+) -> None:
+    settings.TASKS = DATABASE  # queued for a worker, as in production
+    similarity._copies.clear()
+    learning._workspace_models.clear()
+    owner = make_user("pm@example.com", "Pat PM")
+    workspace = make_workspace(owner, "Orbit")
+    page = logged_in(browser, live_server.url, owner.email, PASSWORD)
+
+    page.goto(f"{live_server.url}/w/{workspace.slug}/insights/feedback/new/")
+    page.fill("#id_text", "The export to CSV fails with an error every time")
+    with page.expect_navigation():
+        page.click("button:has-text('Add feedback')")
+    card = page.locator("#processing")
+    assert "Not processed yet" in card.inner_text()
+    assert card.get_attribute("data-pending") == ""
+    page.fill("#id_quote", "export to CSV")  # typed meanwhile
+    shot(page, "insights-06-waiting-for-processing")
+
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    page.wait_for_selector("section#processing:not([data-pending])", timeout=20_000)
+    assert "confidence" in card.inner_text() and "Not processed yet" not in card.inner_text()
+    # only the section was swapped: what the user typed elsewhere on the page is still there
+    assert page.input_value("#id_quote") == "export to CSV"
+    shot(page, "insights-07-processed-in-place")
