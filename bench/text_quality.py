@@ -38,7 +38,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
 
 from northline.insights.text import ISSUE_TYPE, SENTIMENT, evaluate_duplicates, issue_text
 from northline.insights.text.classifier import ClassifierConfig, TextClassifier
-from northline.insights.text.semantic import FineTune, SemanticClassifier, default_fine_tune
+from northline.insights.text.semantic import CLASSIFIER_TUNING, FineTune, SemanticClassifier
 
 Settings = TypeVar("Settings", ClassifierConfig, FineTune)
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "feedback"
@@ -63,9 +63,9 @@ def replaced(settings: Settings, spec: str) -> Settings:
     return dataclasses.replace(settings, **values)  # type: ignore[arg-type]
 
 
-def fine_tune(spec: str, config: ClassifierConfig) -> FineTune:
-    """The task's default fine-tuning with the `key=value,...` overrides of `spec`."""
-    return replaced(default_fine_tune(config), spec)
+def fine_tune(spec: str) -> FineTune:
+    """The shipped fine-tuning with the `key=value,...` overrides of `spec`."""
+    return replaced(CLASSIFIER_TUNING, spec)
 
 
 def cv(texts, labels, args, config, background=((), ())) -> tuple[float, list[float]]:
@@ -82,7 +82,7 @@ def cv(texts, labels, args, config, background=((), ())) -> tuple[float, list[fl
             break
         if args.tier == "semantic":
             model = SemanticClassifier(
-                config, model_path=model_path(), fine_tune=fine_tune(args.fine_tune, config)
+                config, model_path=model_path(), fine_tune=fine_tune(args.fine_tune)
             )
         else:
             model = TextClassifier(config)

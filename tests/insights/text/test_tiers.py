@@ -12,8 +12,7 @@ import pytest
 
 from northline.insights.text import ISSUE_TYPE, SENTIMENT, issue_text
 from northline.insights.text.semantic import (
-    ISSUE_TYPE_TUNING,
-    SENTIMENT_TUNING,
+    CLASSIFIER_TUNING,
     FineTune,
     SemanticClassifier,
     SemanticIndex,
@@ -210,10 +209,11 @@ def test_fine_tuning_moves_same_label_texts_together() -> None:
     assert margin(tuned) > margin(base) + 0.05
 
 
-def test_each_task_fine_tunes_with_its_own_settings() -> None:
-    assert SemanticClassifier(ISSUE_TYPE, model_path=MODEL).fine_tune == ISSUE_TYPE_TUNING
-    assert SemanticClassifier(SENTIMENT, model_path=MODEL).fine_tune == SENTIMENT_TUNING
-    assert make_classifier(SENTIMENT, SEMANTIC, model_path=MODEL).fine_tune == SENTIMENT_TUNING  # type: ignore[attr-defined]
+def test_both_tasks_fine_tune_the_whole_encoder() -> None:
+    for config in (ISSUE_TYPE, SENTIMENT):
+        assert SemanticClassifier(config, model_path=MODEL).fine_tune == CLASSIFIER_TUNING
+        model = make_classifier(config, SEMANTIC, model_path=MODEL)
+        assert model.fine_tune.trainable_layers == 6  # type: ignore[attr-defined]
 
 
 def test_the_encoder_reads_a_repeated_title_once() -> None:
