@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -47,3 +48,15 @@ def logged_in(browser: Any, base_url: str, email: str, password: str) -> Any:
     page.fill("#id_password", password)
     page.click("button:has-text('Log in')")
     return page
+
+
+def submit(page: Any, button: str) -> None:
+    """Click a form's button and wait for the page it answers with: a task it queues must
+    exist before the worker runs (a slow server would otherwise answer after the worker ran)."""
+    with page.expect_navigation():
+        page.click(button)
+
+
+def worker() -> None:
+    """Run the real task worker over what is queued, then return."""
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)

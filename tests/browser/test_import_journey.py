@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from northline.insights.models import Feedback
-from tests.browser.conftest import logged_in, shot
+from tests.browser.conftest import logged_in, shot, submit, worker
 from tests.conftest import PASSWORD, make_user, make_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,17 +24,6 @@ CSV = (
     "Dark mode,,R-2,5,ui\n"
     'Slow search,Search takes ten seconds on big workspaces,R-3,2,"search,performance"\n'
 )
-
-
-def worker() -> None:
-    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
-
-
-def submit(page: Any, button: str) -> None:
-    """Click a form's button and wait for the page it answers with: the task it queues must
-    exist before the worker runs (a slow server would otherwise answer after the worker ran)."""
-    with page.expect_navigation():
-        page.click(button)
 
 
 def test_upload_map_dry_run_fix_import(browser: Any, live_server: Any, tmp_path: Path) -> None:

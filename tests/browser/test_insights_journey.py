@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from northline.insights.models import Feedback, Theme
 from northline.insights.services import feedback as service
 from northline.insights.services import learning, similarity
-from tests.browser.conftest import logged_in, shot
+from tests.browser.conftest import logged_in, shot, submit, worker
 from tests.conftest import PASSWORD, access_for, make_user, make_workspace
 from tests.insights.conftest import DATABASE, IMMEDIATE
 
@@ -99,15 +98,14 @@ def test_the_processing_section_updates_by_itself_once_processed(
 
     page.goto(f"{live_server.url}/w/{workspace.slug}/insights/feedback/new/")
     page.fill("#id_text", "The export to CSV fails with an error every time")
-    with page.expect_navigation():
-        page.click("button:has-text('Add feedback')")
+    submit(page, "button:has-text('Add feedback')")
     card = page.locator("#processing")
     assert "Not processed yet" in card.inner_text()
     assert card.get_attribute("data-pending") == ""
     page.fill("#id_quote", "export to CSV")  # typed meanwhile
     shot(page, "insights-06-waiting-for-processing")
 
-    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    worker()
     page.wait_for_selector("section#processing:not([data-pending])", timeout=20_000)
     assert "confidence" in card.inner_text() and "Not processed yet" not in card.inner_text()
     # only the section was swapped: what the user typed elsewhere on the page is still there
