@@ -28,7 +28,7 @@ Report = Callable[[int, str], None]
 
 
 def start(
-    workspace: Workspace, user: User, title: str, task: Task[Any, Any], **kwargs: Any
+    workspace: Workspace, user: User | None, title: str, task: Task[Any, Any], **kwargs: Any
 ) -> TaskProgress:
     progress = TaskProgress.objects.create(
         task_id=uuid.uuid4().hex, workspace=workspace, requested_by=user, title=title
@@ -40,7 +40,7 @@ def start(
 
 def start_once(
     workspace: Workspace,
-    user: User,
+    user: User | None,
     title: str,
     task: Task[Any, Any],
     same: Sequence[str],

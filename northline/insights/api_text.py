@@ -117,6 +117,7 @@ class ModelOut(Schema):
     team_labels: int
     seed_labels: int
     clusters: int
+    adapted: int  # an encoder: the workspace's own texts it adapted to (decision 0057)
     trained_by: str | None
     trained_at: datetime
 
@@ -126,7 +127,9 @@ class EncoderOut(Schema):
     merges_since_training: int
     retrain_after_merges: int
     min_clusters: int
-    problem: str  # why merges cannot retrain it now ("" when they can)
+    min_items: int  # items from which it adapts to their own texts, merges or not
+    adapted_items: int  # items indexed when it last adapted (again at ADAPT_GROWTH times)
+    problem: str  # why it cannot be retrained now ("" when it can)
 
 
 class SettingsOut(Schema):
@@ -344,13 +347,14 @@ def settings_out(access: Access, request: HttpRequest) -> SettingsOut:
         encoder=EncoderOut(
             version=state.encoder_version, merges_since_training=state.merges_since_training,
             retrain_after_merges=encoders.RETRAIN_AFTER_MERGES, min_clusters=encoders.MIN_CLUSTERS,
+            min_items=encoders.MIN_ITEMS, adapted_items=state.adapted_items,
             problem=retraining.encoder_problem(access.workspace, state),
         ),
         models=[
             ModelOut(
                 task=m.task, tier=m.tier, version=m.version, labels=list(m.labels),
                 team_labels=m.team_labels, seed_labels=m.seed_labels, clusters=m.clusters,
-                trained_by=m.trained_by.email if m.trained_by else None, trained_at=m.created_at,
+                adapted=m.adapted, trained_by=m.trained_by.email if m.trained_by else None, trained_at=m.created_at,
             )
             for m in models[:20]
         ],

@@ -459,7 +459,8 @@ class TextModel(WorkspaceScoped):
     version of the workspace's tier is the one in use. An "encoder" version is the semantic
     encoder tuned on the team's merged duplicates (`text.semantic.EncoderWeights`): stored with
     the index built by it, and in use from then on (`TextSettings.encoder_version`, decision
-    0038); its `team_labels` are the merged items it learnt from, `clusters` their groups."""
+    0038); its `team_labels` are the merged items it learnt from, `clusters` their groups,
+    `adapted` the workspace's own texts whose random crops it adapted to (decision 0057)."""
 
     class Task(models.TextChoices):
         TYPE = "type", "Type"
@@ -474,6 +475,7 @@ class TextModel(WorkspaceScoped):
     team_labels = models.PositiveIntegerField()
     seed_labels = models.PositiveIntegerField()
     clusters = models.PositiveIntegerField(default=0)
+    adapted = models.PositiveIntegerField(default=0)  # an encoder: own texts cropped (0057)
     trained_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -504,6 +506,7 @@ class TextSettings(WorkspaceScoped):
     type_corrections = models.PositiveIntegerField(default=0)
     sentiment_corrections = models.PositiveIntegerField(default=0)
     merges_since_training = models.PositiveIntegerField(default=0)
+    adapted_items = models.PositiveIntegerField(default=0)  # indexed when it last adapted
     # The TextModel "encoder" version the similarity index was built with (0: the base model).
     encoder_version = models.PositiveIntegerField(default=0)
     next_seq = models.BigIntegerField(default=0)

@@ -43,6 +43,7 @@ def process_feedback(workspace_id: int, feedback_ids: list[int]) -> dict[str, An
     outcome = processing.process(workspace, feedback_ids)
     if outcome.recluster:
         processing.settle_themes(workspace)
+    retraining.settle_encoder(workspace)
     return {"processed": outcome.processed, "indexed": outcome.indexed}
 
 

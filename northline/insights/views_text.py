@@ -225,6 +225,7 @@ def settings_detail(
         semantic_problem=processing.semantic_problem(), encoder=encoder.first(),
         encoder_problem=retraining.encoder_problem(access.workspace, state),
         retrain_after_merges=encoders.RETRAIN_AFTER_MERGES, min_clusters=encoders.MIN_CLUSTERS,
+        min_items=encoders.MIN_ITEMS, adapt_growth=encoders.ADAPT_GROWTH,
         models=TextModel.objects.filter(workspace=access.workspace).select_related("trained_by")[:20],
         can_manage=access.can(MANAGE), problem=problem, seed_count=len(learning.seed()),
         categories=[label_name(c) for c in state.categories],

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from northline.core.errors import Conflict
 from northline.core.models import Activity, TaskProgress
 from northline.insights.models import Feedback, TextModel, TextSettings, new_token
-from northline.insights.services import encoders, retraining, similarity
+from northline.insights.services import encoders, processing, retraining, similarity
 from northline.insights.services import feedback as service
 from northline.insights.tasks import retrain_encoder
 from northline.insights.text.tiers import SEMANTIC
@@ -132,12 +132,16 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
     assert response.status_code == 200, response.content
     model = TextModel.objects.get(workspace=team.workspace, task="encoder")
     assert (model.version, model.tier, model.clusters, model.team_labels) == (1, SEMANTIC, 25, 50)
-    assert model.trained_by == team.editor and model.labels == []
-    progress = TaskProgress.objects.get(title="Retrain the encoder on the merged duplicates")
+    assert model.trained_by == team.editor and model.labels == [] and model.adapted == 50
+    progress = TaskProgress.objects.get(
+        title="Retrain the encoder on the workspace's feedback and merges"
+    )
     assert progress.status == "succeeded", progress.message
-    assert progress.result == {"version": 1, "clusters": 25, "items": 50, "indexed": 50}
+    assert progress.result == {
+        "version": 1, "clusters": 25, "items": 50, "adapted": 50, "indexed": 50
+    }  # fmt: skip
     state = state_of(team)
-    assert (state.encoder_version, state.merges_since_training) == (1, 0)
+    assert (state.encoder_version, state.merges_since_training, state.adapted_items) == (1, 0, 50)
     assert state.token != old_token and state.snapshot == f"semantic-e1-{state.snapshot_seq}.npz"
     files = sorted(p.name for p in similarity.folder(team.workspace).glob("*.npz"))
     assert files == [state.snapshot]
@@ -156,7 +160,10 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
 
     shown = team.client("viewer").get(page(team)).content.decode()
     assert "Encoder in use: <strong>v1</strong>" in shown
-    assert f"on <strong>25</strong> merged clusters (50 items) for {team.editor}" in shown
+    assert (
+        "on <strong>25</strong> merged clusters (50 items) and the texts of <strong>50</strong>"
+        f" items for {team.editor}"
+    ) in shown
     assert "Retrain the encoder now" not in shown  # admins only
     with commits():
         again = team.client("admin").post(f"{page(team)}retrain-encoder/")
@@ -172,7 +179,7 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
     settings_api = call(team.client("viewer"), "get", f"{api(team)}/processing").json()
     assert settings_api["encoder"] == {
         "version": 2, "merges_since_training": 0, "retrain_after_merges": 25,
-        "min_clusters": 20, "problem": "",
+        "min_clusters": 20, "min_items": 200, "adapted_items": 50, "problem": "",
     }  # fmt: skip
     assert {(m["task"], m["version"], m["clusters"]) for m in settings_api["models"]} == {
         ("encoder", 1, 25), ("encoder", 2, 25),
@@ -234,7 +241,10 @@ def test_merges_on_the_lexical_tier_retrain_no_encoder(team: Team, commits: Comm
 def test_too_few_merged_clusters(semantic: tuple[Team, Pairs], commits: Commits) -> None:
     team, pairs = semantic
     merge(team, [(pairs[0][1], pairs[0][0]), (pairs[1][1], pairs[1][0])], commits)
-    message = "merges: the encoder learns from at least 20 merged clusters; this workspace has 2"
+    message = (
+        "merges: the encoder learns from at least 200 items or 20 merged clusters; this "
+        "workspace has 50 items and 2 merged clusters"
+    )
     response = call(team.client("admin"), "post", f"{api(team)}/processing/retrain-encoder")
     assert response.json() == error(422, message)
     shown = team.client("admin").post(f"{page(team)}retrain-encoder/")
@@ -283,3 +293,78 @@ def test_the_stored_encoder_serves_only_while_readable(semantic: tuple[Team, Pai
     )  # fmt: skip
     assert encoders.in_use(team.workspace.pk, 1, MODEL) is None  # logged; the base model serves
     assert encoders.in_use(team.workspace.pk, 0, MODEL) is None
+
+
+def test_the_encoder_adapts_to_the_workspaces_own_texts_without_merges(
+    semantic: tuple[Team, Pairs], commits: Commits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What every processed batch asks (`settle_encoder`): with `MIN_ITEMS` items indexed and no
+    merge at all, the encoder adapts to crops of the items' texts (decision 0057), once, until
+    the workspace has grown `ADAPT_GROWTH` times."""
+    team = semantic[0]
+    state = state_of(team)
+    assert state.next_seq == 50 and not encoders.adaptation_due(state)  # 50 < MIN_ITEMS (200)
+    assert retraining.encoder_problem(team.workspace) != ""  # 50 items, no merges
+    with commits():
+        retraining.settle_encoder(team.workspace)
+    assert not TaskProgress.objects.exists()
+    monkeypatch.setattr(encoders, "MIN_ITEMS", 40)
+    assert encoders.adaptation_due(state)  # 50 >= 40 and 50 >= 2 x 0
+    assert retraining.encoder_problem(team.workspace) == ""
+    base = exact_scores(None, QUERY)
+    with commits():
+        retraining.settle_encoder(team.workspace)
+    progress = TaskProgress.objects.get()
+    assert progress.status == "succeeded" and progress.requested_by is None, progress.message
+    assert progress.result == {
+        "version": 1,
+        "clusters": 0,
+        "items": 0,
+        "adapted": 50,
+        "indexed": 50,
+    }
+    model = TextModel.objects.get(workspace=team.workspace, task="encoder")
+    assert (model.version, model.clusters, model.team_labels, model.adapted) == (1, 0, 0, 50)
+    assert model.trained_by is None
+    state = state_of(team)
+    assert (state.encoder_version, state.adapted_items) == (1, 50)
+    tuned = EncoderWeights.from_bytes(bytes(model.data)).encoder(MODEL)
+    wanted = exact_scores(tuned, QUERY)
+    after = similar(team)
+    assert all(score == pytest.approx(wanted[pk], abs=1e-4) for pk, score in after)
+    assert any(abs(wanted[pk] - base[pk]) > 1e-3 for pk, _ in after)
+    with commits():
+        retraining.settle_encoder(team.workspace)  # not again: 50 < 2 x 50
+    assert TaskProgress.objects.count() == 1 and not encoders.adaptation_due(state)
+    shown = team.client("viewer").get(page(team)).content.decode()
+    assert (
+        "on <strong>0</strong> merged clusters (0 items) and the texts of <strong>50</strong>"
+        in shown
+    )
+
+
+def test_adaptation_waits_for_the_workspaces_queued_processing(
+    semantic: tuple[Team, Pairs], settings: Any, monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    """While batches of the workspace still wait in the queue, the last of them adapts it, so an
+    import adapts the encoder once, to all of its items; the lexical tier never adapts."""
+    team = semantic[0]
+    monkeypatch.setattr(encoders, "MIN_ITEMS", 40)
+    settings.TASKS = DATABASE  # queued for a worker that is not running
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.queue(team.workspace, [Feedback.objects.filter(workspace=team.workspace)[0].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        retraining.settle_encoder(team.workspace)
+    assert not DBTaskResult.objects.filter(task_path=retrain_encoder.module_path).exists()
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        retraining.settle_encoder(team.workspace)
+        retraining.settle_encoder(team.workspace)  # a second batch: already queued
+    assert DBTaskResult.objects.filter(task_path=retrain_encoder.module_path).count() == 1
+    assert state_of(team).adapted_items == 50
+    TextSettings.objects.filter(workspace=team.workspace).update(tier="lexical", adapted_items=0)
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        retraining.settle_encoder(team.workspace)
+    assert not DBTaskResult.objects.exists()

@@ -145,6 +145,10 @@ def test_duplicates_with_the_semantic_tier(tmp_path: Path, semantic_model: str) 
                             "--cluster-col", "cluster", "--baseline", "--json"))  # fmt: skip
     assert result["recall_at_5"] == 1.0 and set(result["baseline"]) == {"recall_at_5", "mrr"}
     assert {"mrr", "pairwise_precision", "pairwise_recall"} <= set(result)
+    assert result["adapted"] is True  # the encoder adapted to the file's texts first (0057)
+    plain = json.loads(run("duplicates", "--data", str(path), "--text-col", "text", "--tier",
+                           "semantic", "--cluster-col", "cluster", "--no-adapt", "--json"))  # fmt: skip
+    assert plain["adapted"] is False and plain["mrr"] == 1.0
 
 
 def test_the_semantic_tier_without_a_model_names_the_setting(tmp_path: Path, settings: Any) -> None:

@@ -1,9 +1,11 @@
-"""The workspace's semantic encoder: the base model, or the one the team's merged duplicates
-tuned (decision 0038).
+"""The workspace's semantic encoder: the base model, or the one tuned on the workspace itself:
+its merged duplicates (decision 0038) and random crops of its own texts (decision 0057).
 
 Merged duplicates form clusters (an item, the items merged into it, and so on down the chain).
 Once a workspace on the semantic tier has `MIN_CLUSTERS` of them, every `RETRAIN_AFTER_MERGES`
-merges queue a retraining (`retraining.retrain_encoder`); it stores the tuned layers as the next
+merges queue a retraining (`retraining.retrain_encoder`). With no merges at all, the encoder
+adapts to the workspace's own texts once `MIN_ITEMS` are indexed, and again each time their
+number has grown `ADAPT_GROWTH` times (`adaptation_due`). A retraining stores the tuned layers as the next
 "encoder" TextModel version, together with the similarity index re-encoded by them, and from
 then on every index of the workspace (near-duplicates, similar feedback, the portal's similar
 ideas) encodes with it. Each process holds the encoders in use of its `HELD` most recent
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 TASK = TextModel.Task.ENCODER.value
 MIN_CLUSTERS = 20
 RETRAIN_AFTER_MERGES = 25
+MIN_ITEMS = 200
+ADAPT_GROWTH = 2
 HELD = 4
 _CHUNK = 500
 
@@ -81,6 +85,31 @@ def forget() -> None:
     """Drop every held encoder (tests)."""
     with _lock:
         _held.clear()
+
+
+def adaptation_due(state: TextSettings) -> bool:
+    """Whether the encoder should adapt to the workspace's own texts now (semantic tier only):
+    `MIN_ITEMS` indexed and `ADAPT_GROWTH` times as many as when it last adapted. Reads only
+    the settings row (`next_seq` counts the items ever indexed), so every batch may ask."""
+    indexed = state.next_seq
+    return indexed >= MIN_ITEMS and indexed >= ADAPT_GROWTH * state.adapted_items
+
+
+def own_texts(workspace: Workspace, count: int, seed: int = 0) -> list[str]:
+    """The texts of up to `count` of the workspace's items, a seeded sample (what the encoder
+    adapts to: `semantic.adapt_encoder` crops each)."""
+    ids = np.array(Feedback.objects.filter(workspace=workspace).values_list("pk", flat=True))
+    if ids.shape[0] > count:
+        ids = np.sort(np.random.default_rng(seed).choice(ids, size=count, replace=False))
+    texts: list[str] = []
+    for start in range(0, ids.shape[0], _CHUNK):
+        rows = Feedback.objects.filter(
+            workspace=workspace, pk__in=ids[start : start + _CHUNK].tolist()
+        )
+        texts += [
+            similarity.item_text(t, x) for t, x in rows.order_by("pk").values_list("title", "text")
+        ]
+    return texts
 
 
 def merged_clusters(workspace: Workspace) -> tuple[list[str], list[int], int]:

@@ -28,7 +28,7 @@ from northline.core.errors import Conflict, Invalid
 from northline.core.models import TaskProgress
 from northline.core.roles import MANAGE, WRITE
 from northline.insights.text.labels import predicted
-from northline.insights.text.semantic import fine_tune_on_clusters
+from northline.insights.text.semantic import ADAPT_TEXTS, adapt_encoder
 from northline.insights.text.thresholds import duplicate_threshold
 from northline.insights.text.tiers import SEMANTIC
 
@@ -39,7 +39,7 @@ from .bulk_insert import update_feedback
 RETRAIN_AFTER = 5
 REPREDICT_BATCH = 2000
 CLASSIFIER_TITLE = "Retrain the {task} model"
-ENCODER_TITLE = "Retrain the encoder on the merged duplicates"
+ENCODER_TITLE = "Retrain the encoder on the workspace's feedback and merges"
 MAX_CATEGORIES = 30
 _LABEL = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -236,20 +236,48 @@ def dismiss_duplicate(access: Access, feedback: Feedback, other: Feedback) -> No
 
 
 def encoder_problem(workspace: Workspace, state: TextSettings | None = None) -> str:
-    """Why merges cannot retrain the workspace's encoder now, or "" when they can: it needs
-    the semantic tier, running on this server, and `encoders.MIN_CLUSTERS` merged clusters."""
+    """Why the workspace's encoder cannot be retrained now, or "" when it can: it needs the
+    semantic tier, running on this server, and something to learn from: `encoders.MIN_ITEMS`
+    items (their own texts, decision 0057) or `encoders.MIN_CLUSTERS` merged clusters."""
     state = state or similarity.settings_of(workspace)
     if state.tier != SEMANTIC:
         return f"tier: only the semantic tier has an encoder to retrain; this workspace uses {state.tier}"
     if problem := processing.semantic_problem():
         return f"tier: the semantic tier is not available on this server ({problem})"
+    items = Feedback.objects.filter(workspace=workspace).count()
+    if items >= encoders.MIN_ITEMS:
+        return ""
     clusters = encoders.merged_clusters(workspace)[2]
     if clusters < encoders.MIN_CLUSTERS:
         return (
-            f"merges: the encoder learns from at least {encoders.MIN_CLUSTERS} merged clusters; "
-            f"this workspace has {clusters}"
+            f"merges: the encoder learns from at least {encoders.MIN_ITEMS} items or "
+            f"{encoders.MIN_CLUSTERS} merged clusters; this workspace has {items} items and "
+            f"{clusters} merged clusters"
         )
     return ""
+
+
+def settle_encoder(workspace: Workspace) -> None:
+    """After a processing batch: queue the encoder's adaptation to the workspace's own texts
+    when `encoders.adaptation_due`, once the workspace's bulk work is over (an import writing,
+    processing waiting: the last batch asks again), so an import adapts it once, to all of it."""
+    from ..tasks import process_feedback
+    from .imports import writing
+
+    state = TextSettings.objects.filter(workspace=workspace).first()
+    if state is None or state.tier != SEMANTIC or not encoders.adaptation_due(state):
+        return
+    if writing(workspace) or background.waiting([process_feedback], workspace_id=workspace.pk):
+        return
+    if encoder_problem(workspace, state):
+        return
+    with transaction.atomic():
+        state = _locked(workspace)
+        if not encoders.adaptation_due(state):
+            return  # another batch queued it meanwhile
+        state.adapted_items = state.next_seq  # not again until the workspace grows
+        state.save(update_fields=["adapted_items", "updated_at"])
+        transaction.on_commit(lambda: _queue_encoder(workspace, None))
 
 
 def start_encoder_retraining(access: Access) -> TaskProgress:
@@ -260,27 +288,32 @@ def start_encoder_retraining(access: Access) -> TaskProgress:
     return _queue_encoder(access.workspace, access.user)
 
 
-def _queue_encoder(workspace: Workspace, user: User) -> TaskProgress:
+def _queue_encoder(workspace: Workspace, user: User | None) -> TaskProgress:
     from ..tasks import retrain_encoder as task
 
     return background.start_once(
         workspace, user, ENCODER_TITLE, task, ("workspace_id",),
-        workspace_id=workspace.pk, user_id=user.pk,
+        workspace_id=workspace.pk, user_id=user.pk if user else None,
     )  # fmt: skip
 
 
 def retrain_encoder(
     workspace: Workspace, user: User | None, report: Callable[[int, str], None]
 ) -> dict[str, Any]:
-    """Tune the encoder on the merged clusters, re-encode the workspace's index with it, then
-    store both as the next encoder version in one transaction. Until that commit the old
-    encoder and index serve; a failure (or a tier change meanwhile) installs nothing."""
+    """Tune the encoder on the merged clusters and on crops of a sample of the workspace's own
+    texts (decision 0057), re-encode the workspace's index with it, then store both as the next
+    encoder version in one transaction. Until that commit the old encoder and index serve; a
+    failure (or a tier change meanwhile) installs nothing."""
     if problem := encoder_problem(workspace):
         raise Invalid(problem)
     path = processing.model_path()
     texts, clusters, count = encoders.merged_clusters(workspace)
-    report(5, f"Fine-tuning the encoder on {count} merged clusters ({len(texts)} items)")
-    weights = fine_tune_on_clusters(str(path), texts, clusters)
+    corpus = encoders.own_texts(workspace, ADAPT_TEXTS)
+    report(
+        5, f"Fine-tuning the encoder on {count} merged clusters ({len(texts)} items) "
+        f"and {len(corpus)} items' own texts",
+    )  # fmt: skip
+    weights, adapted = adapt_encoder(str(path), corpus, texts, clusters)
     encoder = weights.encoder(str(path))
     latest = TextModel.objects.filter(workspace=workspace, task=encoders.TASK).aggregate(
         v=Max("version")
@@ -299,12 +332,17 @@ def retrain_encoder(
         TextModel.objects.create(
             workspace=workspace, task=encoders.TASK, tier=SEMANTIC, version=version,
             data=weights.to_bytes(), labels=[], team_labels=len(texts), seed_labels=0,
-            clusters=count, trained_by=user,
+            clusters=count, adapted=adapted, trained_by=user,
         )  # fmt: skip
         similarity.install(state, copy)
+        state.adapted_items = max(state.adapted_items, len(copy.index))
+        state.save(update_fields=["adapted_items", "updated_at"])
         activity.record(
             workspace, user, "processing.encoder_trained", workspace,
             {"encoder_version": [before, version]},
         )  # fmt: skip
         transaction.on_commit(lambda: encoders.hold(workspace.pk, version, encoder))
-    return {"version": version, "clusters": count, "items": len(texts), "indexed": len(copy.index)}
+    return {
+        "version": version, "clusters": count, "items": len(texts), "adapted": adapted,
+        "indexed": len(copy.index),
+    }  # fmt: skip

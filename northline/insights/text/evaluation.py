@@ -17,7 +17,7 @@ from sklearn.model_selection import RepeatedStratifiedKFold
 
 from northline.insights.text.classifier import ISSUE_TYPE, ClassifierConfig, TextClassifier
 from northline.insights.text.duplicates import StrictWordIndex
-from northline.insights.text.semantic import SemanticIndex
+from northline.insights.text.semantic import SemanticIndex, adapt_encoder, require_semantic
 from northline.insights.text.tiers import (
     LEXICAL,
     SEMANTIC,
@@ -257,6 +257,7 @@ def evaluate_duplicates(
     k: int = 5,
     tier: str = LEXICAL,
     model_path: str | None = None,
+    adapt: bool = True,
 ) -> dict[str, Any]:
     """Leave-one-out duplicate retrieval with the similarity index of `tier`.
 
@@ -269,14 +270,22 @@ def evaluate_duplicates(
     The lexical default 0.35 sits just above the point where
     precision and recall cross on the Firefox duplicates (0.37 / 0.27 there; 0.27 / 0.37 at 0.3):
     it leans to precision, since a suggested duplicate costs a reader's attention.
-    ``baseline`` scores `strict_word_match` the same way (recall and MRR only).
+    ``baseline`` scores `strict_word_match` the same way (recall and MRR only). On the semantic
+    tier with `adapt`, the encoder first adapts to the texts themselves, as a workspace's does
+    (`semantic.adapt_encoder`: random crops of the texts, no cluster id read; decision 0057);
+    ``adapted`` says whether it did.
     """
     started = time.perf_counter()
     threshold = DUPLICATE_THRESHOLDS[check_tier(tier)] if threshold is None else threshold
     if len(texts) != len(cluster_ids):
         raise ValueError(f"cluster_ids: {len(texts)} texts but {len(cluster_ids)} cluster ids")
     clusters = np.asarray([str(c) for c in cluster_ids], dtype=object)
-    index = make_similarity_index(tier, model_path=model_path)
+    adapted = adapt and tier == SEMANTIC
+    encoder = None
+    if adapted:
+        path = str(require_semantic(model_path))
+        encoder = adapt_encoder(path, texts)[0].encoder(path)
+    index = make_similarity_index(tier, model_path=model_path, encoder=encoder)
     index.add([str(i) for i in range(len(texts))], texts)
     queries = [i for i in range(len(texts)) if np.count_nonzero(clusters == clusters[i]) > 1]
     everyone, ids = np.arange(len(texts)), [str(i) for i in range(len(texts))]
@@ -298,6 +307,7 @@ def evaluate_duplicates(
         "pairwise_recall": true_pairs_found / true_pairs if true_pairs else 0.0,
         "threshold": threshold,
         "n_queries": len(queries),
+        "adapted": adapted,
     }
     result["baseline"] = _baseline_metrics(texts, clusters, queries, k) if baseline else {}
     result["seconds"] = time.perf_counter() - started

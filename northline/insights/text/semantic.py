@@ -21,7 +21,9 @@ Three things live here, each answering the same protocol as its lexical twin (se
 Beside them, `fine_tune_on_clusters` tunes the encoder itself on groups of duplicates (a
 workspace's merges, decision 0038) through the same training loop, into `EncoderWeights`: the
 tuned layers in float16, which give back an `Encoder` that indexes take instead of the shared
-base one.
+base one. `adapt_encoder` adds, with no label at all, two random crops of each of the
+workspace's own texts as positive pairs (decision 0057), so every semantic workspace's encoder
+learns its vocabulary.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import pickle
 import threading
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -670,6 +672,59 @@ def fine_tune_on_clusters(
         {k: v.astype(np.float16) for k, v in tuned.items()},
         settings.trainable_layers, settings.max_seq_length,
     )  # fmt: skip
+
+
+# Self-supervised adaptation to a workspace's own texts (decision 0057): two independent random
+# spans of each text, each 10-50 % of its words (Contriever's independent cropping, Izacard et al.
+# 2022), are a positive pair; the batch's other spans its negatives. No label is needed, so every
+# workspace on the semantic tier gets it. `ADAPT_TEXTS` sampled texts give two views each, the
+# budget `MERGE_TUNING` already bounds the merges by. Settings fixed before the one measured run
+# (Firefox duplicates, every query: Recall@5 0.805 -> 0.821, all six split halves better).
+ADAPT_TEXTS = MERGE_TUNING.max_examples // 2
+CROP_SHARE = (0.1, 0.5)
+MIN_CROP_WORDS = 4
+
+
+def crop_views(
+    texts: Sequence[str], count: int = ADAPT_TEXTS, seed: int = 0
+) -> tuple[list[str], list[int]]:
+    """(views, source) for up to `count` of `texts` (a seeded sample): two random spans of each
+    text's words, `source[j]` the position in `texts` of view j. A text of fewer than
+    `MIN_CROP_WORDS` words gives no views."""
+    rng = np.random.default_rng(seed)
+    usable = [i for i, text in enumerate(texts) if len(text.split()) >= MIN_CROP_WORDS]
+    if len(usable) > count:
+        usable = sorted(rng.choice(usable, size=count, replace=False).tolist())
+    views: list[str] = []
+    source: list[int] = []
+    for i in usable:
+        words = texts[i].split()
+        for _ in range(2):
+            length = max(2, int(len(words) * rng.uniform(*CROP_SHARE)))
+            start = int(rng.integers(0, len(words) - length + 1))
+            views.append(" ".join(words[start : start + length]))
+            source.append(i)
+    return views, source
+
+
+def adapt_encoder(
+    model_path: str | Path, corpus: Sequence[str], merged: Sequence[str] = (),
+    clusters: Sequence[object] = (), settings: FineTune = MERGE_TUNING,
+) -> tuple[EncoderWeights, int]:  # fmt: skip
+    """Tune the base encoder on a workspace: the crops of `corpus` (its own texts, no label) and
+    its merged duplicates (`merged[i]` in group `clusters[i]`), in one pass of shuffled batches
+    that mix both. Returns the weights and how many texts of `corpus` gave crops. The merges
+    keep their own budget (`settings.max_examples`); the crops add theirs."""
+    if len(merged) != len(clusters):
+        raise ValueError(f"encoder: {len(merged)} merged texts but {len(clusters)} cluster ids")
+    views, source = crop_views(corpus)
+    texts = [*merged, *views]
+    groups = [f"merge {c}" for c in clusters] + [f"crop {i}" for i in source]
+    budget = min(len(merged), settings.max_examples) + len(views)
+    weights = fine_tune_on_clusters(
+        model_path, texts, groups, replace(settings, max_examples=max(budget, 2))
+    )
+    return weights, len(set(source))
 
 
 def _cluster_batches(

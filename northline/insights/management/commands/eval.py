@@ -98,6 +98,13 @@ class Command(BaseCommand):
         dup.add_argument("--cluster-col", required=True)
         dup.add_argument("--baseline", action="store_true", help="also strict word matching")
         dup.add_argument("--tier", choices=list(TIERS), default=LEXICAL)
+        dup.add_argument(
+            "--adapt",
+            action=BooleanOptionalAction,
+            default=True,
+            help="semantic tier: the encoder first adapts to the file's texts (random crops, "
+            "no cluster id read), as a workspace's does (decision 0057); default on",
+        )
         dup.add_argument("--json", action="store_true", help="print one JSON object")
         dup.add_argument(
             "--columns", help="column names, comma-separated, for files with no header row"
@@ -144,8 +151,9 @@ class Command(BaseCommand):
         rows = read_rows(options["data"], [*text_cols, options["cluster_col"]], names)
         clusters = [r[options["cluster_col"]] for r in rows]
         return evaluate_duplicates(
-            texts_of(rows, text_cols), clusters, options["baseline"], **tier_options(options)
-        )
+            texts_of(rows, text_cols), clusters, options["baseline"],
+            adapt=options["adapt"], **tier_options(options),
+        )  # fmt: skip
 
     def print_table(self, result: dict[str, Any]) -> None:
         console = Console(file=self.stdout, width=100)  # type: ignore[arg-type]

