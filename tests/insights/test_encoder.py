@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
@@ -20,6 +21,7 @@ from northline.insights.models import Feedback, TextModel, TextSettings, new_tok
 from northline.insights.services import encoders, processing, retraining, similarity
 from northline.insights.services import feedback as service
 from northline.insights.tasks import retrain_encoder
+from northline.insights.text.thresholds import carried_threshold
 from northline.insights.text.tiers import SEMANTIC
 from tests.conftest import Team
 from tests.insights.conftest import DATABASE
@@ -143,10 +145,11 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
         title="Retrain the encoder on the workspace's feedback and merges"
     )
     assert progress.status == "succeeded", progress.message
-    assert progress.result == {
-        "version": 1, "clusters": 25, "items": 50, "adapted": 50, "indexed": 50
-    }  # fmt: skip
     state = state_of(team)
+    assert progress.result == {
+        "version": 1, "clusters": 25, "items": 50, "adapted": 50, "indexed": 50,
+        "duplicate_threshold": state.duplicate_threshold,
+    }  # fmt: skip
     assert (state.encoder_version, state.merges_since_training, state.adapted_items) == (1, 0, 50)
     assert state.token != old_token and state.snapshot == f"semantic-e1-{state.snapshot_seq}.npz"
     files = sorted(p.name for p in similarity.folder(team.workspace).glob("*.npz"))
@@ -179,9 +182,10 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
     assert [p.name for p in similarity.folder(team.workspace).glob("*.npz")] == [state.snapshot]
     assert TextModel.objects.get(task="encoder", version=2).trained_by == team.admin
     recorded = Activity.objects.filter(verb="processing.encoder_trained").order_by("pk")
-    assert [(a.actor, a.changes) for a in recorded] == [
-        (team.editor, {"encoder_version": [0, 1]}), (team.admin, {"encoder_version": [1, 2]}),
+    assert [(a.actor, a.changes["encoder_version"]) for a in recorded] == [
+        (team.editor, [0, 1]), (team.admin, [1, 2]),
     ]  # fmt: skip
+    assert recorded.last().changes["duplicate_threshold"][1] == state.duplicate_threshold
     settings_api = call(team.client("viewer"), "get", f"{api(team)}/processing").json()
     assert settings_api["encoder"] == {
         "version": 2, "merges_since_training": 0, "retrain_after_merges": 25,
@@ -318,22 +322,29 @@ def test_the_encoder_adapts_to_the_workspaces_own_texts_without_merges(
     assert encoders.adaptation_due(state)  # 50 >= 40 and 50 >= 2 x 0
     assert retraining.encoder_problem(team.workspace) == ""
     base = exact_scores(None, QUERY)
+    index = similarity.index_for(team.workspace, SEMANTIC, MODEL)  # as processing learns it
+    rows = list(Feedback.objects.filter(workspace=team.workspace).order_by("indexed_seq"))
+    texts = [similarity.item_text(f.title, f.text) for f in rows]
+    index.query_many(texts, 0, excludes=[str(f.pk) for f in rows], learn=True)
+    best_before = index.hubness.best()
+    assert best_before.shape == (50,)
     with commits():
         retraining.settle_encoder(team.workspace)
     progress = TaskProgress.objects.get()
     assert progress.status == "succeeded" and progress.requested_by is None, progress.message
-    assert progress.result == {
-        "version": 1,
-        "clusters": 0,
-        "items": 0,
-        "adapted": 50,
-        "indexed": 50,
-    }
     model = TextModel.objects.get(workspace=team.workspace, task="encoder")
     assert (model.version, model.clusters, model.team_labels, model.adapted) == (1, 0, 0, 50)
     assert model.trained_by is None
     state = state_of(team)
     assert (state.encoder_version, state.adapted_items) == (1, 50)
+    best_after = similarity.index_for(team.workspace, SEMANTIC, MODEL).hubness.best()
+    assert best_after.shape == (50,) and not np.allclose(best_after, best_before)
+    carried = carried_threshold(0.5, best_before, best_after)  # the likely-duplicate cut
+    assert state.duplicate_threshold == carried
+    assert progress.result == {
+        "version": 1, "clusters": 0, "items": 0, "adapted": 50, "indexed": 50,
+        "duplicate_threshold": carried,
+    }  # fmt: skip
     tuned = EncoderWeights.from_bytes(bytes(model.data)).encoder(MODEL)
     wanted = exact_scores(tuned, QUERY)
     after = similar(team)

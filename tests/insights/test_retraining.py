@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -16,7 +17,7 @@ from northline.core.models import TaskProgress
 from northline.insights.models import DuplicateVerdict, Feedback, TextModel
 from northline.insights.services import learning, processing, retraining, similarity
 from northline.insights.tasks import retrain_classifier
-from northline.insights.text.thresholds import duplicate_threshold
+from northline.insights.text.thresholds import carried_threshold, duplicate_threshold
 from tests.conftest import Team
 from tests.insights.conftest import DATABASE
 from tests.insights.processing_helpers import Commits, add, expected
@@ -367,6 +368,18 @@ def test_the_duplicate_threshold(
     duplicates: list[float], others: list[float], threshold: float
 ) -> None:
     assert duplicate_threshold(duplicates, others) == threshold
+
+
+def test_a_threshold_carried_to_a_new_encoder_keeps_its_place_among_the_scores() -> None:
+    before = np.array([0.3, 0.45, 0.55, 0.6, 0.7, 0.8, 0.9, 0.95])
+    assert carried_threshold(0.5, before, before) == 0.5  # the same scores: the same cut
+    assert carried_threshold(0.5, before, before - 0.1) == 0.4  # scores 0.1 lower: the cut too
+    stretched = carried_threshold(0.5, before, np.linspace(0.1, 0.8, 8))
+    assert stretched == 0.25  # halfway between the 2nd and 3rd of 8 scores, there as here
+    assert carried_threshold(0.5, np.array([]), before) == 0.5  # nothing learnt: unchanged
+    assert carried_threshold(0.99, before, before - 0.1) == 0.99  # above every text
+    assert carried_threshold(0.1, before, before - 0.1) == 0.1  # below every text
+    assert carried_threshold(0.5, before, np.full(8, 0.01)) == 0.2  # kept between LOWEST, HIGHEST
 
 
 def test_verdict_scores_are_kept(team: Team, commits: Commits) -> None:

@@ -29,7 +29,7 @@ from northline.core.models import TaskProgress
 from northline.core.roles import MANAGE, WRITE
 from northline.insights.text.labels import predicted
 from northline.insights.text.semantic import ADAPT_TEXTS, adapt_encoder
-from northline.insights.text.thresholds import duplicate_threshold
+from northline.insights.text.thresholds import carried_threshold, duplicate_threshold
 from northline.insights.text.tiers import SEMANTIC
 
 from ..models import DuplicateVerdict, Feedback, SimilarFeedback, TextModel, TextSettings
@@ -315,6 +315,8 @@ def retrain_encoder(
     )  # fmt: skip
     weights, adapted = adapt_encoder(str(path), corpus, texts, clusters)
     encoder = weights.encoder(str(path))
+    # each item's best-neighbour score under the encoder in use, to carry the threshold over
+    best_before = similarity.index_for(workspace, SEMANTIC, str(path)).hubness.best()
     latest = TextModel.objects.filter(workspace=workspace, task=encoders.TASK).aggregate(
         v=Max("version")
     )["v"]
@@ -328,21 +330,26 @@ def retrain_encoder(
         state = _locked(workspace)
         if state.token != copy.token or state.tier != SEMANTIC:
             raise Conflict("tier: changed while the encoder was retrained; nothing was installed")
-        before = state.encoder_version
+        version_before = state.encoder_version
         TextModel.objects.create(
             workspace=workspace, task=encoders.TASK, tier=SEMANTIC, version=version,
             data=weights.to_bytes(), labels=[], team_labels=len(texts), seed_labels=0,
             clusters=count, adapted=adapted, trained_by=user,
         )  # fmt: skip
         similarity.install(state, copy)
+        old_threshold = state.duplicate_threshold
+        state.duplicate_threshold = carried_threshold(
+            old_threshold, best_before, copy.index.hubness.best()
+        )
         state.adapted_items = max(state.adapted_items, len(copy.index))
-        state.save(update_fields=["adapted_items", "updated_at"])
+        state.save(update_fields=["adapted_items", "duplicate_threshold", "updated_at"])
         activity.record(
             workspace, user, "processing.encoder_trained", workspace,
-            {"encoder_version": [before, version]},
+            {"encoder_version": [version_before, version],
+             "duplicate_threshold": [old_threshold, state.duplicate_threshold]},
         )  # fmt: skip
         transaction.on_commit(lambda: encoders.hold(workspace.pk, version, encoder))
     return {
         "version": version, "clusters": count, "items": len(texts), "adapted": adapted,
-        "indexed": len(copy.index),
+        "indexed": len(copy.index), "duplicate_threshold": state.duplicate_threshold,
     }  # fmt: skip

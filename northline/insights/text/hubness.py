@@ -64,6 +64,10 @@ class Densities:
     def __len__(self) -> int:
         return self._n
 
+    def best(self) -> np.ndarray:
+        """Each learnt text's best similarity to another text (texts not searched yet left out)."""
+        return np.asarray(self.top[self.seen > 0].max(axis=1, initial=0.0))
+
     def extend(self, count: int) -> None:
         """Room for `count` newly indexed texts (nothing learnt about them yet)."""
         used = self._n

@@ -284,3 +284,11 @@ def test_own_rows_learnt_together_have_each_rows_penalty() -> None:
     rows = np.random.default_rng(3).random((257, NEIGHBOURS), dtype=np.float32)
     alone = np.array([penalties(row[None, :])[0] for row in rows])
     assert np.array_equal(penalties(rows), alone)
+
+
+def test_best_is_each_searched_texts_best_neighbour_score() -> None:
+    top = np.zeros((3, NEIGHBOURS), dtype=np.float32)
+    top[0, :3], top[1, :2], top[2, 0] = [0.9, 0.4, 0.2], [0.3, 0.7], 0.8
+    densities = Densities(top, np.array([5, 0, 5]))  # the second not searched yet
+    assert densities.best().tolist() == pytest.approx([0.9, 0.8])
+    assert Densities().best().shape == (0,)
