@@ -354,7 +354,8 @@ def settings_out(access: Access, request: HttpRequest) -> SettingsOut:
             ModelOut(
                 task=m.task, tier=m.tier, version=m.version, labels=list(m.labels),
                 team_labels=m.team_labels, seed_labels=m.seed_labels, clusters=m.clusters,
-                adapted=m.adapted, trained_by=m.trained_by.email if m.trained_by else None, trained_at=m.created_at,
+                adapted=m.adapted, trained_by=m.trained_by.email if m.trained_by else None,
+                trained_at=m.created_at,
             )
             for m in models[:20]
         ],

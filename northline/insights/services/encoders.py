@@ -5,10 +5,10 @@ Merged duplicates form clusters (an item, the items merged into it, and so on do
 Once a workspace on the semantic tier has `MIN_CLUSTERS` of them, every `RETRAIN_AFTER_MERGES`
 merges queue a retraining (`retraining.retrain_encoder`). With no merges at all, the encoder
 adapts to the workspace's own texts once `MIN_ITEMS` are indexed, and again each time their
-number has grown `ADAPT_GROWTH` times (`adaptation_due`). A retraining stores the tuned layers as the next
-"encoder" TextModel version, together with the similarity index re-encoded by them, and from
-then on every index of the workspace (near-duplicates, similar feedback, the portal's similar
-ideas) encodes with it. Each process holds the encoders in use of its `HELD` most recent
+number has grown `ADAPT_GROWTH` times (`adaptation_due`). A retraining stores the tuned layers
+as the next "encoder" TextModel version, together with the similarity index re-encoded by them,
+and from then on every index of the workspace (near-duplicates, similar feedback, the portal's
+similar ideas) encodes with it. Each process holds the encoders in use of its `HELD` most recent
 workspaces (a model copy each, about 90 MB).
 """
 
@@ -88,7 +88,7 @@ def forget() -> None:
 
 
 def adaptation_due(state: TextSettings) -> bool:
-    """Whether the encoder should adapt to the workspace's own texts now (semantic tier only):
+    """Whether a semantic workspace's encoder should adapt to its own texts now:
     `MIN_ITEMS` indexed and `ADAPT_GROWTH` times as many as when it last adapted. Reads only
     the settings row (`next_seq` counts the items ever indexed), so every batch may ask."""
     indexed = state.next_seq
