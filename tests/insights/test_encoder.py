@@ -313,13 +313,14 @@ def test_the_encoder_adapts_to_the_workspaces_own_texts_without_merges(
     the workspace has grown `ADAPT_GROWTH` times."""
     team = semantic[0]
     state = state_of(team)
-    assert state.next_seq == 50 and not encoders.adaptation_due(state)  # 50 < MIN_ITEMS (200)
+    assert encoders.indexed_count(team.workspace) == 50
+    assert not encoders.adaptation_due(state, 50)  # 50 < MIN_ITEMS (200)
     assert retraining.encoder_problem(team.workspace) != ""  # 50 items, no merges
     with commits():
         retraining.settle_encoder(team.workspace)
     assert not TaskProgress.objects.exists()
     monkeypatch.setattr(encoders, "MIN_ITEMS", 40)
-    assert encoders.adaptation_due(state)  # 50 >= 40 and 50 >= 2 x 0
+    assert encoders.adaptation_due(state, 50)  # 50 >= 40 and 50 >= 2 x 0
     assert retraining.encoder_problem(team.workspace) == ""
     base = exact_scores(None, QUERY)
     index = similarity.index_for(team.workspace, SEMANTIC, MODEL)  # as processing learns it
@@ -352,7 +353,8 @@ def test_the_encoder_adapts_to_the_workspaces_own_texts_without_merges(
     assert any(abs(wanted[pk] - base[pk]) > 1e-3 for pk, _ in after)
     with commits():
         retraining.settle_encoder(team.workspace)  # not again: 50 < 2 x 50
-    assert TaskProgress.objects.count() == 1 and not encoders.adaptation_due(state)
+    assert TaskProgress.objects.count() == 1 and not encoders.adaptation_due(state, 99)
+    assert encoders.adaptation_due(state, 100)  # twice as many as it adapted to
     shown = team.client("viewer").get(page(team)).content.decode()
     assert (
         "on <strong>0</strong> merged clusters (0 items) and the texts of <strong>50</strong>"
@@ -410,7 +412,8 @@ def test_the_last_batch_processed_on_the_semantic_tier_adapts_the_encoder(
     items = [{"text": f"The {topic} page needs a faster search box"} for topic in TOPICS[:9]]
     with commits():
         service.import_feedback(team.access("editor"), items)
-    assert state_of(team).next_seq == 59 and not TextModel.objects.filter(task="encoder").exists()
+    assert encoders.indexed_count(team.workspace) == 59
+    assert not TextModel.objects.filter(task="encoder").exists()
     with commits():
         service.import_feedback(team.access("editor"), [{"text": "Search results are not sorted"}])
     model = TextModel.objects.get(workspace=team.workspace, task="encoder")
@@ -419,3 +422,8 @@ def test_the_last_batch_processed_on_the_semantic_tier_adapts_the_encoder(
     assert (state.encoder_version, state.adapted_items) == (1, 60)
     newest = Feedback.objects.filter(workspace=team.workspace).order_by("-pk")[0]
     assert newest.kind in {"bug", "feature_request"} and newest.indexed_seq is not None
+    Feedback.objects.filter(workspace=team.workspace).update(indexed_digest="")  # as set_tier
+    with commits():
+        processing.reprocess_all(team.workspace)  # every item indexed again: not growth
+    assert state_of(team).next_seq == 120 and encoders.indexed_count(team.workspace) == 60
+    assert TextModel.objects.filter(task="encoder").count() == 1

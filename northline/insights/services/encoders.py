@@ -87,12 +87,17 @@ def forget() -> None:
         _held.clear()
 
 
-def adaptation_due(state: TextSettings) -> bool:
-    """Whether a semantic workspace's encoder should adapt to its own texts now:
-    `MIN_ITEMS` indexed and `ADAPT_GROWTH` times as many as when it last adapted. Reads only
-    the settings row (`next_seq` counts the items ever indexed), so every batch may ask."""
-    indexed = state.next_seq
+def adaptation_due(state: TextSettings, indexed: int) -> bool:
+    """Whether a semantic workspace's encoder should adapt to its own texts now, with `indexed`
+    items in its index: `MIN_ITEMS` of them, and `ADAPT_GROWTH` times as many as when it last
+    adapted (processing an item again does not count as growth)."""
     return indexed >= MIN_ITEMS and indexed >= ADAPT_GROWTH * state.adapted_items
+
+
+def indexed_count(workspace: Workspace) -> int:
+    """How many of the workspace's items its similarity index holds (one COUNT: asked after
+    each processing batch on the semantic tier only, where encoding the batch costs far more)."""
+    return Feedback.objects.filter(workspace=workspace, indexed_seq__isnull=False).count()
 
 
 def own_texts(workspace: Workspace, count: int, seed: int = 0) -> list[str]:

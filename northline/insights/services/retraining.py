@@ -265,7 +265,10 @@ def settle_encoder(workspace: Workspace) -> None:
     from .imports import writing
 
     state = TextSettings.objects.filter(workspace=workspace).first()
-    if state is None or state.tier != SEMANTIC or not encoders.adaptation_due(state):
+    if state is None or state.tier != SEMANTIC:
+        return
+    indexed = encoders.indexed_count(workspace)
+    if not encoders.adaptation_due(state, indexed):
         return
     if writing(workspace) or background.waiting([process_feedback], workspace_id=workspace.pk):
         return
@@ -273,9 +276,9 @@ def settle_encoder(workspace: Workspace) -> None:
         return
     with transaction.atomic():
         state = _locked(workspace)
-        if not encoders.adaptation_due(state):
+        if not encoders.adaptation_due(state, indexed):
             return  # another batch queued it meanwhile
-        state.adapted_items = state.next_seq  # not again until the workspace grows
+        state.adapted_items = indexed  # not again until the workspace grows
         state.save(update_fields=["adapted_items", "updated_at"])
         transaction.on_commit(lambda: _queue_encoder(workspace, None))
 
@@ -341,7 +344,7 @@ def retrain_encoder(
         state.duplicate_threshold = carried_threshold(
             old_threshold, best_before, copy.index.hubness.best()
         )
-        state.adapted_items = max(state.adapted_items, len(copy.index))
+        state.adapted_items = len(copy.index)
         state.save(update_fields=["adapted_items", "duplicate_threshold", "updated_at"])
         activity.record(
             workspace, user, "processing.encoder_trained", workspace,
