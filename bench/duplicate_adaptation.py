@@ -22,10 +22,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from duplicate_experiments import cosine, counts, embeddings, load, split, spread_corrected
+from duplicate_experiments import embeddings, load, shipped_lexical, split, spread_corrected
 from duplicate_fine_tune import recall
 
-from northline.insights.text.preprocess import clean_text
 from northline.insights.text.semantic import EncoderWeights, adapt_encoder, semantic_text
 
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55)
@@ -55,12 +54,7 @@ def main() -> None:
     texts, clusters = load()
     same = clusters[:, None] == clusters[None, :]
     np.fill_diagonal(same, False)
-    heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
-    bodies = [clean_text(t.strip().partition("\n")[2], markers=False) for t in texts]
-    prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
-    lexical = (
-        cosine(counts(prepared, "word", (1, 1))) + cosine(counts(prepared, "char_wb", (3, 5)))
-    ) / 2
+    lexical = shipped_lexical(texts)
     everyone = np.arange(len(texts))
     others = ~np.eye(len(texts), dtype=bool)
     for name, vectors in (

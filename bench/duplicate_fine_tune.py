@@ -28,14 +28,12 @@ from pathlib import Path
 
 import numpy as np
 from duplicate_experiments import (
-    cosine,
-    counts,
     embeddings,
     load,
+    shipped_lexical,
     spread_corrected,
 )
 
-from northline.insights.text.preprocess import clean_text
 from northline.insights.text.semantic import (
     Encoder,
     EncoderWeights,
@@ -83,12 +81,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     half_a = set(np.array(names)[rng.permutation(len(names))[: len(names) // 2]])
     in_a = np.array([c in half_a for c in clusters])
-    heads = [clean_text(t.strip().partition("\n")[0], markers=False) for t in texts]
-    bodies = [clean_text(t.strip().partition("\n")[2], markers=False) for t in texts]
-    prepared = [" ".join([h] * 3 + [b]) for h, b in zip(heads, bodies, strict=True)]
-    lexical = (
-        cosine(counts(prepared, "word", (1, 1))) + cosine(counts(prepared, "char_wb", (3, 5)))
-    ) / 2
+    lexical = shipped_lexical(texts)
     base = embeddings(texts, args.base)
     cache = args.out / f"dupes_tuned_seed{args.seed}_engine.npy"
     if cache.exists():
