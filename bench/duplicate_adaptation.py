@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import time
 from pathlib import Path
 
 import numpy as np
 from duplicate_experiments import embeddings, load, shipped_lexical, split, spread_corrected
-from duplicate_fine_tune import recall
+from duplicate_fine_tune import print_cost, recall
 
 from northline.insights.text.semantic import EncoderWeights, adapt_encoder, semantic_text
 
@@ -84,11 +83,7 @@ def main() -> None:
             f1 = 2 * precision * rec / (precision + rec) if hits else 0.0
             cells.append(f"{threshold}: P {precision:.3f} R {rec:.3f} F1 {f1:.3f}")
         print(f"{name:8} pairwise         " + " | ".join(cells), flush=True)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"cpu {time.process_time() - started:.0f} s, peak {peak:.0f} MB, "
-        f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
-    )
+    print_cost(started, load_before)
 
 
 if __name__ == "__main__":

@@ -64,6 +64,15 @@ def fine_tune(
     return EncoderWeights.from_bytes(stored).encoder(path)
 
 
+def print_cost(started: float, load_before: float) -> None:
+    """The bench's CPU time since `started`, its peak memory and the load before and now."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"cpu {time.process_time() - started:.0f} s, peak {peak:.0f} MB, "
+        f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
+
+
 def recall(scores: np.ndarray, same: np.ndarray, queries: np.ndarray, docs: np.ndarray) -> float:
     """Recall@5 of `queries` searching `docs` only (each query itself left out)."""
     sub = scores[np.ix_(queries, docs)].astype(np.float64, copy=True)
@@ -123,11 +132,7 @@ def main() -> None:
             f"{recall(ranked, same[np.ix_(b_docs, b_docs)], local, local):.4f}",
             flush=True,
         )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"cpu {time.process_time() - started:.0f} s, peak {peak:.0f} MB, "
-        f"load {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
-    )
+    print_cost(started, load_before)
 
 
 if __name__ == "__main__":
