@@ -69,7 +69,15 @@ class Activity(models.Model):
         indexes = [models.Index(fields=["workspace", "-id"], name="activity_workspace_recent")]
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.verb} {self.object_repr}"
+        return f"{self.by} {self.verb} {self.object_repr}"
+
+    @property
+    def by(self) -> str:
+        """Who the feed names: the member, Northline for what it did by itself (`AUTOMATIC`),
+        else someone without an account (a survey respondent, a member deleted since)."""
+        if self.actor is not None:
+            return str(self.actor)
+        return "Northline" if self.verb in AUTOMATIC else "Someone"
 
     @property
     def phrase(self) -> str:
@@ -90,6 +98,8 @@ PHRASES = {
     "token.created": "created the API token",
     "token.revoked": "revoked the API token",
 }
+# Verbs Northline records of its own work, with no member acting (apps add theirs, as for PHRASES).
+AUTOMATIC: set[str] = set()
 
 
 class TaskProgress(models.Model):

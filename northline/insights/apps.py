@@ -9,10 +9,11 @@ class InsightsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from northline.core.models import PHRASES
+        from northline.core.models import AUTOMATIC, PHRASES
 
         from .services import PHRASES as INSIGHTS
-        from .services.processing import PHRASES as PROCESSING
+        from .services import processing
 
         PHRASES.update(INSIGHTS)
-        PHRASES.update(PROCESSING)
+        PHRASES.update(processing.PHRASES)
+        AUTOMATIC.update(processing.AUTOMATIC)

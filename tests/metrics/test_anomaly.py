@@ -71,6 +71,7 @@ def test_ingest_then_detect_creates_one_alert_in_the_feed(team: Team) -> None:
     assert (alert.date, alert.observed, alert.status) == (start + timedelta(days=69), 400.0, "open")
     assert alert.low < alert.expected < alert.high < 400
     entry = Activity.objects.get(verb="kpi.anomaly")
+    assert (entry.by, entry.phrase) == ("Northline", "found an anomaly in")
     assert entry.changes == {
         "date": alert.date.isoformat(), "observed": 400.0,
         "expected": [round(alert.low, 6), round(alert.high, 6)],

@@ -199,6 +199,7 @@ def test_submit_stores_one_response_with_a_pair_per_feature(
     assert pairs == {("F-1", "like", "dislike"), ("F-2", "expect", "dislike")}
     answered = Activity.objects.get(verb="kano_survey.answered")
     assert answered.actor is None and answered.phrase == "answered the Kano survey"
+    assert answered.by == "Someone"  # a respondent, not Northline (`AUTOMATIC`)
 
 
 SUBMIT_BAD = [

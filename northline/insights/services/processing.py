@@ -65,8 +65,10 @@ PHRASES: dict[str, str] = {
     "theme.merged": "merged a theme into",
     "theme.split": "split the theme",
     "processing.tier_changed": "changed the text tier of",
-    "processing.encoder_trained": "retrained the encoder on the merged duplicates of",
+    "processing.encoder_trained": "retrained the encoder on the merges and texts of",
+    "processing.encoder_adapted": "adapted the encoder to the merges and texts of",
 }
+AUTOMATIC = ("processing.encoder_adapted",)  # `retraining.settle_encoder` queues it by itself
 BATCH = 2000
 # A batch is indexed and joined in parts of this many items, each as soon as the helper has
 # counted its terms (decision 0053): an item meets the items of its own part and before.
