@@ -713,14 +713,16 @@ def crop_views(
 def adapt_encoder(
     model_path: str | Path, corpus: Sequence[str], merged: Sequence[str] = (),
     clusters: Sequence[object] = (), settings: FineTune = MERGE_TUNING,
+    texts_cropped: int = ADAPT_TEXTS,
 ) -> tuple[EncoderWeights, int]:  # fmt: skip
-    """Tune the base encoder on a workspace: the crops of `corpus` (its own texts, no label) and
-    its merged duplicates (`merged[i]` in group `clusters[i]`), in one pass of shuffled batches
-    that mix both. Returns the weights and how many texts of `corpus` gave crops. The merges
-    keep their own budget (`settings.max_examples`); the crops add theirs."""
+    """Tune the base encoder on a workspace: the crops of up to `texts_cropped` of `corpus` (its
+    own texts, no label) and its merged duplicates (`merged[i]` in group `clusters[i]`), in one
+    pass of shuffled batches that mix both. Returns the weights and how many texts of `corpus`
+    gave crops. The merges keep their own budget (`settings.max_examples`); the crops add
+    theirs."""
     if len(merged) != len(clusters):
         raise ValueError(f"encoder: {len(merged)} merged texts but {len(clusters)} cluster ids")
-    views, source = crop_views(corpus)
+    views, source = crop_views(corpus, texts_cropped)
     texts = [*merged, *views]
     groups = [f"merge {c}" for c in clusters] + [f"crop {i}" for i in source]
     budget = min(len(merged), settings.max_examples) + len(views)
