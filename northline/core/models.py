@@ -80,6 +80,12 @@ class Activity(models.Model):
         return "Northline" if self.verb in AUTOMATIC else "Someone"
 
     @property
+    def change_lines(self) -> list[tuple[str, str]]:
+        """Each recorded change as the feed reads it: `[old, new]` as "old → new" (the new
+        value alone when there was none before), any other value as it is."""
+        return [(key, _change_text(value)) for key, value in self.changes.items()]
+
+    @property
     def phrase(self) -> str:
         """ "member.role_changed" → "changed the role of", for people reading the feed."""
         return PHRASES.get(self.verb, self.verb.replace(".", " ").replace("_", " "))
@@ -98,6 +104,28 @@ PHRASES = {
     "token.created": "created the API token",
     "token.revoked": "revoked the API token",
 }
+
+
+def _change_text(value: Any) -> str:
+    if isinstance(value, list) and len(value) == 2:
+        before, after = (_value_text(v) for v in value)
+        return after if value[0] is None else f"{before} → {after}"
+    return _value_text(value)
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == [] or value == "":
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(_value_text(v) for v in value)
+    if isinstance(value, dict):  # a record (an option, a period): its name, else its fields
+        for key in ("name", "title", "label"):
+            if key in value:
+                return str(value[key])
+        return ", ".join(f"{key} {_value_text(v)}" for key, v in value.items())
+    return str(value)
+
+
 # Verbs Northline records of its own work, with no member acting (apps add theirs, as for PHRASES).
 AUTOMATIC: set[str] = set()
 

@@ -74,7 +74,7 @@ def test_ingest_then_detect_creates_one_alert_in_the_feed(team: Team) -> None:
     assert (entry.by, entry.phrase) == ("Northline", "found an anomaly in")
     assert entry.changes == {
         "date": alert.date.isoformat(), "observed": 400.0,
-        "expected": [round(alert.low, 6), round(alert.high, 6)],
+        "expected": f"{alert.low:.6g} to {alert.high:.6g}",
     }  # fmt: skip
     detect_anomalies.call(kpi_ids=[kpi.pk])
     assert Alert.objects.count() == 1  # found again, not stored twice

@@ -61,7 +61,7 @@ def detect(kpi: Kpi, end: date | None = None, days: int = RECENT_DAYS) -> list[A
             activity.record(
                 kpi.workspace, None, "kpi.anomaly", kpi,
                 {"date": day.isoformat(), "observed": alert.observed,
-                 "expected": [round(alert.low, 6), round(alert.high, 6)]},
+                 "expected": f"{alert.low:.6g} to {alert.high:.6g}"},
             )  # fmt: skip
             created.append(alert)
     return created
