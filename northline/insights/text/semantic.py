@@ -86,8 +86,8 @@ def semantic_available(model_path: str | Path | None) -> str | None:
     missing = [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
     if missing:
         return (
-            f"the semantic tier needs the ml extra (pip install 'northline[ml]'); "
-            f"not installed: {', '.join(missing)}"
+            f"the ml extra is not installed (pip install 'northline[ml]'; "
+            f"missing: {', '.join(missing)})"
         )
     if not model_path or not str(model_path).strip():
         return "no semantic model folder is configured (NORTHLINE_SEMANTIC_MODEL)"

@@ -258,7 +258,7 @@ def test_the_semantic_tier_without_the_ml_extra_is_a_clear_error(
         importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
     )
     assert semantic_available(MODEL) == (
-        "the semantic tier needs the ml extra (pip install 'northline[ml]'); not installed: torch"
+        "the ml extra is not installed (pip install 'northline[ml]'; missing: torch)"
     )
     assert make_similarity_index(LEXICAL) is not None
 
