@@ -742,10 +742,14 @@ def test_pages_record_activity(team: Team, world: dict[str, Any]) -> None:
     assert entry.changes["decided_on"] == [None, str(today())]
     feed = team.client("viewer").get(f"/w/{team.workspace.slug}/activity/").content.decode()
     assert "recorded the decision" in feed and "changed the decision" in feed
-    assert (  # as a person reads it, not as Python prints lists and dicts
-        "options: none → Only way; status: proposed → decided; decided_by: editor@example.com; "
-        f"decided_on: {today()}"
-    ) in feed
+    # as a person reads it, not as Python prints lists and dicts (PostgreSQL's jsonb orders the
+    # keys its own way, so each change is looked for alone)
+    for change in (
+        "options: none → Only way", "status: proposed → decided",
+        "decided_by: editor@example.com", f"decided_on: {today()}",
+    ):  # fmt: skip
+        assert change in feed
+    assert "[None," not in feed and "&#x27;" not in feed
 
 
 def test_features_page_link_target_exists(team: Team, world: dict[str, Any]) -> None:
