@@ -181,7 +181,7 @@ def test_the_25th_merge_retrains_the_encoder_and_similar_items_come_from_it(
     assert state.encoder_version == 2 and state.snapshot.startswith("semantic-e2-")
     assert [p.name for p in similarity.folder(team.workspace).glob("*.npz")] == [state.snapshot]
     assert TextModel.objects.get(task="encoder", version=2).trained_by == team.admin
-    recorded = Activity.objects.filter(verb=retraining.RETRAINED).order_by("pk")
+    recorded = Activity.objects.filter(verb=processing.RETRAINED).order_by("pk")
     assert [(a.actor, a.changes["encoder_version"]) for a in recorded] == [
         (team.editor, [0, 1]), (team.admin, [1, 2]),
     ]  # fmt: skip
@@ -361,7 +361,7 @@ def test_the_encoder_adapts_to_the_workspaces_own_texts_without_merges(
         in shown
     )
     recorded = Activity.objects.get(verb__startswith="processing.encoder")  # nobody acted
-    assert (recorded.actor, recorded.verb) == (None, retraining.ADAPTED)
+    assert (recorded.actor, recorded.verb) == (None, processing.ADAPTED)
     feed = team.client("viewer").get(f"/w/{team.workspace.slug}/activity/").content.decode()
     assert (
         '<strong>Northline</strong> <span title="processing.encoder_adapted">adapted the encoder'

@@ -55,6 +55,8 @@ from .bulk_insert import update_feedback
 from .rows import existing, insert_rows, update_rows
 
 logger = logging.getLogger(__name__)
+# The encoder retrained by a member, and adapted by Northline itself (`retraining.settle_encoder`).
+RETRAINED, ADAPTED = "processing.encoder_trained", "processing.encoder_adapted"
 PHRASES: dict[str, str] = {
     "feedback.type_corrected": "corrected the type of",
     "feedback.sentiment_corrected": "corrected the sentiment of",
@@ -65,10 +67,10 @@ PHRASES: dict[str, str] = {
     "theme.merged": "merged a theme into",
     "theme.split": "split the theme",
     "processing.tier_changed": "changed the text tier of",
-    "processing.encoder_trained": "retrained the encoder on the merges and texts of",
-    "processing.encoder_adapted": "adapted the encoder to the merges and texts of",
+    RETRAINED: "retrained the encoder on the merges and texts of",
+    ADAPTED: "adapted the encoder to the merges and texts of",
 }
-AUTOMATIC = ("processing.encoder_adapted",)  # `retraining.settle_encoder` queues it by itself
+AUTOMATIC = (ADAPTED,)
 BATCH = 2000
 # A batch is indexed and joined in parts of this many items, each as soon as the helper has
 # counted its terms (decision 0053): an item meets the items of its own part and before.

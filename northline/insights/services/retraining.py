@@ -40,8 +40,6 @@ RETRAIN_AFTER = 5
 REPREDICT_BATCH = 2000
 CLASSIFIER_TITLE = "Retrain the {task} model"
 ENCODER_TITLE = "Retrain the encoder on the workspace's feedback and merges"
-# The activity verbs of an encoder retrained by a member and of one adapted by Northline itself.
-RETRAINED, ADAPTED = "processing.encoder_trained", "processing.encoder_adapted"
 MAX_CATEGORIES = 30
 _LABEL = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -349,7 +347,8 @@ def retrain_encoder(
         state.adapted_items = len(copy.index)
         state.save(update_fields=["adapted_items", "duplicate_threshold", "updated_at"])
         activity.record(
-            workspace, user, ADAPTED if user is None else RETRAINED, workspace,
+            workspace, user, processing.ADAPTED if user is None else processing.RETRAINED,
+            workspace,
             {"encoder_version": [version_before, version],
              "duplicate_threshold": [old_threshold, state.duplicate_threshold]},
         )  # fmt: skip
